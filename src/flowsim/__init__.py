@@ -1,0 +1,16 @@
+"""flowsim: daily supply-flow simulation of Russian and Central Asian gas and crude into China.
+
+Start with :func:`load_scenario`; the model is described in ``docs/model.md``.
+"""
+
+from importlib.metadata import PackageNotFoundError, version
+
+from flowsim.errors import FlowsimError, Problem, ScenarioError
+from flowsim.scenario import Scenario, load_scenario
+
+try:
+    __version__ = version("flowsim")
+except PackageNotFoundError:  # pragma: no cover - running from a source tree
+    __version__ = "0.0.0"
+
+__all__ = ["FlowsimError", "Problem", "Scenario", "ScenarioError", "__version__", "load_scenario"]

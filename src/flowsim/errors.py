@@ -1,0 +1,61 @@
+"""Exceptions raised by flowsim.
+
+Every error a user can cause by their input derives from :class:`FlowsimError`;
+anything else escaping flowsim is a bug.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+__all__ = ["FlowsimError", "Problem", "ScenarioError", "format_path"]
+
+
+class FlowsimError(Exception):
+    """Base class of the errors flowsim reports to users."""
+
+
+def format_path(path: Sequence[str | int]) -> str:
+    """Render a key path the way it reads in a TOML file: ``routes.espo.capacity[1].value``."""
+    out = ""
+    for part in path:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif out:
+            out += f".{part}"
+        else:
+            out = str(part)
+    return out
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with a scenario file.
+
+    ``file`` is the file the offending value came from, ``path`` the key path
+    inside that file (empty for file-level problems), ``message`` what was
+    expected and what was found. ``line`` and ``column`` (1-based) locate TOML
+    syntax errors.
+    """
+
+    file: str
+    path: tuple[str | int, ...]
+    message: str
+    line: int | None = None
+    column: int | None = None
+
+    def __str__(self) -> str:
+        where = self.file
+        if self.line is not None:
+            where += f":{self.line}" + (f":{self.column}" if self.column is not None else "")
+        key = format_path(self.path)
+        return f"{where}: {key}: {self.message}" if key else f"{where}: {self.message}"
+
+
+class ScenarioError(FlowsimError, ValueError):
+    """A scenario could not be loaded; ``problems`` lists every reason, one per line."""
+
+    def __init__(self, problems: Iterable[Problem]) -> None:
+        self.problems: tuple[Problem, ...] = tuple(problems)
+        super().__init__("\n".join(str(p) for p in self.problems))

@@ -1,0 +1,367 @@
+"""Load scenario files: TOML, ``extends`` chains, named overrides, validation.
+
+A file may ``extends = "reference.toml"`` (relative to itself): the base is
+loaded first and the file's own keys are deep-merged on top (tables merge key
+by key; values and arrays replace). ``[overrides.NAME]`` blocks are deep-merged
+the same way when selected, through ``[scenarios] NAME = ["override", ...]`` or
+by naming the override itself: ``path.toml#NAME`` or ``scenario="NAME"``.
+
+Every problem is reported at once, each naming the file the offending value came
+from and its key path inside that file.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from flowsim.errors import Problem, ScenarioError
+from flowsim.scenario.problems import LOADER_KEYS, located_messages
+from flowsim.scenario.schema import Scenario
+
+__all__ = [
+    "load_scenario",
+    "scenario_from_dict",
+    "scenario_from_text",
+    "scenario_names",
+    "split_selector",
+    "validate_file",
+]
+
+KeyPath = tuple[str | int, ...]
+
+
+@dataclass(frozen=True)
+class _Origin:
+    """Where a key of the composed document was written: a file, and the key prefix in it."""
+
+    file: str
+    prefix: KeyPath = ()
+
+
+@dataclass
+class _Document:
+    """A composed document and, for every key in it, the origin that wrote it."""
+
+    file: str
+    data: dict[str, Any] = field(default_factory=dict)
+    origins: dict[KeyPath, _Origin] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+
+    def merge(self, overlay: Mapping[str, Any], origin: _Origin) -> None:
+        """Deep-merge ``overlay`` on top: tables merge, everything else replaces."""
+        _merge(self.data, overlay, origin, (), self.origins)
+
+    def problem(self, path: KeyPath, message: str) -> Problem:
+        """A problem located in the file (and key path in it) that wrote ``path``."""
+        origin = _Origin(self.file)
+        for n in range(len(path), -1, -1):
+            if path[:n] in self.origins:
+                origin = self.origins[path[:n]]
+                break
+        return Problem(origin.file, origin.prefix + path, message)
+
+
+def _merge(
+    target: dict[str, Any],
+    overlay: Mapping[str, Any],
+    origin: _Origin,
+    path: KeyPath,
+    origins: dict[KeyPath, _Origin],
+) -> None:
+    for key, value in overlay.items():
+        here = (*path, key)
+        if isinstance(value, Mapping) and isinstance(target.get(key), dict):
+            _merge(target[key], value, origin, here, origins)
+            continue
+        for stale in [p for p in origins if p[: len(here)] == here]:
+            del origins[stale]
+        origins[here] = origin
+        if isinstance(value, Mapping):
+            target[key] = {}
+            _merge(target[key], value, origin, here, origins)
+        else:
+            target[key] = value
+
+
+_TOML_POSITION = re.compile(r"^(?P<msg>.*?)\s*\(at line (?P<line>\d+), column (?P<col>\d+)\)$")
+
+
+def _parse_toml(text: str, file: str) -> dict[str, Any]:
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        match = _TOML_POSITION.match(str(exc))
+        if match:
+            raise ScenarioError(
+                [
+                    Problem(
+                        file,
+                        (),
+                        f"invalid TOML: {match['msg']}",
+                        line=int(match["line"]),
+                        column=int(match["col"]),
+                    )
+                ]
+            ) from None
+        message, at_end, _ = str(exc).partition(" (at end of document)")
+        if not at_end:
+            raise ScenarioError([Problem(file, (), f"invalid TOML: {exc}")]) from None
+        lines = text.splitlines() or [""]
+        end = Problem(
+            file, (), f"invalid TOML: {message} at end of file", len(lines), len(lines[-1]) + 1
+        )
+        raise ScenarioError([end]) from None
+
+
+def _read_toml(path: Path, file: str) -> dict[str, Any]:
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise ScenarioError([Problem(file, (), "no such file")]) from None
+    except IsADirectoryError:
+        raise ScenarioError([Problem(file, (), "is a directory, not a scenario file")]) from None
+    except (OSError, ValueError) as exc:
+        raise ScenarioError([Problem(file, (), f"cannot be read: {exc}")]) from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ScenarioError([Problem(file, (), f"is not UTF-8 text (byte {exc.start})")]) from None
+    return _parse_toml(text, file)
+
+
+def _display(path: Path) -> str:
+    """A path as short as it can be written from the working directory."""
+    try:
+        rel = os.path.relpath(path)
+    except ValueError:
+        return str(path)
+    return rel if not rel.startswith("..") else str(path)
+
+
+def _compose(data: dict[str, Any], file: str, base_dir: Path, chain: tuple[Path, ...]) -> _Document:
+    """Resolve the ``extends`` chain of one parsed file into one document."""
+    doc = _Document(file)
+    extends = data.get("extends")
+    if extends is not None:
+        if not isinstance(extends, str) or not extends:
+            doc.problems.append(
+                Problem(
+                    file, ("extends",), f"must be a file path string (got {type(extends).__name__})"
+                )
+            )
+        else:
+            base_path = (base_dir / extends).resolve()
+            base_file = _display(base_dir / extends)
+            if base_path in chain:
+                cycle = [_display(p) for p in (*chain, base_path)]
+                start = cycle.index(_display(base_path))
+                raise ScenarioError(
+                    [Problem(file, ("extends",), "extends cycle: " + " -> ".join(cycle[start:]))]
+                )
+            try:
+                base_data = _read_toml(base_path, base_file)
+            except ScenarioError as exc:
+                raise ScenarioError(
+                    [
+                        Problem(file, ("extends",), f"cannot extend '{extends}': {p.message}")
+                        if p.file == base_file and p.line is None
+                        else p
+                        for p in exc.problems
+                    ]
+                ) from None
+            base = _compose(base_data, base_file, base_path.parent, (*chain, base_path))
+            doc.data, doc.origins, doc.problems = base.data, base.origins, base.problems
+            doc.data.pop("name", None)
+            doc.data.pop("extends", None)
+    doc.merge({k: v for k, v in data.items() if k != "extends"}, _Origin(file))
+    return doc
+
+
+def _named_overrides(doc: _Document) -> tuple[dict[str, Any], dict[str, list[str]]]:
+    """Check and return the ``[overrides]`` and ``[scenarios]`` tables."""
+    overrides = doc.data.pop("overrides", {})
+    scenarios = doc.data.pop("scenarios", {})
+    if not isinstance(overrides, dict):
+        doc.problems.append(
+            doc.problem(("overrides",), "must be a table of [overrides.NAME] tables")
+        )
+        overrides = {}
+    for name, block in list(overrides.items()):
+        if not isinstance(block, dict):
+            doc.problems.append(doc.problem(("overrides", name), "must be a table"))
+            del overrides[name]
+            continue
+        for key in LOADER_KEYS:
+            if key in block:
+                doc.problems.append(
+                    doc.problem(
+                        ("overrides", name, key), f"'{key}' is not allowed inside an override"
+                    )
+                )
+    if not isinstance(scenarios, dict):
+        doc.problems.append(
+            doc.problem(("scenarios",), 'must be a table of NAME = ["override", ...]')
+        )
+        scenarios = {}
+    resolved: dict[str, list[str]] = {}
+    for name, names in scenarios.items():
+        if isinstance(names, str):
+            names = [names]
+        if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+            doc.problems.append(
+                doc.problem(("scenarios", name), "must be an array of override names")
+            )
+            continue
+        for i, ref in enumerate(names):
+            if ref not in overrides:
+                doc.problems.append(
+                    doc.problem(
+                        ("scenarios", name, i), f"unknown override '{ref}'" + _hint(ref, overrides)
+                    )
+                )
+        resolved[name] = names
+    return overrides, resolved
+
+
+def _hint(name: str, known: Mapping[str, Any]) -> str:
+    close = difflib.get_close_matches(name, list(known), n=1)
+    if close:
+        return f" (did you mean '{close[0]}'?)"
+    return f" (defined: {', '.join(sorted(known))})" if known else " (none defined)"
+
+
+def _build(
+    data: dict[str, Any], file: str, base_dir: Path, chain: tuple[Path, ...], selected: str | None
+) -> Scenario:
+    """Compose, select and validate one scenario from a parsed top-level document."""
+    doc = _compose(data, file, base_dir, chain)
+    overrides, scenarios = _named_overrides(doc)
+    if "name" not in data:
+        doc.merge({"name": Path(file).stem}, _Origin(file))
+    if selected is not None:
+        names = scenarios.get(selected, [selected] if selected in overrides else None)
+        if names is None:
+            known = {**scenarios, **overrides}
+            missing = f"no scenario or override named '{selected}'" + _hint(selected, known)
+            raise ScenarioError([*doc.problems, Problem(file, (), missing)])
+        for name in names:
+            if name in overrides:
+                where = doc.origins.get(("overrides", name), _Origin(file)).file
+                doc.merge(overrides[name], _Origin(where, ("overrides", name)))
+        if not any("name" in overrides.get(n, {}) for n in names):
+            doc.merge({"name": f"{doc.data['name']}-{selected}"}, _Origin(file))
+    problems = list(doc.problems)
+    try:
+        scenario = Scenario.model_validate(doc.data)
+    except ValidationError as exc:
+        problems += [doc.problem(path, message) for path, message in located_messages(exc)]
+    if problems:
+        raise ScenarioError(_unique(problems))
+    return scenario
+
+
+def _unique(problems: list[Problem]) -> list[Problem]:
+    return list(dict.fromkeys(problems))
+
+
+def split_selector(
+    path: str | os.PathLike[str], scenario: str | None = None
+) -> tuple[Path, str | None]:
+    """Split ``file.toml#NAME`` into the file and the selected scenario name."""
+    text = os.fspath(path)
+    if "#" in text:
+        text, _, named = text.rpartition("#")
+        if scenario is not None and scenario != named:
+            raise ScenarioError(
+                [Problem(text, (), f"two scenarios selected: '#{named}' and '{scenario}'")]
+            )
+        scenario = named
+    return Path(text), scenario
+
+
+def load_scenario(path: str | os.PathLike[str], scenario: str | None = None) -> Scenario:
+    """Load, compose and validate a scenario file.
+
+    Parameters
+    ----------
+    path
+        A TOML scenario file, optionally with ``#NAME`` to select a named scenario.
+    scenario
+        Name of a ``[scenarios]`` entry or an ``[overrides]`` block to apply.
+
+    Raises
+    ------
+    ScenarioError
+        With every problem found, each naming its file and key path.
+    """
+    file_path, selected = split_selector(path, scenario)
+    file = _display(file_path) if file_path.is_absolute() else os.fspath(file_path)
+    data = _read_toml(file_path, file)
+    return _build(data, file, file_path.resolve().parent, (file_path.resolve(),), selected)
+
+
+def scenario_from_dict(
+    data: Mapping[str, Any],
+    *,
+    file: str = "<scenario>",
+    base_dir: str | os.PathLike[str] = ".",
+    scenario: str | None = None,
+) -> Scenario:
+    """Validate a scenario given as a parsed document (``extends`` resolves from ``base_dir``)."""
+    if not isinstance(data, Mapping):
+        raise ScenarioError([Problem(file, (), "must be a table of scenario keys")])
+    return _build(dict(data), file, Path(base_dir).resolve(), (), scenario)
+
+
+def scenario_from_text(
+    text: str,
+    *,
+    file: str = "<scenario>",
+    base_dir: str | os.PathLike[str] = ".",
+    scenario: str | None = None,
+) -> Scenario:
+    """Validate a scenario given as TOML text."""
+    return scenario_from_dict(
+        _parse_toml(text, file), file=file, base_dir=base_dir, scenario=scenario
+    )
+
+
+def scenario_names(path: str | os.PathLike[str]) -> list[str]:
+    """The named scenarios a file defines in ``[scenarios]`` (its own and inherited)."""
+    file_path = Path(path)
+    file = os.fspath(file_path)
+    doc = _compose(
+        _read_toml(file_path, file), file, file_path.resolve().parent, (file_path.resolve(),)
+    )
+    scenarios = doc.data.get("scenarios", {})
+    return sorted(scenarios) if isinstance(scenarios, dict) else []
+
+
+def validate_file(path: str | os.PathLike[str]) -> tuple[list[str], list[Problem]]:
+    """Validate a file's base scenario and each of its named scenarios.
+
+    Returns the names checked (``""`` for the base) and every problem found.
+    """
+    file_path, selected = split_selector(path)
+    names: list[str | None] = [selected]
+    problems: list[Problem] = []
+    if selected is None:
+        try:
+            names += scenario_names(file_path)
+        except ScenarioError as exc:
+            return [], list(exc.problems)
+    for name in names:
+        try:
+            load_scenario(file_path, name)
+        except ScenarioError as exc:
+            problems += exc.problems
+    return [n or "" for n in names], _unique(problems)

@@ -1,0 +1,691 @@
+"""The scenario schema: typed, frozen pydantic models of model.md section 3.
+
+Every model forbids unknown keys and is immutable once validated. Units live in
+field names (``duration_days``, ``hazard_per_year``); annual rates in schedules
+are in the commodity's annual unit per year (bcm/yr for gas, Mt/yr for oil).
+Every table that holds a real-world figure has a ``cite`` that says where the
+figure comes from (see :data:`CITE_KINDS`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Discriminator,
+    Field,
+    StringConstraints,
+    Tag,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
+
+__all__ = [
+    "CITE_KINDS",
+    "Balancing",
+    "CommissioningDelay",
+    "Commodity",
+    "Contract",
+    "CrossReferenceErrors",
+    "Demand",
+    "DemandUncertainty",
+    "ForcedOutages",
+    "Horizon",
+    "Maintenance",
+    "Ramp",
+    "Route",
+    "RunSettings",
+    "Scenario",
+    "Schedule",
+    "Seasonality",
+    "Shock",
+    "Source",
+    "Step",
+]
+
+Commodity = Literal["gas", "oil"]
+
+CITE_KINDS = ("agreement", "report", "derived", "estimate", "assumption")
+"""How a figure is known: a signed agreement, a published report, arithmetic
+on sourced figures, an interpolated or recalled value, or a modelling
+assumption (which must say why)."""
+
+MIN_YEAR, MAX_YEAR = 1900, 2200
+
+
+class Model(BaseModel):
+    """Base of every scenario model: frozen, strict, no unknown keys, finite numbers."""
+
+    model_config = ConfigDict(
+        frozen=True,
+        extra="forbid",
+        strict=True,
+        allow_inf_nan=False,
+        use_attribute_docstrings=True,
+        populate_by_name=False,
+    )
+
+
+def _show(value: Any) -> str:
+    """Describe a found value for an error message."""
+    if isinstance(value, dict):
+        return "a table"
+    if isinstance(value, list):
+        return "an array"
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return repr(value)
+
+
+def _to_date(value: Any) -> dt.date:
+    """Accept an ISO date (TOML date or string) or a bare year (1 January)."""
+    if isinstance(value, dt.datetime):
+        raise PydanticCustomError(
+            "date_with_time",
+            "must be a date without a time of day (got {got})",
+            {"got": _show(value)},
+        )
+    if isinstance(value, dt.date):
+        day = value
+    elif isinstance(value, int) and not isinstance(value, bool):
+        if not MIN_YEAR <= value <= MAX_YEAR:
+            raise PydanticCustomError(
+                "year_range",
+                "a bare year must be in {lo}..{hi} (got {got})",
+                {"lo": MIN_YEAR, "hi": MAX_YEAR, "got": value},
+            )
+        return dt.date(value, 1, 1)
+    elif isinstance(value, str):
+        try:
+            day = dt.date.fromisoformat(value)
+        except ValueError:
+            raise PydanticCustomError(
+                "date_format",
+                "must be an ISO date like 2019-12-02 or a year like 2019 (got {got})",
+                {"got": _show(value)},
+            ) from None
+    else:
+        raise PydanticCustomError(
+            "date_type",
+            "must be an ISO date like 2019-12-02 or a year like 2019 (got {got})",
+            {"got": _show(value)},
+        )
+    if not MIN_YEAR <= day.year <= MAX_YEAR:
+        raise PydanticCustomError(
+            "year_range",
+            "must fall in the years {lo}..{hi} (got {got})",
+            {"lo": MIN_YEAR, "hi": MAX_YEAR, "got": day.isoformat()},
+        )
+    return day
+
+
+Day = Annotated[dt.date, BeforeValidator(_to_date)]
+"""A calendar day: a TOML date (``2019-12-02``) or a bare year (1 January)."""
+
+
+def _check_cite(text: str) -> str:
+    kind, sep, rest = text.partition(":")
+    if not sep or kind.strip() not in CITE_KINDS or not rest.strip():
+        raise PydanticCustomError(
+            "cite",
+            "must read 'KIND: where the figure comes from' with KIND one of {kinds} (got {got})",
+            {"kinds": ", ".join(CITE_KINDS), "got": _show(text)},
+        )
+    return text
+
+
+Cite = Annotated[str, AfterValidator(_check_cite)]
+"""Where a figure comes from: ``"agreement: Gazprom-CNPC SPA, 21 May 2014"``."""
+
+Id = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)]
+"""A key of sources, routes and shocks: lowercase letters, digits and ``_``."""
+
+Fraction = Annotated[float, Field(ge=0.0, le=1.0)]
+NonNegative = Annotated[float, Field(ge=0.0)]
+
+
+# --- schedules -------------------------------------------------------------
+
+
+class Step(Model):
+    """From a day on, the annual rate is ``value`` (until the next entry)."""
+
+    from_: Day = Field(alias="from")
+    """First day on which the value applies (ISO date or bare year)."""
+    value: NonNegative
+    """Annual rate: bcm/yr for gas, Mt/yr for oil."""
+    cite: Cite
+    """Where the figure comes from."""
+
+
+class Ramp(Model):
+    """Between two days the annual rate moves from ``from_value`` to ``to_value``.
+
+    It holds ``to_value`` after ``end`` until the next entry.
+    """
+
+    start: Day
+    """First day of the ramp; the rate is ``from_value`` on it."""
+    end: Day
+    """Day the ramp reaches ``to_value``."""
+    from_value: NonNegative
+    """Annual rate at ``start``: bcm/yr for gas, Mt/yr for oil."""
+    to_value: NonNegative
+    """Annual rate at and after ``end``: bcm/yr for gas, Mt/yr for oil."""
+    shape: Literal["linear", "logistic"] = "linear"
+    """Straight line, or an S-curve (slow start, fast middle, slow finish)."""
+    cite: Cite
+    """Where the figures come from."""
+
+    @field_validator("end")
+    @classmethod
+    def _after_start(cls, end: dt.date, info: Any) -> dt.date:
+        start = info.data.get("start")
+        if start is not None and end <= start:
+            raise PydanticCustomError(
+                "ramp_order",
+                "must be after start {start} (got {got})",
+                {"start": start.isoformat(), "got": end.isoformat()},
+            )
+        return end
+
+
+def _entry_kind(entry: Any) -> str | None:
+    if isinstance(entry, dict):
+        return "ramp" if "start" in entry or "end" in entry else "step"
+    if isinstance(entry, Step | Ramp):
+        return "step" if isinstance(entry, Step) else "ramp"
+    return None
+
+
+ScheduleEntry = Annotated[
+    Annotated[Step, Tag("step")] | Annotated[Ramp, Tag("ramp")],
+    Discriminator(
+        _entry_kind,
+        custom_error_type="schedule_entry",
+        custom_error_message=(
+            "must be a step {from = DATE, value = RATE, cite = ...} or a ramp "
+            "{start, end, from_value, to_value, cite}"
+        ),
+    ),
+]
+
+
+def entry_start(entry: Step | Ramp) -> dt.date:
+    """The first day an entry of a schedule applies."""
+    return entry.from_ if isinstance(entry, Step) else entry.start
+
+
+def _check_order(entries: list[Step | Ramp]) -> list[Step | Ramp]:
+    for i in range(1, len(entries)):
+        prev, cur = entries[i - 1], entries[i]
+        prev_last = prev.end if isinstance(prev, Ramp) else entry_start(prev)
+        if entry_start(cur) <= entry_start(prev) or (
+            isinstance(prev, Ramp) and entry_start(cur) < prev_last
+        ):
+            raise PydanticCustomError(
+                "schedule_order",
+                "entries must be in date order without overlap: [{i}] starts {cur}, "
+                "before [{j}] {what} {prev}",
+                {
+                    "i": i,
+                    "j": i - 1,
+                    "cur": entry_start(cur).isoformat(),
+                    "what": "ends" if isinstance(prev, Ramp) else "starts",
+                    "prev": prev_last.isoformat(),
+                },
+            )
+    return entries
+
+
+Schedule = Annotated[list[ScheduleEntry], AfterValidator(_check_order)]
+"""An annual rate over time: steps and ramps in date order; 0 before the first entry."""
+
+
+# --- routes ----------------------------------------------------------------
+
+
+class Contract(Model):
+    """A supply contract on a route; the route never flows more than it allows on a day."""
+
+    acq: Schedule
+    """Annual contract quantity (ACQ): bcm/yr for gas, Mt/yr for oil."""
+    min_take_fraction: Fraction = 0.0
+    """Take-or-pay floor as a fraction of ACQ (0.85 = buyer pays for 85% of ACQ)."""
+    daily_flexibility: Annotated[float, Field(ge=1.0)] = 1.0
+    """Most the buyer may take on one day, as a multiple of ACQ / days in the year."""
+    cite: Cite
+    """Where the contract terms (take-or-pay floor, flexibility) come from."""
+
+
+class Maintenance(Model):
+    """A planned maintenance window, once or repeated every few years on the same date."""
+
+    start: Day
+    """First day of the (first) window."""
+    duration_days: Annotated[int, Field(ge=1)]
+    """Length of each window in whole days."""
+    derate_fraction: Fraction = 1.0
+    """Share of capacity lost during the window (1.0 = full stop)."""
+    every_years: Annotated[int, Field(ge=1)] | None = None
+    """Repeat the window every this many years on the same calendar day."""
+    until: Day | None = None
+    """No repeat starts after this day (default: repeat to the end of the horizon)."""
+    cite: Cite
+    """Where the dates and durations come from."""
+
+    @model_validator(mode="after")
+    def _until_needs_repeat(self) -> Maintenance:
+        if self.until is not None and self.every_years is None:
+            raise PydanticCustomError("until_without_repeat", "'until' needs 'every_years'")
+        if self.until is not None and self.until < self.start:
+            raise PydanticCustomError(
+                "until_order",
+                "'until' ({until}) is before 'start' ({start})",
+                {"until": self.until.isoformat(), "start": self.start.isoformat()},
+            )
+        return self
+
+
+class ForcedOutages(Model):
+    """Random unplanned outages: an alternating renewal process of up- and down-times.
+
+    Each up-time and each down-time is drawn from ``distribution`` with the given
+    mean and rounded up to whole days.
+    """
+
+    mtbf_days: Annotated[float, Field(gt=0.0)]
+    """Mean time between failures (mean up-time), days."""
+    mttr_days: Annotated[float, Field(gt=0.0)]
+    """Mean time to repair (mean down-time), days."""
+    distribution: Literal["exponential", "lognormal", "weibull"] = "exponential"
+    """Distribution of up- and down-times."""
+    shape: Annotated[float, Field(gt=0.0)] | None = None
+    """Lognormal: sigma of the log; Weibull: shape k. Not used by exponential."""
+    derate_fraction: Annotated[float, Field(gt=0.0, le=1.0)] = 1.0
+    """Share of capacity lost while down (1.0 = full stop)."""
+    cite: Cite
+    """Where the failure and repair figures come from."""
+
+    @model_validator(mode="after")
+    def _shape_fits(self) -> ForcedOutages:
+        if self.distribution == "exponential" and self.shape is not None:
+            raise PydanticCustomError("shape_unused", "'shape' is not used by an exponential")
+        if self.distribution != "exponential" and self.shape is None:
+            raise PydanticCustomError(
+                "shape_missing", "a {dist} needs 'shape'", {"dist": self.distribution}
+            )
+        return self
+
+
+class CommissioningDelay(Model):
+    """How late a route's capacity schedule starts, drawn once per member in whole days.
+
+    ``fixed`` uses ``days``; ``uniform`` draws from ``min_days``..``max_days``;
+    ``triangular`` adds ``mode_days``.
+    """
+
+    distribution: Literal["fixed", "uniform", "triangular"]
+    """How the delay is drawn."""
+    days: Annotated[int, Field(ge=0)] | None = None
+    """The delay of a ``fixed`` distribution, days."""
+    min_days: Annotated[int, Field(ge=0)] | None = None
+    """Shortest delay, days."""
+    mode_days: Annotated[int, Field(ge=0)] | None = None
+    """Most likely delay of a ``triangular`` distribution, days."""
+    max_days: Annotated[int, Field(ge=0)] | None = None
+    """Longest delay, days."""
+    cite: Cite
+    """Where the delay figures come from."""
+
+    @model_validator(mode="after")
+    def _fields_fit(self) -> CommissioningDelay:
+        needs = {
+            "fixed": ("days",),
+            "uniform": ("min_days", "max_days"),
+            "triangular": ("min_days", "mode_days", "max_days"),
+        }[self.distribution]
+        given = {
+            k for k in ("days", "min_days", "mode_days", "max_days") if getattr(self, k) is not None
+        }
+        missing = [k for k in needs if k not in given]
+        extra = sorted(given - set(needs))
+        if missing or extra:
+            parts = []
+            if missing:
+                parts.append("needs " + ", ".join(f"'{k}'" for k in missing))
+            if extra:
+                parts.append("does not use " + ", ".join(f"'{k}'" for k in extra))
+            raise PydanticCustomError(
+                "delay_fields",
+                "a {dist} delay {parts}",
+                {"dist": self.distribution, "parts": " and ".join(parts)},
+            )
+        lo, mid, hi = self.min_days, self.mode_days, self.max_days
+        if lo is not None and hi is not None and not (lo <= (mid if mid is not None else lo) <= hi):
+            raise PydanticCustomError(
+                "delay_order",
+                "needs min_days <= mode_days <= max_days (got {got})",
+                {"got": ", ".join(str(v) for v in (lo, mid, hi) if v is not None)},
+            )
+        return self
+
+
+class Route(Model):
+    """A pipeline or sea lane carrying one commodity from one source into China."""
+
+    label: str | None = None
+    """Name for tables and figures (default: the route id)."""
+    commodity: Commodity
+    """What the route carries."""
+    source: Id
+    """Id of the supply source that feeds it (a key of ``sources``)."""
+    kind: Literal["pipeline", "seaborne"] = "pipeline"
+    """Pipeline or sea lane."""
+    transit_countries: list[str] = []
+    """Countries crossed between the source and China (shocks can target them)."""
+    capacity: Schedule
+    """Technical capacity into China: bcm/yr for gas, Mt/yr for oil."""
+    contract: Contract | None = None
+    """Supply contract limiting daily flow (omitted: no contract limit)."""
+    priority: Annotated[int, Field(ge=0)] = 0
+    """Dispatch order within the commodity: lower goes first; ties go by route id."""
+    own_use_loss_fraction: Annotated[float, Field(ge=0.0, lt=1.0)] = 0.0
+    """Share of entry flow used or lost on the way (fuel gas, line pack, losses)."""
+    maintenance: list[Maintenance] = []
+    """Planned maintenance windows."""
+    forced_outages: ForcedOutages | None = None
+    """Unplanned outage model (omitted: none)."""
+    commissioning_delay: CommissioningDelay | None = None
+    """Random or fixed delay of the whole capacity schedule (omitted: on time)."""
+    cite: Cite
+    """Where the route's own figures (kind, transit, loss, priority) come from."""
+    notes: str = ""
+    """Free text for readers of the file."""
+
+
+class Source(Model):
+    """A supply basin or field group; routes fed by one source share its production."""
+
+    label: str | None = None
+    """Name for tables and figures (default: the source id)."""
+    commodity: Commodity
+    """What it produces."""
+    production: Schedule | None = None
+    """Production available for export to China (omitted: never limiting)."""
+    notes: str = ""
+    """Free text for readers of the file."""
+
+
+# --- demand, balancing, shocks ---------------------------------------------
+
+
+class Seasonality(Model):
+    """Monthly profile of demand, rescaled each year so the annual total is unchanged."""
+
+    monthly_weights: Annotated[
+        list[Annotated[float, Field(gt=0.0)]], Field(min_length=12, max_length=12)
+    ]
+    """Twelve relative weights, January to December (any scale)."""
+    cite: Cite
+    """Where the profile comes from."""
+
+
+class DemandUncertainty(Model):
+    """Yearly demand multipliers: the log multiplier is an AR(1) process around 0.
+
+    ``z[y] = persistence * z[y-1] + sigma * e[y]`` with standard normal ``e``;
+    the multiplier is ``exp(z[y])``.
+    """
+
+    sigma: NonNegative
+    """Standard deviation of the yearly log-multiplier innovation."""
+    persistence: Fraction = 0.0
+    """AR(1) coefficient: 0 = independent years, 1 = a random walk."""
+    cite: Cite
+    """Where the uncertainty figures come from."""
+
+
+class Demand(Model):
+    """China's import requirement for one commodity, served by the routes and balancing supply."""
+
+    annual: Schedule
+    """Annual requirement: bcm/yr for gas, Mt/yr for oil."""
+    seasonality: Seasonality | None = None
+    """Monthly profile (omitted: flat)."""
+    uncertainty: DemandUncertainty | None = None
+    """Random yearly multipliers (omitted: deterministic)."""
+
+
+class Balancing(Model):
+    """What covers demand the routes do not (LNG spot cargoes, seaborne crude)."""
+
+    label: str
+    """What the balancing supply is, for tables and figures."""
+    cap: Schedule | None = None
+    """Most it can supply, annual rate (omitted: unlimited); demand beyond it is unmet."""
+
+
+class Shock(Model):
+    """A scenario-level event that derates routes, the routes of transit countries, or sources.
+
+    It happens on a fixed ``start`` day (with ``probability``) or at random with
+    ``hazard_per_year``.
+    """
+
+    label: str | None = None
+    """Name for tables and figures (default: the shock id)."""
+    routes: list[Id] = []
+    """Ids of routes hit."""
+    transit_countries: list[str] = []
+    """Every route crossing one of these countries is hit."""
+    sources: list[Id] = []
+    """Ids of sources whose production is hit."""
+    start: Day | None = None
+    """Fixed first day of the shock."""
+    probability: Fraction = 1.0
+    """Chance that a fixed-date shock happens at all in a member."""
+    hazard_per_year: NonNegative | None = None
+    """Mean number of random occurrences per year (Poisson), instead of ``start``."""
+    months: list[Annotated[int, Field(ge=1, le=12)]] = []
+    """Random occurrences start only in these months (default: any month)."""
+    duration_days: Annotated[int, Field(ge=1)] | None = None
+    """Length in days (mean if exponential); omitted with ``start``: to the horizon's end."""
+    duration_distribution: Literal["fixed", "exponential"] = "fixed"
+    """Whether each occurrence lasts exactly ``duration_days`` or a random time with that mean."""
+    derate_fraction: Fraction = 1.0
+    """Share of capacity (or production) lost while it lasts (1.0 = closed)."""
+    cite: Cite
+    """Where the event and its figures come from."""
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Shock:
+        problems: list[tuple[tuple[str | int, ...], str]] = []
+        if (self.start is None) == (self.hazard_per_year is None):
+            problems.append(
+                ((), "needs exactly one of 'start' (a fixed date) or 'hazard_per_year'")
+            )
+        if not (self.routes or self.transit_countries or self.sources):
+            problems.append(((), "hits nothing: give 'routes', 'transit_countries' or 'sources'"))
+        if self.hazard_per_year is not None and self.duration_days is None:
+            problems.append((("duration_days",), "required with 'hazard_per_year'"))
+        if self.start is not None and self.months:
+            problems.append((("months",), "only used with 'hazard_per_year'"))
+        if self.start is None and self.probability != 1.0:
+            problems.append((("probability",), "only used with a fixed 'start'"))
+        if self.duration_days is None and self.duration_distribution != "fixed":
+            problems.append((("duration_distribution",), "needs 'duration_days' as its mean"))
+        if problems:
+            raise CrossReferenceErrors(problems)
+        return self
+
+
+# --- the whole scenario ----------------------------------------------------
+
+
+class Horizon(Model):
+    """The calendar years simulated, inclusive."""
+
+    start_year: Annotated[int, Field(ge=MIN_YEAR, le=MAX_YEAR)]
+    """First simulated year (from 1 January)."""
+    end_year: Annotated[int, Field(ge=MIN_YEAR, le=MAX_YEAR)]
+    """Last simulated year (to 31 December)."""
+
+    @field_validator("end_year")
+    @classmethod
+    def _not_before_start(cls, end: int, info: Any) -> int:
+        start = info.data.get("start_year")
+        if start is not None and end < start:
+            raise PydanticCustomError(
+                "horizon_order",
+                "must be >= start_year {start} (got {got})",
+                {"start": start, "got": end},
+            )
+        return end
+
+    @property
+    def first_day(self) -> dt.date:
+        return dt.date(self.start_year, 1, 1)
+
+    @property
+    def last_day(self) -> dt.date:
+        return dt.date(self.end_year, 12, 31)
+
+
+class RunSettings(Model):
+    """Defaults for ``flowsim run``; the command line can override them."""
+
+    members: Annotated[int, Field(ge=1, le=10_000_000)] = 1
+    """Ensemble members (1 = one deterministic member when nothing is random)."""
+    seed: Annotated[int, Field(ge=0, lt=2**63)] = 0
+    """Seed of the ensemble's random numbers; same seed, same results."""
+
+
+class CrossReferenceErrors(ValueError):
+    """Several located problems found by one validator; ``items`` are (path, message) pairs."""
+
+    def __init__(self, items: list[tuple[tuple[str | int, ...], str]]) -> None:
+        self.items = items
+        super().__init__("; ".join(message for _, message in items))
+
+
+def _did_you_mean(name: str, known: list[str]) -> str:
+    close = difflib.get_close_matches(name, known, n=1)
+    if close:
+        return f" (did you mean '{close[0]}'?)"
+    return f" (known: {', '.join(sorted(known))})" if known else " (none defined)"
+
+
+class Scenario(Model):
+    """A complete, validated scenario: what ``flowsim run`` simulates."""
+
+    name: Annotated[str, Field(min_length=1)] = "scenario"
+    """Scenario name for results and output folders (default: the file name)."""
+    description: str = ""
+    """What question the scenario answers."""
+    horizon: Horizon
+    """Years simulated."""
+    run: RunSettings = RunSettings()
+    """Ensemble size and seed."""
+    sources: dict[Id, Source]
+    """Supply sources by id."""
+    routes: Annotated[dict[Id, Route], Field(min_length=1)]
+    """Routes by id (``[routes.power_of_siberia]``)."""
+    demand: dict[Commodity, Demand] = {}
+    """China's import demand per commodity (omitted commodity: routes run unconstrained)."""
+    balancing: dict[Commodity, Balancing] = {}
+    """Balancing supply per commodity (omitted commodity: none, all shortfall is unmet)."""
+    shocks: dict[Id, Shock] = {}
+    """Scenario-level shocks by id."""
+
+    @model_validator(mode="after")
+    def _cross_references(self) -> Scenario:
+        problems: list[tuple[tuple[str | int, ...], str]] = []
+        first, last = self.horizon.first_day, self.horizon.last_day
+        in_horizon = f"must fall in the horizon {first.isoformat()}..{last.isoformat()}"
+        for rid, route in self.routes.items():
+            source = self.sources.get(route.source)
+            if source is None:
+                problems.append(
+                    (
+                        ("routes", rid, "source"),
+                        f"unknown source '{route.source}'"
+                        + _did_you_mean(route.source, list(self.sources)),
+                    )
+                )
+            elif source.commodity != route.commodity:
+                problems.append(
+                    (
+                        ("routes", rid, "source"),
+                        f"source '{route.source}' produces {source.commodity} "
+                        f"but the route carries {route.commodity}",
+                    )
+                )
+            for i, window in enumerate(route.maintenance):
+                if window.every_years is None and not first <= window.start <= last:
+                    problems.append(
+                        (
+                            ("routes", rid, "maintenance", i, "start"),
+                            f"{in_horizon} (got {window.start})",
+                        )
+                    )
+                elif window.start > last:
+                    problems.append(
+                        (
+                            ("routes", rid, "maintenance", i, "start"),
+                            f"is after the horizon ends {last}",
+                        )
+                    )
+        countries = {c for route in self.routes.values() for c in route.transit_countries}
+        for sid, shock in self.shocks.items():
+            if shock.start is not None and not first <= shock.start <= last:
+                problems.append((("shocks", sid, "start"), f"{in_horizon} (got {shock.start})"))
+            for key, known in (("routes", self.routes), ("sources", self.sources)):
+                for i, target in enumerate(getattr(shock, key)):
+                    if target not in known:
+                        problems.append(
+                            (
+                                ("shocks", sid, key, i),
+                                f"unknown {key[:-1]} '{target}'"
+                                + _did_you_mean(target, list(known)),
+                            )
+                        )
+            for i, country in enumerate(shock.transit_countries):
+                if country not in countries:
+                    problems.append(
+                        (
+                            ("shocks", sid, "transit_countries", i),
+                            f"no route crosses '{country}'"
+                            + _did_you_mean(country, sorted(countries)),
+                        )
+                    )
+        if problems:
+            raise CrossReferenceErrors(problems)
+        return self
+
+    def routes_of(self, commodity: Commodity) -> list[str]:
+        """Route ids carrying ``commodity`` in dispatch order (priority, then id)."""
+        return sorted(
+            (rid for rid, r in self.routes.items() if r.commodity == commodity),
+            key=lambda rid: (self.routes[rid].priority, rid),
+        )
+
+    def shock_routes(self, shock_id: str) -> list[str]:
+        """Route ids hit by a shock, directly or through a transit country, sorted."""
+        shock = self.shocks[shock_id]
+        hit = set(shock.routes)
+        hit |= {
+            rid
+            for rid, r in self.routes.items()
+            if set(r.transit_countries) & set(shock.transit_countries)
+        }
+        return sorted(hit)
