@@ -6,7 +6,6 @@ Exit codes: 0 ok, 1 run failure, 2 usage error, 3 invalid scenario, 130 interrup
 from __future__ import annotations
 
 import json
-import sys
 from collections.abc import Sequence
 
 import click
@@ -26,16 +25,46 @@ class InvalidScenarios(FlowsimError):
     """Raised by ``validate`` after printing its report, to set the exit code."""
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _FlowsimGroup(click.Group):
+    """Turns flowsim's errors into one readable line on stderr and a documented exit code."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        debug = bool(ctx.params.get("debug"))
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
+            raise
+        except KeyboardInterrupt:
+            click.echo("flowsim: interrupted", err=True)
+            ctx.exit(EXIT_INTERRUPTED)
+        except Exception as exc:
+            if debug:
+                raise
+            code, line = _report(exc)
+            click.echo(line, err=True)
+            ctx.exit(code)
+
+
+def _report(exc: Exception) -> tuple[int, str]:
+    """Exit code and message for an error that ends a command."""
+    if isinstance(exc, InvalidScenarios):
+        return EXIT_INVALID_SCENARIO, f"flowsim: {exc}"
+    if isinstance(exc, ScenarioError):
+        return EXIT_INVALID_SCENARIO, str(exc)
+    if isinstance(exc, FlowsimError):
+        return EXIT_FAILURE, f"flowsim: {exc}"
+    name = type(exc).__name__
+    return EXIT_FAILURE, f"flowsim: internal error: {name}: {exc} (--debug shows the traceback)"
+
+
+@click.group(cls=_FlowsimGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="flowsim")
 @click.option("--debug", is_flag=True, help="Show the Python traceback of an error.")
-@click.pass_context
-def cli(ctx: click.Context, debug: bool) -> None:
+def cli(debug: bool) -> None:
     """Simulate gas and crude flows from Russia and Central Asia into China.
 
     Scenario files are TOML; see docs/scenario-reference.md.
     """
-    ctx.obj = {"debug": debug}
 
 
 @cli.command()
@@ -82,47 +111,10 @@ def schema(fmt: str) -> None:
         click.echo(render_markdown(), nl=False)
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run the CLI and turn errors into one readable line and an exit code."""
-    args = list(sys.argv[1:] if argv is None else argv)
-    debug = "--debug" in args
-    try:
-        cli.main(args=args, prog_name="flowsim", standalone_mode=False)
-    except click.exceptions.Exit as exc:
-        return int(exc.exit_code)
-    except click.ClickException as exc:
-        exc.show()
-        return EXIT_USAGE
-    except click.exceptions.Abort:
-        click.echo("flowsim: interrupted", err=True)
-        return EXIT_INTERRUPTED
-    except KeyboardInterrupt:
-        click.echo("flowsim: interrupted", err=True)
-        return EXIT_INTERRUPTED
-    except InvalidScenarios as exc:
-        click.echo(f"flowsim: {exc}", err=True)
-        return EXIT_INVALID_SCENARIO
-    except ScenarioError as exc:
-        if debug:
-            raise
-        click.echo(str(exc), err=True)
-        return EXIT_INVALID_SCENARIO
-    except FlowsimError as exc:
-        if debug:
-            raise
-        click.echo(f"flowsim: {exc}", err=True)
-        return EXIT_FAILURE
-    except Exception as exc:
-        if debug:
-            raise
-        click.echo(
-            f"flowsim: internal error: {type(exc).__name__}: {exc} "
-            "(run with --debug for the traceback)",
-            err=True,
-        )
-        return EXIT_FAILURE
-    return 0
+def main() -> None:
+    """Entry point of the ``flowsim`` console script."""
+    cli(prog_name="flowsim")
 
 
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    main()

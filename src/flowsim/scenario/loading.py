@@ -61,12 +61,17 @@ class _Document:
         _merge(self.data, overlay, origin, (), self.origins)
 
     def problem(self, path: KeyPath, message: str) -> Problem:
-        """A problem located in the file (and key path in it) that wrote ``path``."""
-        origin = _Origin(self.file)
-        for n in range(len(path), -1, -1):
-            if path[:n] in self.origins:
-                origin = self.origins[path[:n]]
-                break
+        """A problem located in the file (and key path in it) most likely at fault.
+
+        That is the file that wrote the value at ``path``; for a problem with a
+        whole table (or a key missing from it), the file that wrote into the
+        table last.
+        """
+        n = len(path)
+        while n and path[:n] not in self.origins:
+            n -= 1
+        inside = [o for p, o in self.origins.items() if p[:n] == path[:n]]
+        origin = inside[-1] if n else _Origin(self.file)
         return Problem(origin.file, origin.prefix + path, message)
 
 
@@ -159,13 +164,16 @@ def _compose(data: dict[str, Any], file: str, base_dir: Path, chain: tuple[Path,
                 )
             )
         else:
-            base_path = (base_dir / extends).resolve()
+            try:
+                base_path = (base_dir / extends).resolve()
+            except (OSError, ValueError) as exc:
+                raise ScenarioError([Problem(file, ("extends",), f"bad path: {exc}")]) from None
             base_file = _display(base_dir / extends)
             if base_path in chain:
                 cycle = [_display(p) for p in (*chain, base_path)]
                 start = cycle.index(_display(base_path))
                 raise ScenarioError(
-                    [Problem(file, ("extends",), "extends cycle: " + " -> ".join(cycle[start:]))]
+                    [Problem(file, ("extends",), "cycle: " + " -> ".join(cycle[start:]))]
                 )
             try:
                 base_data = _read_toml(base_path, base_file)

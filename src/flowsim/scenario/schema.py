@@ -83,7 +83,8 @@ def _show(value: Any) -> str:
         return value.isoformat()
     if isinstance(value, bool):
         return "true" if value else "false"
-    return repr(value)
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
 
 
 def _to_date(value: Any) -> dt.date:
@@ -433,7 +434,7 @@ class Seasonality(Model):
     """Monthly profile of demand, rescaled each year so the annual total is unchanged."""
 
     monthly_weights: Annotated[
-        list[Annotated[float, Field(gt=0.0)]], Field(min_length=12, max_length=12)
+        list[Annotated[float, Field(gt=0.0, le=1e6)]], Field(min_length=12, max_length=12)
     ]
     """Twelve relative weights, January to December (any scale)."""
     cite: Cite
