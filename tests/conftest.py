@@ -20,3 +20,21 @@ def write_toml(tmp_path: Path):  # type: ignore[no-untyped-def]
         return path
 
     return write
+
+
+def tiny_doc() -> dict:  # type: ignore[type-arg]
+    """A small valid scenario document (one gas route, no demand) that tests adapt."""
+    cite = "assumption: test"
+    return {
+        "name": "tiny",
+        "horizon": {"start_year": 2023, "end_year": 2025},
+        "sources": {"field": {"commodity": "gas"}},
+        "routes": {
+            "pipe": {
+                "commodity": "gas",
+                "source": "field",
+                "capacity": [{"from": 2000, "value": 38.0, "cite": cite}],
+                "cite": cite,
+            }
+        },
+    }

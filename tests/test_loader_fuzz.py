@@ -16,9 +16,29 @@ from .conftest import DATA
 
 BASE_DOC = tomllib.loads((DATA / "malformed" / "_base.toml").read_text())
 KEYS = [
-    "horizon", "routes", "sources", "capacity", "value", "from", "start", "end", "cite",
-    "commodity", "source", "extends", "overrides", "scenarios", "demand", "gas", "oil",
-    "derate_fraction", "duration_days", "maintenance", "shocks", "run", "members",
+    "horizon",
+    "routes",
+    "sources",
+    "capacity",
+    "value",
+    "from",
+    "start",
+    "end",
+    "cite",
+    "commodity",
+    "source",
+    "extends",
+    "overrides",
+    "scenarios",
+    "demand",
+    "gas",
+    "oil",
+    "derate_fraction",
+    "duration_days",
+    "maintenance",
+    "shocks",
+    "run",
+    "members",
 ]
 
 leaves = st.one_of(
@@ -42,13 +62,15 @@ documents = st.recursive(
 
 
 def check(load: Any) -> None:
+    problems: tuple[Any, ...] = ()
     try:
         result = load()
     except ScenarioError as exc:
-        assert exc.problems, "a ScenarioError must name at least one problem"
-        assert all(str(p) for p in exc.problems)
+        problems = exc.problems
+        assert problems, "a ScenarioError must name at least one problem"
     else:
         assert isinstance(result, Scenario)
+    assert all(str(p) for p in problems)
 
 
 def paths_of(doc: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:

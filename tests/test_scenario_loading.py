@@ -120,7 +120,9 @@ def test_override_can_be_selected_by_its_own_name(base: Path) -> None:
 
 def test_unknown_scenario_name_lists_a_close_match(base: Path) -> None:
     """Selecting a name that does not exist fails with a hint."""
-    with pytest.raises(ScenarioError, match=r"no scenario or override named 'growht' \(did you mean 'growth'\?\)"):
+    with pytest.raises(
+        ScenarioError, match=r"no scenario or override named 'growht' \(did you mean 'growth'\?\)"
+    ):
         load_scenario(base, "growht")
 
 
@@ -166,7 +168,9 @@ def test_extends_cycle_names_the_cycle(write_toml) -> None:  # type: ignore[no-u
     write_toml("b.toml", 'extends = "c.toml"\n')
     write_toml("c.toml", 'extends = "a.toml"\n')
     a = write_toml("a.toml", 'extends = "b.toml"\n')
-    with pytest.raises(ScenarioError, match=r"cycle: .*a\.toml -> .*b\.toml -> .*c\.toml -> .*a\.toml"):
+    with pytest.raises(
+        ScenarioError, match=r"cycle: .*a\.toml -> .*b\.toml -> .*c\.toml -> .*a\.toml"
+    ):
         load_scenario(a)
 
 
@@ -188,8 +192,13 @@ def test_bare_year_means_first_of_january() -> None:
                 "source": "f",
                 "capacity": [
                     {"from": 2019, "value": 1.0, "cite": "report: a"},
-                    {"start": dt.date(2019, 6, 1), "end": "2020-01-01", "from_value": 1,
-                     "to_value": 2, "cite": "report: b"},
+                    {
+                        "start": dt.date(2019, 6, 1),
+                        "end": "2020-01-01",
+                        "from_value": 1,
+                        "to_value": 2,
+                        "cite": "report: b",
+                    },
                 ],
                 "cite": "report: r",
             }
@@ -197,8 +206,10 @@ def test_bare_year_means_first_of_january() -> None:
     }
     s = scenario_from_dict(doc)
     step, ramp = s.routes["r"].capacity
-    assert isinstance(step, Step) and step.from_ == dt.date(2019, 1, 1)
-    assert isinstance(ramp, Ramp) and ramp.end == dt.date(2020, 1, 1)
+    assert isinstance(step, Step)
+    assert step.from_ == dt.date(2019, 1, 1)
+    assert isinstance(ramp, Ramp)
+    assert ramp.end == dt.date(2020, 1, 1)
 
 
 def test_scenario_is_frozen() -> None:
@@ -235,6 +246,7 @@ def test_routes_of_commodity_follow_dispatch_order(base: Path, write_toml) -> No
         "child.toml",
         'extends = "base.toml"\n[routes.alpha]\ncommodity = "gas"\nsource = "field"\n'
         'priority = 1\ncapacity = []\ncite = "assumption: t"\n'
-        '[routes.zulu]\ncommodity = "gas"\nsource = "field"\ncapacity = []\ncite = "assumption: t"\n',
+        '[routes.zulu]\ncommodity = "gas"\nsource = "field"\ncapacity = []\n'
+        'cite = "assumption: t"\n',
     )
     assert load_scenario(child).routes_of("gas") == ["zulu", "alpha", "pipe"]

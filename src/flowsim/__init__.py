@@ -13,4 +13,17 @@ try:
 except PackageNotFoundError:  # pragma: no cover - running from a source tree
     __version__ = "0.0.0"
 
-__all__ = ["FlowsimError", "Problem", "Scenario", "ScenarioError", "__version__", "load_scenario"]
+from flowsim.results import Result, open_result
+from flowsim.simulate import run
+
+__all__ = [
+    "FlowsimError",
+    "Problem",
+    "Result",
+    "Scenario",
+    "ScenarioError",
+    "__version__",
+    "load_scenario",
+    "open_result",
+    "run",
+]

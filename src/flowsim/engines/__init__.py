@@ -1,0 +1,1 @@
+"""Simulation engines: the vectorised numpy core (and, later, the SimPy DES)."""

@@ -1,0 +1,209 @@
+"""A scenario's deterministic daily inputs, laid out as arrays for the engines.
+
+Everything here is the same for every member: schedules evaluated on each day,
+planned maintenance, seasonal demand, balancing caps, and index maps. What
+differs between members (delays, outages, shocks, demand multipliers) comes
+from :mod:`flowsim.sampling`. Daily quantities are in the annual unit per day
+(bcm or Mt); arrays over days have shape (..., days).
+"""
+
+from __future__ import annotations
+
+import calendar as calendar_module
+import datetime as dt
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from flowsim.calendar import Calendar
+from flowsim.sampling import COMMODITIES
+from flowsim.scenario.schema import Maintenance, Route, Scenario
+from flowsim.schedules import annual_rates
+
+__all__ = ["BINDING", "Plan"]
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+BoolArray = npt.NDArray[np.bool_]
+
+BINDING = ("capacity", "outage", "contract", "source", "demand")
+"""What set a route's flow on a day, in the order ties are resolved."""
+
+
+def _max_delay(route: Route) -> int:
+    delay = route.commissioning_delay
+    if delay is None:
+        return 0
+    return int((delay.days if delay.distribution == "fixed" else delay.max_days) or 0)
+
+
+def _maintenance_factor(windows: list[Maintenance], calendar: Calendar) -> FloatArray:
+    """Availability left by planned maintenance on each day, shape (days,)."""
+    factor = np.ones(calendar.n_days)
+    last = calendar.date_of(calendar.n_days - 1)
+    for window in windows:
+        step = window.every_years
+        stop = window.until or last
+        year = window.start.year
+        while True:
+            leap_day = (window.start.month, window.start.day) == (2, 29)
+            day = 28 if leap_day and not calendar_module.isleap(year) else window.start.day
+            start = dt.date(year, window.start.month, day)
+            if start > stop:
+                break
+            first = calendar.day_of(start)
+            span = slice(max(first, 0), max(min(first + window.duration_days, calendar.n_days), 0))
+            factor[span] *= 1.0 - window.derate_fraction
+            if step is None:
+                break
+            year += step
+    return factor
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Deterministic arrays of one scenario (routes, sources and shocks sorted by id)."""
+
+    calendar: Calendar
+    routes: tuple[str, ...]
+    sources: tuple[str, ...]
+    shocks: tuple[str, ...]
+    commodities: tuple[str, ...]
+    route_commodity: IntArray
+    """Index into ``commodities`` of each route, shape (routes,)."""
+    route_source: IntArray
+    """Index into ``sources`` of each route, shape (routes,)."""
+    dispatch_order: tuple[tuple[int, ...], ...]
+    """Route indices of each commodity in dispatch order."""
+    loss: FloatArray
+    """Own-use loss fraction, shape (routes,)."""
+    delay_pad: IntArray
+    """Longest possible commissioning delay of each route, days, shape (routes,)."""
+    capacity_rate: tuple[FloatArray, ...]
+    """Per route, annual capacity rate on days -pad..days-1, shape (pad + days,)."""
+    acq_rate: tuple[FloatArray | None, ...]
+    """Per route, annual ACQ rate on days -pad..days-1 (None: no contract)."""
+    flexibility: FloatArray
+    """Daily flexibility of each contract (1.0 without contract), shape (routes,)."""
+    min_take: FloatArray
+    """Take-or-pay fraction of each contract (0 without contract), shape (routes,)."""
+    maintenance: FloatArray
+    """Availability left by planned maintenance, shape (routes, days)."""
+    outage_derate: FloatArray
+    """Derate while a forced outage lasts (0 without outage model), shape (routes,)."""
+    production: FloatArray
+    """Daily production of each source (inf: unlimited), shape (sources, days)."""
+    demand: FloatArray
+    """Daily demand before multipliers (inf: no demand block), shape (commodities, days)."""
+    has_demand: BoolArray
+    """Whether each commodity has a demand block, shape (commodities,)."""
+    balancing: FloatArray
+    """Daily balancing cap (inf: unlimited, 0: none), shape (commodities, days)."""
+    multiplier_column: IntArray
+    """Column of each commodity in ``Realisations.demand_multiplier``."""
+    shock_derate: FloatArray
+    """Derate of each shock, shape (shocks,)."""
+    shock_routes: BoolArray
+    """Routes each shock hits, shape (shocks, routes)."""
+    shock_sources: BoolArray
+    """Sources each shock hits, shape (shocks, sources)."""
+
+    @property
+    def n_days(self) -> int:
+        return self.calendar.n_days
+
+    @classmethod
+    def of(cls, scenario: Scenario) -> Plan:
+        """Lay out ``scenario``'s deterministic inputs."""
+        cal = Calendar.of(scenario.horizon)
+        diy = cal.days_in_year_of_day
+        routes = tuple(sorted(scenario.routes))
+        sources = tuple(sorted(scenario.sources))
+        shocks = tuple(sorted(scenario.shocks))
+        used = {r.commodity for r in scenario.routes.values()} | set(scenario.demand)
+        commodities = tuple(c for c in COMMODITIES if c in used)
+        pads = np.array([_max_delay(scenario.routes[r]) for r in routes], dtype=np.int64)
+
+        def extended(schedule: list, pad: int) -> FloatArray:  # type: ignore[type-arg]
+            days = cal.first_ordinal - pad + np.arange(pad + cal.n_days, dtype=np.int64)
+            return annual_rates(schedule, days)
+
+        capacity = tuple(
+            extended(scenario.routes[r].capacity, int(p)) for r, p in zip(routes, pads, strict=True)
+        )
+        acq = tuple(
+            None if (deal := scenario.routes[r].contract) is None else extended(deal.acq, int(p))
+            for r, p in zip(routes, pads, strict=True)
+        )
+        production = np.full((len(sources), cal.n_days), np.inf)
+        for s, sid in enumerate(sources):
+            schedule = scenario.sources[sid].production
+            if schedule is not None:
+                production[s] = annual_rates(schedule, cal.ordinals) / diy
+        demand = np.full((len(commodities), cal.n_days), np.inf)
+        balancing = np.zeros((len(commodities), cal.n_days))
+        for c, commodity in enumerate(commodities):
+            block = scenario.demand.get(commodity)
+            if block is not None:
+                demand[c] = annual_rates(block.annual, cal.ordinals) / diy * _seasonal(block, cal)
+            bal = scenario.balancing.get(commodity)
+            if bal is not None:
+                balancing[c] = (
+                    np.inf if bal.cap is None else annual_rates(bal.cap, cal.ordinals) / diy
+                )
+        shock_routes = np.zeros((len(shocks), len(routes)), dtype=bool)
+        shock_sources = np.zeros((len(shocks), len(sources)), dtype=bool)
+        for k, sid in enumerate(shocks):
+            hit = set(scenario.shock_routes(sid))
+            shock_routes[k] = [r in hit for r in routes]
+            shock_sources[k] = [s in scenario.shocks[sid].sources for s in sources]
+        route_objs = [scenario.routes[r] for r in routes]
+        return cls(
+            calendar=cal,
+            routes=routes,
+            sources=sources,
+            shocks=shocks,
+            commodities=commodities,
+            route_commodity=np.array([commodities.index(r.commodity) for r in route_objs]),
+            route_source=np.array([sources.index(r.source) for r in route_objs]),
+            dispatch_order=tuple(
+                tuple(routes.index(r) for r in scenario.routes_of(c)) for c in commodities
+            ),
+            loss=np.array([r.own_use_loss_fraction for r in route_objs]),
+            delay_pad=pads,
+            capacity_rate=capacity,
+            acq_rate=acq,
+            flexibility=np.array(
+                [r.contract.daily_flexibility if r.contract else 1.0 for r in route_objs]
+            ),
+            min_take=np.array(
+                [r.contract.min_take_fraction if r.contract else 0.0 for r in route_objs]
+            ),
+            maintenance=np.array(
+                [_maintenance_factor(r.maintenance, cal) for r in route_objs]
+            ).reshape(len(routes), cal.n_days),
+            outage_derate=np.array(
+                [r.forced_outages.derate_fraction if r.forced_outages else 0.0 for r in route_objs]
+            ),
+            production=production,
+            demand=demand,
+            has_demand=np.array([c in scenario.demand for c in commodities], dtype=bool),
+            balancing=balancing,
+            multiplier_column=np.array([COMMODITIES.index(c) for c in commodities], dtype=np.int64),
+            shock_derate=np.array([scenario.shocks[s].derate_fraction for s in shocks]),
+            shock_routes=shock_routes,
+            shock_sources=shock_sources,
+        )
+
+
+def _seasonal(block: object, cal: Calendar) -> FloatArray:
+    """Seasonal factor of each day, rescaled so each year's factors sum to its day count."""
+    seasonality = getattr(block, "seasonality", None)
+    if seasonality is None:
+        return np.ones(cal.n_days)
+    weights = np.asarray(seasonality.monthly_weights, dtype=np.float64)
+    raw = weights[cal.month_index]
+    per_year = cal.yearly_sum(raw)
+    result: FloatArray = raw * (cal.days_in_year / per_year)[cal.year_index]
+    return result

@@ -1,0 +1,195 @@
+"""Result: the annual (and optional daily) values of a run, with provenance and summaries.
+
+``Result.annual`` is an xarray Dataset with dims ``(member, year, route)`` and
+``(member, year, commodity)``; ``Result.daily`` the same with ``day`` instead of
+``year`` (or None). Volumes are in the commodity's unit (bcm for gas, Mt for
+oil); ``*_days`` variables count days.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import xarray as xr
+
+from flowsim.engines.core import COMMODITY_VARS
+from flowsim.errors import FlowsimError
+from flowsim.scenario.schema import Scenario
+
+__all__ = ["SHORTFALL_TOLERANCE", "Result", "open_result"]
+
+SHORTFALL_TOLERANCE = 1e-9
+"""Unmet demand below this share of a year's demand does not count as a shortfall."""
+
+QUANTILES = {"p10": 0.1, "p50": 0.5, "p90": 0.9}
+
+DESCRIPTIONS = {
+    "delivered": "volume arriving in China (after own-use loss)",
+    "flow": "volume entering the route",
+    "capacity": "nominal capacity (sum of daily capacity)",
+    "available": "capacity times availability (after maintenance, outages, shocks)",
+    "contract": "annual contract quantity (ACQ)",
+    "outage_days": "days with availability below 1",
+    "demand": "import demand served by routes and balancing supply",
+    "balancing": "demand covered by balancing supply",
+    "unmet": "demand neither routes nor balancing supply covered",
+    "n_minus_1": "peak-day route capacity without the largest route, over peak-day demand",
+}
+
+
+class Result:
+    """Outcome of :func:`flowsim.run`.
+
+    Attributes
+    ----------
+    annual
+        Dataset of annual values, dims (member, year, route) and (member, year, commodity).
+    daily
+        Dataset of daily values, dims (member, day, route | commodity | source), or None.
+    """
+
+    def __init__(self, annual: xr.Dataset, daily: xr.Dataset | None = None) -> None:
+        self.annual = annual
+        self.daily = daily
+
+    def __repr__(self) -> str:
+        a = self.annual
+        return (
+            f"<Result {a.attrs.get('scenario_name')!r}: {a.sizes['member']} members, "
+            f"{int(a.year[0])}-{int(a.year[-1])}, {a.sizes['route']} routes, "
+            f"engine={a.attrs.get('engine')}>"
+        )
+
+    @property
+    def scenario(self) -> Scenario:
+        """The resolved scenario the result came from."""
+        from flowsim.scenario import scenario_from_text
+
+        return scenario_from_text(str(self.annual.attrs["scenario_toml"]), file="<result>")
+
+    def derived(self) -> xr.Dataset:
+        """Per-member derived variables, dims (member, year, route).
+
+        ``utilisation`` (flow / capacity), ``share_of_demand`` (delivered / the
+        commodity's demand), ``contract_shortfall`` (ACQ - delivered, >= 0) and
+        ``take_or_pay_exposure`` (min_take x ACQ - delivered, >= 0, in years when
+        the route was demand-limited on some day).
+        """
+        a = self.annual
+        route_demand = a.demand.sel(commodity=a.route_commodity).drop_vars("commodity")
+        has_contract = a.contract > 0
+        exposure = (a.min_take_fraction * a.contract - a.delivered).clip(min=0)
+        return xr.Dataset(
+            {
+                "utilisation": (a.flow / a.capacity).where(a.capacity > 0),
+                "share_of_demand": (a.delivered / route_demand).where(route_demand > 0),
+                "contract_shortfall": (a.contract - a.delivered)
+                .clip(min=0)
+                .where(has_contract, 0.0),
+                "take_or_pay_exposure": exposure.where(
+                    has_contract & (a.binding_demand_days > 0), 0.0
+                ),
+            }
+        )
+
+    def summary(self) -> xr.Dataset:
+        """Ensemble statistics: mean, P10, P50, P90 over members of every annual variable.
+
+        Also ``shortfall_probability`` (share of members with unmet demand in a
+        year) and ``expected_unmet`` (mean unmet volume), dims (year, commodity).
+        """
+        values = xr.merge([self.annual, self.derived()], compat="override")
+        stats = [values.mean("member").expand_dims(statistic=["mean"])]
+        for name, q in QUANTILES.items():
+            stats.append(
+                values.quantile(q, dim="member").drop_vars("quantile").expand_dims(statistic=[name])
+            )
+        out = xr.concat(stats, dim="statistic", coords="minimal", compat="override")
+        a = self.annual
+        shortfall = a.unmet > SHORTFALL_TOLERANCE * a.demand
+        out["shortfall_probability"] = shortfall.mean("member")
+        out["expected_unmet"] = a.unmet.mean("member")
+        out.attrs = dict(a.attrs)
+        return out
+
+    def to_netcdf(self, path: str | os.PathLike[str]) -> Path:
+        """Write to netCDF (HDF5 via h5netcdf) atomically: complete file or none.
+
+        Daily values, when present, go to the group ``daily``.
+        """
+        target = Path(path)
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+        os.close(fd)
+        try:
+            annual = self.annual.assign_attrs(has_daily=int(self.daily is not None))
+            annual.to_netcdf(tmp, engine="h5netcdf", mode="w")
+            if self.daily is not None:
+                self.daily.to_netcdf(tmp, engine="h5netcdf", mode="a", group="daily")
+            os.replace(tmp, target)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        return target
+
+
+def open_result(path: str | os.PathLike[str]) -> Result:
+    """Read a result written by :meth:`Result.to_netcdf`."""
+    if not Path(path).is_file():
+        raise FlowsimError(f"{path}: no such result file")
+    try:
+        with xr.open_dataset(path, engine="h5netcdf") as ds:
+            annual = ds.load()
+        daily = None
+        if annual.attrs.pop("has_daily", 0):
+            with xr.open_dataset(path, engine="h5netcdf", group="daily") as ds:
+                daily = ds.load()
+    except (OSError, ValueError) as exc:
+        raise FlowsimError(f"{path}: not a flowsim result file ({exc})") from None
+    if "scenario_toml" not in annual.attrs:
+        raise FlowsimError(f"{path}: not a flowsim result file (no provenance)")
+    return Result(annual, daily)
+
+
+def build_annual(
+    arrays: dict[str, np.ndarray[Any, Any]],
+    *,
+    scenario: Scenario,
+    members: np.ndarray[Any, Any],
+    years: np.ndarray[Any, Any],
+    routes: tuple[str, ...],
+    commodities: tuple[str, ...],
+    attrs: dict[str, Any],
+) -> xr.Dataset:
+    """Wrap the engine's annual arrays in a Dataset with coordinates and units."""
+    data: dict[str, Any] = {}
+    for name, values in arrays.items():
+        dims = ("member", "year", "commodity" if name in COMMODITY_VARS else "route")
+        if name.endswith("_days"):
+            values = values.astype(np.int16)
+        units = "days" if name.endswith("_days") else ("1" if name == "n_minus_1" else "bcm or Mt")
+        data[name] = (dims, values, {"units": units, "description": DESCRIPTIONS.get(name, "")})
+    route_objs = [scenario.routes[r] for r in routes]
+    return xr.Dataset(
+        data,
+        coords={
+            "member": members,
+            "year": years,
+            "route": list(routes),
+            "commodity": list(commodities),
+            "route_commodity": ("route", [r.commodity for r in route_objs]),
+            "route_label": (
+                "route",
+                [r.label or rid for rid, r in zip(routes, route_objs, strict=True)],
+            ),
+            "route_source": ("route", [r.source for r in route_objs]),
+            "min_take_fraction": (
+                "route",
+                [r.contract.min_take_fraction if r.contract else 0.0 for r in route_objs],
+            ),
+        },
+        attrs=attrs,
+    )
