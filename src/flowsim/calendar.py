@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from functools import cached_property
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -93,6 +94,16 @@ class Calendar:
         """The date of day index ``day``."""
         return dt.date.fromordinal(self.first_ordinal + day)
 
-    def yearly_sum(self, daily: npt.NDArray[np.float64], axis: int = -1) -> FloatArray:
-        """Sum a daily array over the days of each year along ``axis`` (days -> years)."""
-        return np.add.reduceat(daily, self.year_starts, axis=axis)
+    def yearly_sum(self, daily: npt.NDArray[Any]) -> FloatArray:
+        """Sum over the days of each year of the last axis, shape (..., days) -> (..., years).
+
+        Each row is summed on its own, so a member's sums do not depend on
+        which other members share its array.
+        """
+        result: FloatArray = np.add.reduceat(daily, self.year_starts, axis=-1, dtype=np.float64)
+        return result
+
+    def yearly_count(self, days: npt.NDArray[np.bool_]) -> IntArray:
+        """Number of true days in each year of the last axis, (..., days) -> (..., years)."""
+        counts: IntArray = np.add.reduceat(days, self.year_starts, axis=-1, dtype=np.int64)
+        return counts

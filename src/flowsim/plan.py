@@ -4,7 +4,10 @@ Everything here is the same for every member: schedules evaluated on each day,
 planned maintenance, seasonal demand, balancing caps, and index maps. What
 differs between members (delays, outages, shocks, demand multipliers) comes
 from :mod:`flowsim.sampling`. Daily quantities are in the annual unit per day
-(bcm or Mt); arrays over days have shape (..., days).
+(bcm or Mt). Daily quantities are kept as annual rates (bcm/yr, Mt/yr): the
+engines divide by the days of the year only when they report a day or sum a
+year, so one day's bounds compare in one unit. Arrays over days have shape
+(..., days).
 """
 
 from __future__ import annotations
@@ -93,13 +96,14 @@ class Plan:
     outage_derate: FloatArray
     """Derate while a forced outage lasts (0 without outage model), shape (routes,)."""
     production: FloatArray
-    """Daily production of each source (inf: unlimited), shape (sources, days)."""
+    """Production rate of each source (inf: unlimited), shape (sources, days)."""
     demand: FloatArray
-    """Daily demand before multipliers (inf: no demand block), shape (commodities, days)."""
+    """Demand rate with seasonality, before multipliers (inf: no demand block),
+    shape (commodities, days)."""
     has_demand: BoolArray
     """Whether each commodity has a demand block, shape (commodities,)."""
     balancing: FloatArray
-    """Daily balancing cap (inf: unlimited, 0: none), shape (commodities, days)."""
+    """Balancing cap rate (inf: unlimited, 0: none), shape (commodities, days)."""
     multiplier_column: IntArray
     """Column of each commodity in ``Realisations.demand_multiplier``."""
     shock_derate: FloatArray
@@ -117,7 +121,6 @@ class Plan:
     def of(cls, scenario: Scenario) -> Plan:
         """Lay out ``scenario``'s deterministic inputs."""
         cal = Calendar.of(scenario.horizon)
-        diy = cal.days_in_year_of_day
         routes = tuple(sorted(scenario.routes))
         sources = tuple(sorted(scenario.sources))
         shocks = tuple(sorted(scenario.shocks))
@@ -140,17 +143,17 @@ class Plan:
         for s, sid in enumerate(sources):
             schedule = scenario.sources[sid].production
             if schedule is not None:
-                production[s] = annual_rates(schedule, cal.ordinals) / diy
+                production[s] = annual_rates(schedule, cal.ordinals)
         demand = np.full((len(commodities), cal.n_days), np.inf)
         balancing = np.zeros((len(commodities), cal.n_days))
         for c, commodity in enumerate(commodities):
             block = scenario.demand.get(commodity)
             if block is not None:
-                demand[c] = annual_rates(block.annual, cal.ordinals) / diy * _seasonal(block, cal)
+                demand[c] = annual_rates(block.annual, cal.ordinals) * _seasonal(block, cal)
             bal = scenario.balancing.get(commodity)
             if bal is not None:
                 balancing[c] = (
-                    np.inf if bal.cap is None else annual_rates(bal.cap, cal.ordinals) / diy
+                    np.inf if bal.cap is None else annual_rates(bal.cap, cal.ordinals)
                 )
         shock_routes = np.zeros((len(shocks), len(routes)), dtype=bool)
         shock_sources = np.zeros((len(shocks), len(sources)), dtype=bool)

@@ -9,7 +9,6 @@ oil); ``*_days`` variables count days.
 from __future__ import annotations
 
 import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +17,7 @@ import xarray as xr
 
 from flowsim.engines.core import COMMODITY_VARS
 from flowsim.errors import FlowsimError
+from flowsim.io import atomic_path
 from flowsim.scenario.schema import Scenario
 
 __all__ = ["SHORTFALL_TOLERANCE", "Result", "open_result"]
@@ -121,19 +121,12 @@ class Result:
 
         Daily values, when present, go to the group ``daily``.
         """
-        target = Path(path)
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-        os.close(fd)
-        try:
+        with atomic_path(path) as tmp:
             annual = self.annual.assign_attrs(has_daily=int(self.daily is not None))
             annual.to_netcdf(tmp, engine="h5netcdf", mode="w")
             if self.daily is not None:
                 self.daily.to_netcdf(tmp, engine="h5netcdf", mode="a", group="daily")
-            os.replace(tmp, target)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-        return target
+        return Path(path)
 
 
 def open_result(path: str | os.PathLike[str]) -> Result:

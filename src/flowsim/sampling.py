@@ -76,12 +76,14 @@ class Events:
 
     def active(self, members: int, days: int) -> npt.NDArray[np.bool_]:
         """Whether any event is under way, shape (members, days)."""
-        edges = np.zeros((members, days + 1), dtype=np.int32)
-        end = np.minimum(self.start + self.duration, days)
+        mask = np.zeros((members, days), dtype=bool)
         begin = np.clip(self.start, 0, days)
-        np.add.at(edges, (self.member, begin), 1)
-        np.add.at(edges, (self.member, end), -1)
-        return np.cumsum(edges[:, :days], axis=1) > 0
+        length = np.maximum(np.minimum(self.start + self.duration, days) - begin, 0)
+        total = int(length.sum())
+        if total:
+            first = self.member * days + begin - (np.cumsum(length) - length)
+            mask.flat[np.repeat(first, length) + np.arange(total)] = True
+        return mask
 
 
 @dataclass(frozen=True)

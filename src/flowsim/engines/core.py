@@ -11,12 +11,15 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
+from flowsim.calendar import Calendar
 from flowsim.plan import BINDING, Plan
 from flowsim.sampling import Realisations
 
 __all__ = ["ANNUAL_ROUTE_VARS", "COMMODITY_VARS", "simulate_chunk"]
 
 FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+BoolArray = npt.NDArray[np.bool_]
 
 ANNUAL_ROUTE_VARS = (
     "delivered",
@@ -30,13 +33,38 @@ ANNUAL_ROUTE_VARS = (
 COMMODITY_VARS = ("demand", "balancing", "unmet", "n_minus_1")
 
 
-def _shifted(rates: FloatArray, pad: int, delays: npt.NDArray[np.int64], days: int) -> FloatArray:
-    """Annual rates shifted later by each member's delay, shape (M, days) or (1, days)."""
+def _shifted(rates: FloatArray, pad: int, delays: IntArray, days: int) -> FloatArray:
+    """Rates shifted later by each member's delay, shape (M, days), or (1, days) if none is."""
     if not delays.any():
-        return rates[pad : pad + days][None, :]
-    index = (pad - delays)[:, None] + np.arange(days)
-    shifted: FloatArray = rates[index]
+        return rates[None, pad : pad + days]
+    windows = np.lib.stride_tricks.sliding_window_view(rates, days)
+    shifted: FloatArray = windows[pad - delays]
     return shifted
+
+
+class _Chunk:
+    """Member-specific factors of one chunk: shock and outage masks, demand."""
+
+    def __init__(self, plan: Plan, real: Realisations) -> None:
+        self.plan, self.real = plan, real
+        self.m, self.n = len(real.members), plan.n_days
+        self.shock_on = [
+            real.shock_events.of(target=k).active(self.m, self.n) for k in range(len(plan.shocks))
+        ]
+
+    def factor(
+        self, base: FloatArray, shocks: BoolArray, down: BoolArray | None, derate: float
+    ) -> FloatArray:
+        """``base`` (days,) times (1 - derate) where down and (1 - shock derate) where shocked.
+
+        Shape (1, days) when nothing member-specific applies, else (M, days).
+        """
+        result = base[None, :]
+        if down is not None:
+            result = np.where(down, base * (1.0 - derate), base)
+        for k in np.flatnonzero(shocks):
+            result = np.where(self.shock_on[k], result * (1.0 - self.plan.shock_derate[k]), result)
+        return result
 
 
 def simulate_chunk(plan: Plan, real: Realisations, *, daily: bool = False) -> dict[str, FloatArray]:
@@ -46,140 +74,144 @@ def simulate_chunk(plan: Plan, real: Realisations, *, daily: bool = False) -> di
     -------
     Arrays by name: route variables (M, years, routes), commodity variables
     ``demand``, ``balancing``, ``unmet``, ``n_minus_1`` (M, years, commodities; demand
-    and N-1 are NaN for a commodity without a demand block);
-    with ``daily``, also ``daily_*`` arrays (M, days, routes | commodities | sources).
+    and N-1 are NaN for a commodity without a demand block); with ``daily``, also
+    ``daily_*`` arrays (M, days, routes | commodities | sources) in bcm or Mt per day.
     """
     cal = plan.calendar
-    m, n, years = len(real.members), cal.n_days, cal.n_years
-    n_routes, n_commodities = len(plan.routes), len(plan.commodities)
-    diy = cal.days_in_year_of_day
+    chunk = _Chunk(plan, real)
+    m, n, years = chunk.m, chunk.n, cal.n_years
+    diy_year = cal.days_in_year.astype(np.float64)
+    diy_day = cal.days_in_year_of_day
 
-    shock_on = [real.shock_events.of(target=k).active(m, n) for k in range(len(plan.shocks))]
-
-    def derated(
-        base: FloatArray, hit: list[int], outage: npt.NDArray[np.bool_] | None, derate: float
-    ) -> FloatArray:
-        factor = np.broadcast_to(base, (m, n)) if (hit or outage is not None) else base[None, :]
-        if outage is not None:
-            factor = factor * np.where(outage, 1.0 - derate, 1.0)
-        for k in hit:
-            factor = factor * np.where(shock_on[k], 1.0 - plan.shock_derate[k], 1.0)
-        return np.asarray(factor)
-
-    source_left = [
-        np.broadcast_to(
-            derated(
-                plan.production[s],
-                [int(k) for k in np.flatnonzero(plan.shock_sources[:, s])],
-                None,
-                0.0,
-            ),
-            (m, n),
-        ).copy()
-        for s in range(len(plan.sources))
-    ]
     out: dict[str, FloatArray] = {
-        name: np.zeros((m, years, n_routes)) for name in ANNUAL_ROUTE_VARS
+        name: np.zeros((m, years, len(plan.routes))) for name in ANNUAL_ROUTE_VARS
     }
     for name in COMMODITY_VARS:
-        out[name] = np.zeros((m, years, n_commodities))
-    if daily:
-        for name in ("flow", "delivered", "available", "contract_limit"):
-            out[f"daily_{name}"] = np.zeros((m, n, n_routes))
-        for name in ("demand", "balancing", "unmet"):
-            out[f"daily_{name}"] = np.zeros((m, n, n_commodities))
-        out["daily_production"] = np.stack([*source_left, np.zeros((m, n))], axis=2)[:, :, :-1]
+        out[name] = np.zeros((m, years, len(plan.commodities)))
 
-    member_year = np.arange(m)[:, None] * years + cal.year_index[None, :]
-    nominal = np.zeros((n_routes, m, n))
-    for c in range(n_commodities):
-        col = plan.multiplier_column[c]
-        demand = np.broadcast_to(
-            plan.demand[c] * real.demand_multiplier[:, cal.year_index, col], (m, n)
-        )
-        need = np.array(demand) if plan.has_demand[c] else np.full((m, n), np.inf)
-        for r in plan.dispatch_order[c]:
-            delays = real.delay_days[:, r]
-            pad = int(plan.delay_pad[r])
-            cap = _shifted(plan.capacity_rate[r], pad, delays, n) / diy
+    def put(name: str, index: int, rates: FloatArray) -> None:
+        """Store the yearly sums of daily rates (bcm or Mt per year of days)."""
+        out[name][:, :, index] = cal.yearly_sum(rates) / diy_year
+
+    def put_daily(name: str, index: int, rates: FloatArray, width: int) -> None:
+        if daily:
+            store = out.setdefault(f"daily_{name}", np.zeros((m, n, width)))
+            store[:, :, index] = rates / diy_day
+
+    source_left: list[FloatArray | None] = []
+    for s in range(len(plan.sources)):
+        rate = chunk.factor(plan.production[s], plan.shock_sources[:, s], None, 0.0)
+        finite = bool(np.isfinite(rate).all())
+        source_left.append(np.broadcast_to(rate, (m, n)).copy() if finite else None)
+        put_daily("production", s, np.broadcast_to(rate, (m, n)), len(plan.sources))
+
+    for c, order in enumerate(plan.dispatch_order):
+        multiplier = real.demand_multiplier[:, cal.year_index, plan.multiplier_column[c]]
+        demand = plan.demand[c] * multiplier if plan.has_demand[c] else None
+        need = None if demand is None else demand.copy()
+        capacities: list[FloatArray] = []
+        for r in order:
+            delays, pad = real.delay_days[:, r], int(plan.delay_pad[r])
+            cap = _shifted(plan.capacity_rate[r], pad, delays, n)
             outages = real.outages.of(target=r)
             down = outages.active(m, n) if len(outages) else None
-            hit = [int(k) for k in np.flatnonzero(plan.shock_routes[:, r])]
-            avail_factor = derated(plan.maintenance[r], hit, down, plan.outage_derate[r])
-            cap_avail = cap * avail_factor
-            acq_rates = plan.acq_rate[r]
-            limit = (
-                np.full((1, n), np.inf)
-                if acq_rates is None
-                else _shifted(acq_rates, pad, delays, n) / diy * plan.flexibility[r]
+            avail = chunk.factor(
+                plan.maintenance[r], plan.shock_routes[:, r], down, plan.outage_derate[r]
             )
+            cap_avail = cap * avail
+            acq = plan.acq_rate[r]
+            limit = None if acq is None else _shifted(acq, pad, delays, n) * plan.flexibility[r]
             src = source_left[plan.route_source[r]]
-            loss = plan.loss[r]
-            by_demand = need / (1.0 - loss)
-            flow = np.minimum(np.minimum(cap_avail, limit), np.minimum(src, by_demand))
-            binding = np.where(
-                flow == cap_avail,
-                np.where(avail_factor < 1.0, 1, 0),
-                np.where(flow == limit, 2, np.where(flow == src, 3, 4)),
-            )
-            delivered = flow * (1.0 - loss)
-            src -= flow
-            need = np.maximum(need - delivered, 0.0)
+            loss = float(plan.loss[r])
 
-            counts = np.bincount(
-                (member_year * len(BINDING) + binding).ravel(), minlength=m * years * len(BINDING)
-            ).reshape(m, years, len(BINDING))
-            for b, name in enumerate(BINDING):
-                out[f"binding_{name}_days"][:, :, r] = counts[:, :, b]
-            out["delivered"][:, :, r] = cal.yearly_sum(delivered)
-            out["flow"][:, :, r] = cal.yearly_sum(flow)
-            out["capacity"][:, :, r] = cal.yearly_sum(cap)
-            out["available"][:, :, r] = cal.yearly_sum(cap_avail)
-            out["outage_days"][:, :, r] = cal.yearly_sum((avail_factor < 1.0).astype(np.float64))
-            if acq_rates is not None:
-                out["contract"][:, :, r] = cal.yearly_sum(limit) / plan.flexibility[r]
-            nominal[r] = cap  # broadcasts (1, days) to (M, days)
-            if daily:
-                out["daily_flow"][:, :, r] = flow
-                out["daily_delivered"][:, :, r] = delivered
-                out["daily_available"][:, :, r] = cap_avail
-                out["daily_contract_limit"][:, :, r] = limit
-        if plan.has_demand[c]:
-            balancing = np.minimum(need, plan.balancing[c])
-            unmet = need - balancing
-            out["demand"][:, :, c] = cal.yearly_sum(demand)
-            out["balancing"][:, :, c] = cal.yearly_sum(balancing)
-            out["unmet"][:, :, c] = cal.yearly_sum(unmet)
-            out["n_minus_1"][:, :, c] = _n_minus_1(plan, c, np.asarray(demand), nominal)
-            if daily:
-                out["daily_demand"][:, :, c] = demand
-                out["daily_balancing"][:, :, c] = balancing
-                out["daily_unmet"][:, :, c] = unmet
-        else:
+            flow = cap_avail
+            for bound in (limit, src):
+                if bound is not None:
+                    flow = np.minimum(flow, bound)
+            if need is not None:
+                flow = np.minimum(flow, need / (1.0 - loss) if loss else need)
+            flow = np.broadcast_to(flow, (m, n))
+            delivered = flow * (1.0 - loss) if loss else flow
+
+            _count_binding(out, r, cal, flow, cap_avail, avail, limit, src)
+            if src is not None:
+                src -= flow
+            if need is not None:
+                need = np.maximum(need - delivered, 0.0)
+
+            put("delivered", r, delivered)
+            put("flow", r, flow)
+            put("capacity", r, cap)
+            put("available", r, cap_avail)
+            out["outage_days"][:, :, r] = cal.yearly_count(avail < 1.0)
+            if acq is not None:
+                put("contract", r, _shifted(acq, pad, delays, n))
+            put_daily("flow", r, flow, len(plan.routes))
+            put_daily("delivered", r, delivered, len(plan.routes))
+            put_daily("available", r, np.broadcast_to(cap_avail, (m, n)), len(plan.routes))
+            put_daily(
+                "contract_limit",
+                r,
+                np.full((m, n), np.inf) if limit is None else limit,
+                len(plan.routes),
+            )
+            capacities.append(cap)
+
+        width = len(plan.commodities)
+        if demand is None or need is None:
             out["demand"][:, :, c] = np.nan
             out["n_minus_1"][:, :, c] = np.nan
-            if daily:
-                out["daily_demand"][:, :, c] = np.nan
+            put_daily("demand", c, np.full((m, n), np.nan), width)
+            put_daily("balancing", c, np.zeros((m, n)), width)
+            put_daily("unmet", c, np.zeros((m, n)), width)
+            continue
+        balancing = np.minimum(need, plan.balancing[c])
+        unmet = need - balancing
+        for name, rates in (("demand", demand), ("balancing", balancing), ("unmet", unmet)):
+            put(name, c, rates)
+            put_daily(name, c, rates, width)
+        out["n_minus_1"][:, :, c] = _n_minus_1(cal, demand, capacities)
     return out
 
 
-def _n_minus_1(plan: Plan, c: int, demand: FloatArray, capacity: FloatArray) -> FloatArray:
+def _count_binding(
+    out: dict[str, FloatArray],
+    r: int,
+    cal: Calendar,
+    flow: FloatArray,
+    cap_avail: FloatArray,
+    avail: FloatArray,
+    limit: FloatArray | None,
+    src: FloatArray | None,
+) -> None:
+    """Count the days each bound set route ``r``'s flow (ties go to the earlier in BINDING)."""
+    open_ = flow != cap_avail
+    capacity_bound = cal.yearly_count(~open_)
+    outage_bound = cal.yearly_count(~open_ & (avail < 1.0))
+    out["binding_capacity_days"][:, :, r] = capacity_bound - outage_bound
+    out["binding_outage_days"][:, :, r] = outage_bound
+    for name, bound in (("contract", limit), ("source", src)):
+        if bound is not None:
+            hit = open_ & (flow == bound)
+            out[f"binding_{name}_days"][:, :, r] = cal.yearly_count(hit)
+            open_ &= ~hit
+    out["binding_demand_days"][:, :, r] = cal.yearly_count(open_)
+
+
+def _n_minus_1(cal: Calendar, demand: FloatArray, capacities: list[FloatArray]) -> FloatArray:
     """N-1 of each member-year, shape (M, years).
 
     Nominal route capacity on the year's peak-demand day, less the largest
     route's, over that day's demand.
     """
-    cal = plan.calendar
-    routes = np.array(plan.dispatch_order[c], dtype=np.int64)
     m = demand.shape[0]
     result = np.full((m, cal.n_years), np.nan)
-    if not len(routes):
+    if not capacities:
         return result
     rows = np.arange(m)
     for y, (start, count) in enumerate(zip(cal.year_starts, cal.days_in_year, strict=True)):
         peak = start + np.argmax(demand[:, start : start + count], axis=1)
-        supply = capacity[routes[:, None], rows[None, :], peak[None, :]]  # (routes, M)
-        peak_demand = demand[rows, peak]
-        with np.errstate(divide="ignore", invalid="ignore"):
-            result[:, y] = (supply.sum(axis=0) - supply.max(axis=0)) / peak_demand
+        supply = np.stack([np.broadcast_to(cap, demand.shape)[rows, peak] for cap in capacities])
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            result[:, y] = (supply.sum(axis=0) - supply.max(axis=0)) / demand[rows, peak]
     return result

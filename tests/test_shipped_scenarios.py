@@ -1,0 +1,363 @@
+"""The scenario files shipped in scenarios/: they validate and hold the facts analysts rely on."""
+
+from __future__ import annotations
+
+import datetime as dt
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from flowsim import Scenario, load_scenario
+from flowsim.scenario import CITE_KINDS, scenario_names, validate_file
+from flowsim.scenario.schema import Ramp, Step, entry_start
+
+SCENARIOS = Path(__file__).parents[1] / "scenarios"
+FILES = sorted(SCENARIOS.glob("*.toml"))
+VARIANTS = [f for f in FILES if f.name not in ("reference.toml", "historical.toml")]
+
+REQUIRED_ROUTES = {
+    "power_of_siberia",
+    "altai",
+    "espo",
+    "kazakh_oil",
+    "central_asia_gas",
+    "central_asia_gas_line_d",
+    "kozmino_crude",
+    "yamal_lng",
+}
+
+
+def _selectors() -> list[str]:
+    """Every loadable scenario: each file, and each named scenario as ``file.toml#name``."""
+    out = []
+    for f in FILES:
+        out.append(str(f))
+        out += [f"{f}#{name}" for name in scenario_names(f)]
+    return out
+
+
+SELECTORS = _selectors()
+
+
+def _id(selector: str) -> str:
+    return Path(selector).name
+
+
+def _load(name: str) -> Scenario:
+    return load_scenario(SCENARIOS / name)
+
+
+def _cites(scenario: Scenario) -> list[str]:
+    """Every cite string anywhere in a scenario."""
+    found: list[str] = []
+
+    def walk(value: object) -> None:
+        if isinstance(value, dict):
+            for key, item in value.items():
+                if key == "cite" and isinstance(item, str):
+                    found.append(item)
+                else:
+                    walk(item)
+        elif isinstance(value, list):
+            for item in value:
+                walk(item)
+
+    walk(scenario.model_dump(by_alias=True))
+    return found
+
+
+# --- (a) everything validates ----------------------------------------------
+
+
+def test_scenarios_folder_has_the_expected_files() -> None:
+    """The reference, the historical back-test and the four required variants are shipped."""
+    names = {f.name for f in FILES}
+    assert {
+        "reference.toml",
+        "historical.toml",
+        "pos2_50bcm.toml",
+        "kazakh_transit_halt.toml",
+        "sanctions_derate.toml",
+        "monte_carlo.toml",
+    } <= names
+
+
+@pytest.mark.parametrize("path", FILES, ids=lambda p: p.name)
+def test_file_and_its_named_scenarios_validate(path: Path) -> None:
+    """validate_file reports no problem for a shipped file or any of its named scenarios."""
+    names, problems = validate_file(path)
+    assert problems == [], "\n".join(str(p) for p in problems)
+    assert names[0] == ""
+
+
+@pytest.mark.parametrize("selector", SELECTORS, ids=_id)
+def test_every_scenario_loads(selector: str) -> None:
+    """Each file and each named scenario loads into a Scenario with a non-empty description."""
+    scenario = load_scenario(selector)
+    assert isinstance(scenario, Scenario)
+    assert scenario.description.strip()
+
+
+@pytest.mark.parametrize("selector", SELECTORS, ids=_id)
+def test_every_cite_names_a_kind_and_assumptions_say_why(selector: str) -> None:
+    """Every cite starts with a known kind, and an assumption carries a reason, not just a label."""
+    for cite in _cites(load_scenario(selector)):
+        kind, _, rest = cite.partition(":")
+        assert kind.strip() in CITE_KINDS, cite
+        if kind.strip() == "assumption":
+            assert len(rest.split()) >= 6, f"assumption without a reason: {cite!r}"
+
+
+@pytest.mark.parametrize("selector", SELECTORS, ids=_id)
+def test_demand_covers_the_whole_horizon(selector: str) -> None:
+    """Gas and oil demand start no later than the first simulated day (schedules are 0 before)."""
+    scenario = load_scenario(selector)
+    assert set(scenario.demand) == {"gas", "oil"}
+    for demand in scenario.demand.values():
+        assert entry_start(demand.annual[0]) <= scenario.horizon.first_day
+
+
+@pytest.mark.parametrize("selector", SELECTORS, ids=_id)
+def test_required_route_ids_exist(selector: str) -> None:
+    """Every scenario keeps the route ids the results and comparisons are keyed on."""
+    assert set(load_scenario(selector).routes) >= REQUIRED_ROUTES
+
+
+# --- (b) facts in the reference -------------------------------------------
+
+
+def test_reference_pos1_plateau_is_38_bcm() -> None:
+    """PoS-1's last capacity step in the reference is the 38 bcm/yr plateau of the 2014 SPA."""
+    pos = _load("reference.toml").routes["power_of_siberia"]
+    last = pos.capacity[-1]
+    assert isinstance(last, Step)
+    assert last.value == 38
+    assert pos.contract is not None
+    assert pos.contract.min_take_fraction == 0.85
+    assert max(e.value for e in pos.contract.acq if isinstance(e, Step)) == 38
+
+
+def test_reference_pos1_starts_in_2018_as_planned() -> None:
+    """The reference starts PoS-1 in 2018, the start the 2014 SPA planned."""
+    pos = _load("reference.toml").routes["power_of_siberia"]
+    assert entry_start(pos.capacity[0]) == dt.date(2018, 1, 1)
+
+
+def test_reference_planned_capacities() -> None:
+    """Reference plateaus: Altai 30, CAGP A-C 55, line D 30 bcm/yr; ESPO 30, RU transit 10 Mt/yr."""
+    routes = _load("reference.toml").routes
+
+    def plateau(route_id: str) -> float:
+        last = routes[route_id].capacity[-1]
+        return last.to_value if isinstance(last, Ramp) else last.value
+
+    assert plateau("altai") == 30
+    assert plateau("central_asia_gas") == 55
+    assert plateau("central_asia_gas_line_d") == 30
+    assert plateau("espo") == 30
+    assert plateau("kazakh_oil_russian_transit") == 10
+
+
+def test_reference_is_deterministic() -> None:
+    """The reference has one member and nothing random: no outages, delays, shocks or noise."""
+    scenario = _load("reference.toml")
+    assert scenario.run.members == 1
+    assert scenario.horizon.start_year == 2015
+    assert scenario.horizon.end_year == 2050
+    for route in scenario.routes.values():
+        assert route.forced_outages is None
+        assert route.commissioning_delay is None
+    assert all(d.uncertainty is None for d in scenario.demand.values())
+    assert scenario.shocks == {}
+
+
+def test_reference_pos1_has_two_yearly_maintenance_windows() -> None:
+    """PoS-1 in the reference stops twice a year, each window repeating every year."""
+    windows = _load("reference.toml").routes["power_of_siberia"].maintenance
+    assert len(windows) == 2
+    assert all(w.every_years == 1 for w in windows)
+    assert {w.start.month for w in windows} == {3, 9}
+
+
+def test_gas_demand_is_winter_peaked() -> None:
+    """Gas demand seasonality puts December and January well above July."""
+    weights = _load("reference.toml").demand["gas"].seasonality.monthly_weights
+    assert weights[0] > 1.2 * weights[6]
+    assert weights[11] > 1.2 * weights[6]
+
+
+def test_kozmino_and_yamal_are_seaborne() -> None:
+    """Kozmino crude and Yamal LNG are seaborne routes, the rest pipelines."""
+    routes = _load("reference.toml").routes
+    assert routes["kozmino_crude"].kind == "seaborne"
+    assert routes["yamal_lng"].kind == "seaborne"
+    assert routes["yamal_lng"].commodity == "gas"
+    assert routes["espo"].kind == "pipeline"
+
+
+# --- (b) facts in the historical scenario --------------------------------
+
+
+def test_historical_first_pos1_flow_is_2_dec_2019() -> None:
+    """Historical PoS-1 capacity starts at first delivery, 2 Dec 2019, reaching 38 on 1 Dec 2024."""
+    pos = _load("historical.toml").routes["power_of_siberia"]
+    first = pos.capacity[0]
+    assert entry_start(first) == dt.date(2019, 12, 2)
+    assert isinstance(first, Ramp)
+    assert first.end == dt.date(2024, 12, 1)
+    assert first.to_value == 38
+
+
+def test_historical_pos1_contract_build_up() -> None:
+    """Historical PoS-1 ACQ follows the contracted build-up 10/15/22/30/38 in 2021-2025."""
+    acq = _load("historical.toml").routes["power_of_siberia"].contract.acq
+    by_year = {entry_start(e).year: e.value for e in acq if isinstance(e, Step)}
+    assert [by_year[y] for y in range(2021, 2026)] == [10, 15, 22, 30, 38]
+
+
+def test_historical_maintenance_windows_are_dated_one_offs() -> None:
+    """Historical PoS-1 maintenance is one-off windows, two a year from 2020, inside the horizon."""
+    scenario = _load("historical.toml")
+    windows = scenario.routes["power_of_siberia"].maintenance
+    assert all(w.every_years is None for w in windows)
+    assert windows[0].start == dt.date(2020, 3, 16)
+    years = [w.start.year for w in windows]
+    assert all(years.count(y) == 2 for y in range(2020, 2026))
+    assert all(scenario.horizon.first_day <= w.start <= scenario.horizon.last_day for w in windows)
+
+
+def test_historical_dates_of_other_routes() -> None:
+    """ESPO 15 Mt from 2011, 30 from 2018; KCP from 11 Jul 2006; CAGP to 55 with line C."""
+    routes = _load("historical.toml").routes
+    espo = [(entry_start(e), e.value) for e in routes["espo"].capacity]
+    assert espo == [(dt.date(2011, 1, 1), 15), (dt.date(2018, 1, 1), 30)]
+    assert entry_start(routes["kazakh_oil"].capacity[0]) == dt.date(2006, 7, 11)
+    transit = [(entry_start(e), e.value) for e in routes["kazakh_oil_russian_transit"].capacity]
+    assert transit == [(dt.date(2014, 1, 1), 7), (dt.date(2017, 1, 1), 10)]
+    cagp = routes["central_asia_gas"].capacity
+    assert entry_start(cagp[0]) == dt.date(2009, 12, 14)
+    assert dt.date(2014, 5, 31) in [entry_start(e) for e in cagp]
+    assert cagp[-1].value == 55
+
+
+def test_historical_unbuilt_routes_have_no_capacity() -> None:
+    """Altai and CAGP line D were never built: empty capacity schedules in historical.toml."""
+    routes = _load("historical.toml").routes
+    assert routes["altai"].capacity == []
+    assert routes["central_asia_gas_line_d"].capacity == []
+
+
+def test_historical_disruptions_are_fixed_date_shocks() -> None:
+    """The documented Central Asian disruptions are fixed-date, deterministic, partial derates."""
+    scenario = _load("historical.toml")
+    shocks = scenario.shocks
+    assert shocks["uzbek_halt_2022_23"].start == dt.date(2022, 12, 13)
+    assert shocks["turkmen_cut_jan_2023"].start == dt.date(2023, 1, 12)
+    assert shocks["ca_winter_shortfall_2017_18"].start.year == 2017
+    for shock in shocks.values():
+        assert shock.hazard_per_year is None
+        assert shock.probability == 1.0
+        assert 0 < shock.derate_fraction < 1
+    assert scenario.run.members == 1
+
+
+def test_historical_and_reference_share_route_ids() -> None:
+    """Historical and reference use the same route ids so they compare route by route."""
+    assert set(_load("historical.toml").routes) == set(_load("reference.toml").routes)
+
+
+# --- (b) facts in the variants -------------------------------------------
+
+
+@pytest.mark.parametrize("path", VARIANTS, ids=lambda p: p.name)
+def test_variants_extend_the_reference(path: Path) -> None:
+    """Every variant builds on reference.toml instead of copying it, and says its question."""
+    data = tomllib.loads(path.read_text(encoding="utf-8"))
+    assert data["extends"] == "reference.toml"
+    assert data["description"].strip()
+    assert "?" in data["description"]
+
+
+def test_pos2_is_50_bcm_via_mongolia_and_never_is_empty() -> None:
+    """pos2_50bcm: the western route carries 50 bcm/yr via Mongolia from 2030; #never has none."""
+    pos2 = _load("pos2_50bcm.toml").routes["altai"]
+    assert pos2.transit_countries == ["Mongolia"]
+    assert entry_start(pos2.capacity[0]) == dt.date(2030, 1, 1)
+    assert pos2.capacity[-1].to_value == 50
+    never = _load("pos2_50bcm.toml#never").routes["altai"]
+    assert never.capacity == []
+    assert never.contract is not None
+    assert never.contract.acq == []
+
+
+def test_kazakh_transit_halt_hits_the_routes_crossing_kazakhstan() -> None:
+    """The Kazakh transit halt closes CAGP A-C and Russian transit crude, not line D or KZ crude."""
+    scenario = _load("kazakh_transit_halt.toml")
+    shock = scenario.shocks["kazakh_transit_halt"]
+    assert shock.transit_countries == ["Kazakhstan"]
+    assert shock.start is not None
+    assert shock.duration_days == 90
+    assert scenario.shock_routes("kazakh_transit_halt") == [
+        "central_asia_gas",
+        "kazakh_oil_russian_transit",
+    ]
+
+
+def test_sanctions_severities_are_ordered() -> None:
+    """Sanctions derate: mild < moderate (base) < severe, and only severe touches the pipelines."""
+    derate = {
+        name: _load(f"sanctions_derate.toml{suffix}").shocks["sanctions_seaborne"].derate_fraction
+        for name, suffix in (("mild", "#mild"), ("moderate", ""), ("severe", "#severe"))
+    }
+    assert derate["mild"] < derate["moderate"] == 0.30 < derate["severe"]
+    assert "sanctions_pipelines" not in _load("sanctions_derate.toml").shocks
+    assert "sanctions_pipelines" in _load("sanctions_derate.toml#severe").shocks
+
+
+def test_monte_carlo_has_members_and_random_parts() -> None:
+    """monte_carlo runs an ensemble with outages, delays, demand noise and random shocks."""
+    scenario = _load("monte_carlo.toml")
+    assert scenario.run.members > 1
+    assert all(r.forced_outages is not None for r in scenario.routes.values())
+    assert any(r.commissioning_delay is not None for r in scenario.routes.values())
+    assert all(d.uncertainty is not None for d in scenario.demand.values())
+    hazards = [s for s in scenario.shocks.values() if s.hazard_per_year is not None]
+    assert hazards
+    cold = scenario.shocks["central_asia_cold_winter"]
+    assert cold.months == [12, 1, 2]
+    assert any(s.probability < 1 for s in scenario.shocks.values() if s.start is not None)
+
+
+def test_monte_carlo_keeps_the_reference_corridors() -> None:
+    """monte_carlo only adds randomness: its capacities equal the reference's."""
+    mc, ref = _load("monte_carlo.toml"), _load("reference.toml")
+    for route_id, route in ref.routes.items():
+        assert mc.routes[route_id].capacity == route.capacity
+
+
+def test_outlook_adds_the_far_eastern_route_and_drops_unbuilt_lines() -> None:
+    """outlook_2025: Far Eastern route to 12 bcm/yr from 2027, PoS-1 to 44, no Altai or line D."""
+    routes = _load("outlook_2025.toml").routes
+    far_east = routes["far_east_gas"]
+    assert entry_start(far_east.capacity[0]) == dt.date(2027, 1, 31)
+    assert far_east.capacity[-1].to_value == 12
+    assert routes["power_of_siberia"].capacity[-1].value == 44
+    assert routes["altai"].capacity == []
+    assert routes["central_asia_gas_line_d"].capacity == []
+    assert _load("outlook_2025.toml#with_pos2").routes["altai"].capacity[-1].to_value == 50
+
+
+def test_demand_growth_brackets_the_reference() -> None:
+    """demand_growth: 2050 demand is lower in #low and higher in #high than in the reference."""
+
+    def final(name: str, commodity: str) -> float:
+        last = _load(name).demand[commodity].annual[-1]
+        return last.to_value if isinstance(last, Ramp) else last.value
+
+    for commodity in ("gas", "oil"):
+        low = final("demand_growth.toml#low", commodity)
+        base = final("demand_growth.toml", commodity)
+        high = final("demand_growth.toml#high", commodity)
+        assert low < base < high
+        assert base == final("reference.toml", commodity)
