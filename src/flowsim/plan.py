@@ -152,9 +152,7 @@ class Plan:
                 demand[c] = annual_rates(block.annual, cal.ordinals) * _seasonal(block, cal)
             bal = scenario.balancing.get(commodity)
             if bal is not None:
-                balancing[c] = (
-                    np.inf if bal.cap is None else annual_rates(bal.cap, cal.ordinals)
-                )
+                balancing[c] = np.inf if bal.cap is None else annual_rates(bal.cap, cal.ordinals)
         shock_routes = np.zeros((len(shocks), len(routes)), dtype=bool)
         shock_sources = np.zeros((len(shocks), len(sources)), dtype=bool)
         for k, sid in enumerate(shocks):
