@@ -87,7 +87,7 @@ def test_outage_crossing_new_year_is_split_between_years() -> None:
         shocks=(),
         delay_days=np.zeros((1, 1), dtype=np.int64),
         outages=Events(one, one * 0, np.array([start]), np.array([5])),
-        shock_events=Events.collect([]),
+        shock_events=Events.empty(),
         demand_multiplier=np.ones((1, 3, 2)),
     )
     plan = Plan(**{**plan.__dict__, "outage_derate": np.array([1.0])})

@@ -1,11 +1,12 @@
-"""All randomness of a run, drawn once per member: the realisations engines replay.
+"""All randomness of a run, drawn once: the realisations engines replay.
 
-Member ``m`` draws only from child ``m`` of ``numpy.random.SeedSequence(seed)``
-(built directly as ``SeedSequence(seed, spawn_key=(m,))``), so its realisation
-never depends on chunk size, worker count or ensemble size. Within a member the
-draws come in a fixed order: commissioning delays (routes by id), forced
-outages (routes by id), shocks (by id), demand multipliers (gas, then oil).
-Day indices count from 1 January of the horizon's first year.
+Members are drawn in fixed blocks of :data:`BLOCK`: block ``b`` (members
+``b * BLOCK`` to ``b * BLOCK + BLOCK - 1``) draws only from child ``b`` of
+``numpy.random.SeedSequence(seed)``, so a member's realisation never depends on
+chunk size, worker count or ensemble size. Within a block the draws come in a
+fixed order: commissioning delays (routes by id), forced outages (routes by
+id), shocks (by id), demand multipliers (gas, then oil), each for the whole
+block at once. Day indices count from 1 January of the horizon's first year.
 """
 
 from __future__ import annotations
@@ -26,12 +27,15 @@ from flowsim.scenario.schema import (
     Shock,
 )
 
-__all__ = ["COMMODITIES", "Events", "Realisations", "sample"]
+__all__ = ["BLOCK", "COMMODITIES", "Events", "Realisations", "sample", "sample_block"]
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
 
 COMMODITIES: tuple[Commodity, ...] = ("gas", "oil")
+
+BLOCK = 64
+"""Members per random-number block (child of the seed sequence)."""
 
 
 @dataclass(frozen=True)
@@ -49,17 +53,21 @@ class Events:
     duration: IntArray
 
     @classmethod
-    def collect(cls, rows: list[tuple[int, int, IntArray, IntArray]]) -> Events:
-        """Build from (member, target, starts, durations) groups."""
-        if not rows:
-            empty = np.zeros(0, dtype=np.int64)
-            return cls(empty, empty, empty, empty)
-        sizes = [len(starts) for _, _, starts, _ in rows]
-        return cls(
-            member=np.repeat([m for m, _, _, _ in rows], sizes).astype(np.int64),
-            target=np.repeat([t for _, t, _, _ in rows], sizes).astype(np.int64),
-            start=np.concatenate([s for _, _, s, _ in rows]).astype(np.int64),
-            duration=np.concatenate([d for _, _, _, d in rows]).astype(np.int64),
+    def empty(cls) -> Events:
+        none = np.zeros(0, dtype=np.int64)
+        return cls(none, none, none, none)
+
+    @classmethod
+    def concat(cls, pieces: Sequence[Events]) -> Events:
+        """All events of ``pieces``, in order."""
+        if not pieces:
+            return cls.empty()
+        return cls(*(np.concatenate([getattr(p, f) for p in pieces]) for f in _EVENT_FIELDS))
+
+    def retarget(self, target: int) -> Events:
+        """The same events, all aimed at ``target``."""
+        return Events(
+            self.member, np.full(len(self), target, dtype=np.int64), self.start, self.duration
         )
 
     def __len__(self) -> int:
@@ -84,6 +92,9 @@ class Events:
             first = self.member * days + begin - (np.cumsum(length) - length)
             mask.flat[np.repeat(first, length) + np.arange(total)] = True
         return mask
+
+
+_EVENT_FIELDS = ("member", "target", "start", "duration")
 
 
 @dataclass(frozen=True)
@@ -114,97 +125,179 @@ class Realisations:
     shock_events: Events
     demand_multiplier: FloatArray
 
+    @classmethod
+    def concat(cls, parts: Sequence[Realisations]) -> Realisations:
+        """Join realisations of disjoint member sets (member indices are renumbered)."""
+        offsets = np.cumsum([0, *(len(p.members) for p in parts[:-1])])
+
+        def events(name: str) -> Events:
+            pieces = [getattr(p, name) for p in parts]
+            shifted = [
+                Events(e.member + o, e.target, e.start, e.duration)
+                for e, o in zip(pieces, offsets, strict=True)
+            ]
+            return Events.concat(shifted)
+
+        return cls(
+            members=np.concatenate([p.members for p in parts]),
+            routes=parts[0].routes,
+            shocks=parts[0].shocks,
+            delay_days=np.concatenate([p.delay_days for p in parts]),
+            outages=events("outages"),
+            shock_events=events("shock_events"),
+            demand_multiplier=np.concatenate([p.demand_multiplier for p in parts]),
+        )
+
+    def select(self, index: IntArray) -> Realisations:
+        """The members at positions ``index`` (in that order)."""
+        position = np.full(len(self.members), -1, dtype=np.int64)
+        position[index] = np.arange(len(index))
+
+        def events(e: Events) -> Events:
+            keep = position[e.member] >= 0
+            return Events(position[e.member[keep]], e.target[keep], e.start[keep], e.duration[keep])
+
+        return Realisations(
+            members=self.members[index],
+            routes=self.routes,
+            shocks=self.shocks,
+            delay_days=self.delay_days[index],
+            outages=events(self.outages),
+            shock_events=events(self.shock_events),
+            demand_multiplier=self.demand_multiplier[index],
+        )
+
 
 def _durations(
-    rng: np.random.Generator, distribution: str, mean: float, shape: float | None, n: int
+    rng: np.random.Generator,
+    distribution: str,
+    mean: float,
+    shape: float | None,
+    size: int | tuple[int, ...],
 ) -> IntArray:
-    """``n`` random durations with the given mean, rounded up to whole days (>= 1)."""
+    """Random durations with the given mean, rounded up to whole days (>= 1)."""
     if distribution == "exponential":
-        raw = rng.exponential(mean, n)
+        raw = rng.exponential(mean, size)
     elif distribution == "lognormal":
         sigma = float(shape or 0.0)
-        raw = rng.lognormal(math.log(mean) - sigma**2 / 2, sigma, n)
+        raw = rng.lognormal(math.log(mean) - sigma**2 / 2, sigma, size)
     elif distribution == "weibull":
         k = float(shape or 1.0)
-        raw = mean / math.gamma(1 + 1 / k) * rng.weibull(k, n)
+        raw = mean / math.gamma(1 + 1 / k) * rng.weibull(k, size)
     else:  # pragma: no cover - excluded by the schema
         raise ValueError(distribution)
     return np.maximum(1, np.ceil(np.minimum(raw, 1e9))).astype(np.int64)
 
 
-def _delay(rng: np.random.Generator, delay: CommissioningDelay) -> int:
+def _delays(rng: np.random.Generator, delay: CommissioningDelay, size: int) -> IntArray:
     if delay.distribution == "fixed":
-        return int(delay.days or 0)
+        return np.full(size, delay.days or 0, dtype=np.int64)
     lo, hi = int(delay.min_days or 0), int(delay.max_days or 0)
     if delay.distribution == "uniform":
-        return int(rng.integers(lo, hi + 1))
-    mode = int(delay.mode_days or 0)
-    return lo if lo == hi else round(float(rng.triangular(lo, mode, hi)))
+        return rng.integers(lo, hi + 1, size).astype(np.int64)
+    if lo == hi:
+        return np.full(size, lo, dtype=np.int64)
+    return np.rint(rng.triangular(lo, int(delay.mode_days or 0), hi, size)).astype(np.int64)
 
 
-def _outages(
-    rng: np.random.Generator, model: ForcedOutages, days: int
-) -> tuple[IntArray, IntArray]:
-    """Down periods (starts, durations) of an alternating renewal process that starts up."""
+def _outages(rng: np.random.Generator, model: ForcedOutages, size: int, days: int) -> Events:
+    """Down periods of an alternating renewal process that starts up, for ``size`` members."""
     block = max(8, math.ceil(1.2 * days / (model.mtbf_days + model.mttr_days)) + 4)
-    starts: list[IntArray] = []
-    durations: list[IntArray] = []
-    t = 0
-    while t < days:
-        ups = _durations(rng, model.distribution, model.mtbf_days, model.shape, block)
-        downs = _durations(rng, model.distribution, model.mttr_days, model.shape, block)
-        ends = t + np.cumsum(ups + downs)
+    pieces: list[Events] = []
+    t = np.zeros(size, dtype=np.int64)
+    while (t < days).any():
+        ups = _durations(rng, model.distribution, model.mtbf_days, model.shape, (size, block))
+        downs = _durations(rng, model.distribution, model.mttr_days, model.shape, (size, block))
+        ends = t[:, None] + np.cumsum(ups + downs, axis=1)
         down_starts = ends - downs
-        keep = down_starts < days
-        starts.append(down_starts[keep])
-        durations.append(downs[keep])
-        t = int(ends[-1])
-    return np.concatenate(starts), np.concatenate(durations)
+        member, which = np.nonzero(down_starts < days)
+        pieces.append(Events(member, member * 0, down_starts[member, which], downs[member, which]))
+        t = ends[:, -1]
+    return Events.concat(pieces)
 
 
-def _shock(rng: np.random.Generator, shock: Shock, calendar: Calendar) -> tuple[IntArray, IntArray]:
-    """Occurrences (starts, durations) of one shock in one member."""
+def _shock(
+    rng: np.random.Generator, shock: Shock, eligible: IntArray, size: int, calendar: Calendar
+) -> Events:
+    """Occurrences of one shock for ``size`` members; ``eligible`` are its possible start days."""
     days = calendar.n_days
     if shock.start is not None:
-        start = calendar.day_of(shock.start)
-        if shock.probability < 1.0 and rng.random() >= shock.probability:
-            return np.zeros(0, np.int64), np.zeros(0, np.int64)
-        starts = np.array([start], dtype=np.int64)
+        happens = np.ones(size, dtype=bool)
+        if shock.probability < 1.0:
+            happens = rng.random(size) < shock.probability
+        member = np.flatnonzero(happens)
+        starts = np.full(len(member), calendar.day_of(shock.start), dtype=np.int64)
     else:
-        eligible = np.arange(days, dtype=np.int64)
-        if shock.months:
-            eligible = eligible[np.isin(calendar.month_index, np.array(shock.months) - 1)]
-        count = int(rng.poisson(float(shock.hazard_per_year or 0.0) * calendar.n_years))
-        if count == 0 or len(eligible) == 0:
-            return np.zeros(0, np.int64), np.zeros(0, np.int64)
-        starts = np.sort(eligible[rng.integers(0, len(eligible), count)])
+        counts = rng.poisson(float(shock.hazard_per_year or 0.0) * calendar.n_years, size)
+        member = np.repeat(np.arange(size), counts)
+        picks = rng.integers(0, max(len(eligible), 1), len(member))
+        starts = eligible[picks] if len(eligible) else np.zeros(0, dtype=np.int64)
+        member = member[: len(starts)]
     if shock.duration_days is None:
         durations = days - starts
     elif shock.duration_distribution == "exponential":
         durations = _durations(rng, "exponential", shock.duration_days, None, len(starts))
     else:
         durations = np.full(len(starts), shock.duration_days, dtype=np.int64)
-    return starts, durations
+    order = np.lexsort((starts, member))
+    return Events(member[order], member[order] * 0, starts[order], durations[order])
 
 
-def _demand_multipliers(rng: np.random.Generator, scenario: Scenario, years: int) -> FloatArray:
-    out = np.ones((years, len(COMMODITIES)))
+def _demand_multipliers(
+    rng: np.random.Generator, scenario: Scenario, size: int, years: int
+) -> FloatArray:
+    """Yearly demand multipliers, shape (size, years, commodities)."""
+    out = np.ones((size, years, len(COMMODITIES)))
     for c, commodity in enumerate(COMMODITIES):
         demand = scenario.demand.get(commodity)
         if demand is None or demand.uncertainty is None:
             continue
         u = demand.uncertainty
-        innovations = rng.standard_normal(years) * u.sigma
-        z = 0.0
+        innovations = rng.standard_normal((size, years)) * u.sigma
+        z = np.zeros(size)
         for y in range(years):
-            z = u.persistence * z + float(innovations[y])
-            out[y, c] = math.exp(z)
+            z = u.persistence * z + innovations[:, y]
+            out[:, y, c] = np.exp(z)
     return out
 
 
-def member_rng(seed: int, member: int) -> np.random.Generator:
-    """The generator of member ``member``: child ``member`` of ``SeedSequence(seed)``."""
-    return np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=(member,))))
+def block_rng(seed: int, block: int) -> np.random.Generator:
+    """Generator of member block ``block``: child ``block`` of ``SeedSequence(seed)``."""
+    return np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=(block,))))
+
+
+def sample_block(scenario: Scenario, block: int, seed: int) -> Realisations:
+    """Draw the realisations of members ``block * BLOCK .. block * BLOCK + BLOCK - 1``."""
+    rng = block_rng(seed, block)
+    calendar = Calendar.of(scenario.horizon)
+    routes = tuple(sorted(scenario.routes))
+    shocks = tuple(sorted(scenario.shocks))
+    delays = np.zeros((BLOCK, len(routes)), dtype=np.int64)
+    for r, rid in enumerate(routes):
+        delay = scenario.routes[rid].commissioning_delay
+        if delay is not None:
+            delays[:, r] = _delays(rng, delay, BLOCK)
+    outages = []
+    for r, rid in enumerate(routes):
+        model = scenario.routes[rid].forced_outages
+        if model is not None:
+            outages.append(_outages(rng, model, BLOCK, calendar.n_days).retarget(r))
+    occurrences = []
+    for k, sid in enumerate(shocks):
+        shock = scenario.shocks[sid]
+        eligible = np.arange(calendar.n_days, dtype=np.int64)
+        if shock.months:
+            eligible = eligible[np.isin(calendar.month_index, np.array(shock.months) - 1)]
+        occurrences.append(_shock(rng, shock, eligible, BLOCK, calendar).retarget(k))
+    return Realisations(
+        members=block * BLOCK + np.arange(BLOCK, dtype=np.int64),
+        routes=routes,
+        shocks=shocks,
+        delay_days=delays,
+        outages=Events.concat(outages),
+        shock_events=Events.concat(occurrences),
+        demand_multiplier=_demand_multipliers(rng, scenario, BLOCK, calendar.n_years),
+    )
 
 
 def sample(scenario: Scenario, members: int | Sequence[int] | IntArray, seed: int) -> Realisations:
@@ -212,34 +305,7 @@ def sample(scenario: Scenario, members: int | Sequence[int] | IntArray, seed: in
 
     The draws of member ``m`` are the same whichever other members are drawn.
     """
-    ids = np.arange(members) if isinstance(members, int) else np.asarray(members)
-    ids = ids.astype(np.int64)
-    calendar = Calendar.of(scenario.horizon)
-    routes = tuple(sorted(scenario.routes))
-    shocks = tuple(sorted(scenario.shocks))
-    delays = np.zeros((len(ids), len(routes)), dtype=np.int64)
-    multipliers = np.ones((len(ids), calendar.n_years, len(COMMODITIES)))
-    outage_rows: list[tuple[int, int, IntArray, IntArray]] = []
-    shock_rows: list[tuple[int, int, IntArray, IntArray]] = []
-    for i, member in enumerate(ids):
-        rng = member_rng(seed, int(member))
-        for r, rid in enumerate(routes):
-            delay = scenario.routes[rid].commissioning_delay
-            if delay is not None:
-                delays[i, r] = _delay(rng, delay)
-        for r, rid in enumerate(routes):
-            model = scenario.routes[rid].forced_outages
-            if model is not None:
-                outage_rows.append((i, r, *_outages(rng, model, calendar.n_days)))
-        for s, sid in enumerate(shocks):
-            shock_rows.append((i, s, *_shock(rng, scenario.shocks[sid], calendar)))
-        multipliers[i] = _demand_multipliers(rng, scenario, calendar.n_years)
-    return Realisations(
-        members=ids,
-        routes=routes,
-        shocks=shocks,
-        delay_days=delays,
-        outages=Events.collect(outage_rows),
-        shock_events=Events.collect(shock_rows),
-        demand_multiplier=multipliers,
-    )
+    ids = np.arange(members) if isinstance(members, int) else np.asarray(members, dtype=np.int64)
+    blocks = [sample_block(scenario, int(b), seed) for b in np.unique(ids // BLOCK)]
+    whole = Realisations.concat(blocks) if len(blocks) != 1 else blocks[0]
+    return whole.select(np.searchsorted(whole.members, ids))

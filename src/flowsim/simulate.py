@@ -16,7 +16,7 @@ from flowsim.engines.core import ANNUAL_ROUTE_VARS, COMMODITY_VARS, simulate_chu
 from flowsim.errors import FlowsimError
 from flowsim.plan import Plan
 from flowsim.results import Result, build_annual
-from flowsim.sampling import sample
+from flowsim.sampling import BLOCK, sample
 from flowsim.scenario import Scenario, load_scenario
 
 __all__ = ["ENGINES", "estimate_bytes", "run", "scenario_hash", "scenario_toml"]
@@ -121,16 +121,21 @@ def run(
     shapes |= {name: len(plan.commodities) for name in COMMODITY_VARS}
     annual = {name: np.zeros((members, cal.n_years, width)) for name, width in shapes.items()}
     daily_arrays: dict[str, np.ndarray[Any, Any]] = {}
-    for first in range(0, members, chunk):
-        ids = np.arange(first, min(first + chunk, members))
-        out = simulate_chunk(plan, sample(scenario, ids, seed), daily=daily)
-        for name in annual:
-            annual[name][ids] = out[name]
-        for name, values in out.items():
-            if name.startswith("daily_"):
-                daily_arrays.setdefault(name, np.zeros((members, *values.shape[1:])))[ids] = values
-        if progress is not None:
-            progress(int(ids[-1]) + 1, members)
+    span = BLOCK * -(-chunk // BLOCK)  # members sampled together: whole blocks
+    for first in range(0, members, span):
+        drawn = sample(scenario, np.arange(first, min(first + span, members)), seed)
+        for lo in range(0, len(drawn.members), chunk):
+            part = np.arange(lo, min(lo + chunk, len(drawn.members)))
+            ids = drawn.members[part]
+            out = simulate_chunk(plan, drawn.select(part), daily=daily)
+            for name in annual:
+                annual[name][ids] = out[name]
+            for name, values in out.items():
+                if name.startswith("daily_"):
+                    store = daily_arrays.setdefault(name, np.zeros((members, *values.shape[1:])))
+                    store[ids] = values
+            if progress is not None:
+                progress(int(ids[-1]) + 1, members)
 
     attrs = {
         "scenario_name": scenario.name,
