@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 import flowsim
 from flowsim import FlowsimError, Result
 from flowsim.calendar import Calendar
+from flowsim.engines import fused
 from flowsim.engines.core import simulate_chunk
 from flowsim.plan import Plan
 from flowsim.sampling import Events, Realisations, sample
@@ -543,3 +544,46 @@ def test_n_minus_1_uses_the_peak_day() -> None:
     doc["demand"] = {"gas": {"annual": [{"from": 2000, "value": 60, "cite": CITE}]}}
     result = flowsim.run(scenario(doc))
     assert result.annual.n_minus_1.sel(member=0).values.ravel() == pytest.approx([0.5, 0.5, 0.5])
+
+
+# --- the fused numba kernel ---------------------------------------------------
+
+needs_numba = pytest.mark.skipif(not fused.AVAILABLE, reason="numba is not installed")
+
+
+def assert_kernels_agree(s: Scenario, members: int, seed: int) -> None:
+    """numpy and numba give bit-identical annual values for the same realisations."""
+    from flowsim.engines import core
+
+    plan = Plan.of(s)
+    real = sample(s, members, seed)
+    reference, kernel = core.simulate_chunk(plan, real), fused.simulate_chunk(plan, real)
+    assert reference.keys() == kernel.keys()
+    for name, values in reference.items():
+        np.testing.assert_array_equal(kernel[name], values, err_msg=name, strict=True)
+
+
+@needs_numba
+@pytest.mark.parametrize("path", SHIPPED, ids=lambda p: p.stem)
+def test_fused_kernel_is_bit_identical_on_shipped_scenarios(path: Path) -> None:
+    """Every shipped scenario: the numba kernel reproduces the numpy core bit for bit."""
+    assert_kernels_agree(flowsim.load_scenario(path), members=8, seed=3)
+
+
+@needs_numba
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(s=generated(), seed=st.integers(0, 2**32))
+def test_fused_kernel_is_bit_identical_on_generated_scenarios(s: Scenario, seed: int) -> None:
+    """Random scenarios (losses, contracts, shared sources, outages, shocks): identical."""
+    assert_kernels_agree(s, members=3, seed=seed)
+
+
+@needs_numba
+def test_run_uses_the_kernel_when_available_and_results_match(random_scenario: Scenario) -> None:
+    """run() picks numba by default, records it, and equals the numpy run."""
+    fast = flowsim.run(random_scenario, members=20, seed=4)
+    slow = flowsim.run(random_scenario, members=20, seed=4, fused=False)
+    assert (fast.annual.attrs["kernel"], slow.annual.attrs["kernel"]) == ("numba", "numpy")
+    xr.testing.assert_equal(fast.annual, slow.annual)
+    with pytest.raises(FlowsimError, match="keeps no daily values"):
+        flowsim.run(random_scenario, members=2, daily=True, fused=True)

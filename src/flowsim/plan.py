@@ -81,12 +81,14 @@ class Plan:
     """Route indices of each commodity in dispatch order."""
     loss: FloatArray
     """Own-use loss fraction, shape (routes,)."""
-    delay_pad: IntArray
-    """Longest possible commissioning delay of each route, days, shape (routes,)."""
-    capacity_rate: tuple[FloatArray, ...]
-    """Per route, annual capacity rate on days -pad..days-1, shape (pad + days,)."""
-    acq_rate: tuple[FloatArray | None, ...]
-    """Per route, annual ACQ rate on days -pad..days-1 (None: no contract)."""
+    pad: int
+    """Longest possible commissioning delay of any route, days."""
+    capacity_rate: FloatArray
+    """Capacity rate on days -pad..days-1, shape (routes, pad + days)."""
+    has_contract: BoolArray
+    """Whether each route has a contract, shape (routes,)."""
+    acq_rate: FloatArray
+    """ACQ rate on days -pad..days-1 (0 without contract), shape (routes, pad + days)."""
     flexibility: FloatArray
     """Daily flexibility of each contract (1.0 without contract), shape (routes,)."""
     min_take: FloatArray
@@ -97,6 +99,8 @@ class Plan:
     """Derate while a forced outage lasts (0 without outage model), shape (routes,)."""
     production: FloatArray
     """Production rate of each source (inf: unlimited), shape (sources, days)."""
+    source_limited: BoolArray
+    """Whether each source has a production schedule, shape (sources,)."""
     demand: FloatArray
     """Demand rate with seasonality, before multipliers (inf: no demand block),
     shape (commodities, days)."""
@@ -126,18 +130,16 @@ class Plan:
         shocks = tuple(sorted(scenario.shocks))
         used = {r.commodity for r in scenario.routes.values()} | set(scenario.demand)
         commodities = tuple(c for c in COMMODITIES if c in used)
-        pads = np.array([_max_delay(scenario.routes[r]) for r in routes], dtype=np.int64)
-
-        def extended(schedule: list, pad: int) -> FloatArray:  # type: ignore[type-arg]
-            days = cal.first_ordinal - pad + np.arange(pad + cal.n_days, dtype=np.int64)
-            return annual_rates(schedule, days)
-
-        capacity = tuple(
-            extended(scenario.routes[r].capacity, int(p)) for r, p in zip(routes, pads, strict=True)
+        pad = max((_max_delay(scenario.routes[r]) for r in routes), default=0)
+        padded_days = cal.first_ordinal - pad + np.arange(pad + cal.n_days, dtype=np.int64)
+        capacity = np.array(
+            [annual_rates(scenario.routes[r].capacity, padded_days) for r in routes]
         )
-        acq = tuple(
-            None if (deal := scenario.routes[r].contract) is None else extended(deal.acq, int(p))
-            for r, p in zip(routes, pads, strict=True)
+        acq = np.array(
+            [
+                annual_rates(deal.acq if (deal := scenario.routes[r].contract) else [], padded_days)
+                for r in routes
+            ]
         )
         production = np.full((len(sources), cal.n_days), np.inf)
         for s, sid in enumerate(sources):
@@ -172,9 +174,12 @@ class Plan:
                 tuple(routes.index(r) for r in scenario.routes_of(c)) for c in commodities
             ),
             loss=np.array([r.own_use_loss_fraction for r in route_objs]),
-            delay_pad=pads,
-            capacity_rate=capacity,
-            acq_rate=acq,
+            pad=pad,
+            capacity_rate=capacity.reshape(len(routes), pad + cal.n_days),
+            has_contract=np.array(
+                [scenario.routes[r].contract is not None for r in routes], dtype=bool
+            ),
+            acq_rate=acq.reshape(len(routes), pad + cal.n_days),
             flexibility=np.array(
                 [r.contract.daily_flexibility if r.contract else 1.0 for r in route_objs]
             ),
@@ -188,6 +193,9 @@ class Plan:
                 [r.forced_outages.derate_fraction if r.forced_outages else 0.0 for r in route_objs]
             ),
             production=production,
+            source_limited=np.array(
+                [scenario.sources[s].production is not None for s in sources], dtype=bool
+            ),
             demand=demand,
             has_demand=np.array([c in scenario.demand for c in commodities], dtype=bool),
             balancing=balancing,

@@ -12,6 +12,7 @@ import numpy as np
 import tomli_w
 import xarray as xr
 
+from flowsim.engines import fused as fused_kernel
 from flowsim.engines.core import ANNUAL_ROUTE_VARS, COMMODITY_VARS, simulate_chunk
 from flowsim.errors import FlowsimError
 from flowsim.plan import Plan
@@ -26,6 +27,9 @@ ENGINES = ("core",)
 
 CHUNK_BYTES = 1 << 20
 """Default chunk: members whose one (members, days) float array fills about 1 MiB."""
+
+FUSED_CHUNK = 256
+"""Members per call of the fused kernel (it keeps no arrays over all days)."""
 
 DAILY_ROUTE_VARS = ("flow", "delivered", "available", "contract_limit")
 DAILY_COMMODITY_VARS = ("demand", "balancing", "unmet")
@@ -66,6 +70,7 @@ def run(
     daily: bool = False,
     chunk_size: int | None = None,
     progress: Callable[[int, int], None] | None = None,
+    fused: bool | None = None,
 ) -> Result:
     """Simulate a scenario: one deterministic member or a Monte Carlo ensemble.
 
@@ -84,6 +89,9 @@ def run(
         Results do not depend on it.
     progress
         Called as ``progress(members_done, members_total)`` after each chunk.
+    fused
+        Use the numba kernel (bit-identical results, faster): True, False, or
+        None for whenever numba is installed and no daily values are asked for.
 
     Raises
     ------
@@ -115,6 +123,15 @@ def run(
     chunk = chunk_size or max(1, CHUNK_BYTES // (8 * plan.n_days))
     if chunk < 1:
         raise FlowsimError(f"chunk_size must be >= 1 (got {chunk})")
+    use_fused = fused_kernel.AVAILABLE and not daily if fused is None else fused
+    if use_fused and daily:
+        raise FlowsimError(
+            "the fused kernel keeps no daily values: use fused=False with daily=True"
+        )
+    if use_fused and not fused_kernel.AVAILABLE:
+        raise FlowsimError("the fused kernel needs numba: pip install 'flowsim[fast]'")
+    if use_fused:
+        chunk = chunk_size or FUSED_CHUNK
 
     cal = plan.calendar
     shapes = {name: len(plan.routes) for name in ANNUAL_ROUTE_VARS}
@@ -127,7 +144,12 @@ def run(
         for lo in range(0, len(drawn.members), chunk):
             part = np.arange(lo, min(lo + chunk, len(drawn.members)))
             ids = drawn.members[part]
-            out = simulate_chunk(plan, drawn.select(part), daily=daily)
+            members_part = drawn.select(part)
+            out = (
+                fused_kernel.simulate_chunk(plan, members_part)
+                if use_fused
+                else simulate_chunk(plan, members_part, daily=daily)
+            )
             for name in annual:
                 annual[name][ids] = out[name]
             for name, values in out.items():
@@ -144,6 +166,7 @@ def run(
         "seed": seed,
         "members": members,
         "engine": engine,
+        "kernel": "numba" if use_fused else "numpy",
         "flowsim_version": _version(),
     }
     dataset = build_annual(

@@ -101,8 +101,8 @@ def simulate_chunk(plan: Plan, real: Realisations, *, daily: bool = False) -> di
     source_left: list[FloatArray | None] = []
     for s in range(len(plan.sources)):
         rate = chunk.factor(plan.production[s], plan.shock_sources[:, s], None, 0.0)
-        finite = bool(np.isfinite(rate).all())
-        source_left.append(np.broadcast_to(rate, (m, n)).copy() if finite else None)
+        limited = plan.source_limited[s]
+        source_left.append(np.broadcast_to(rate, (m, n)).copy() if limited else None)
         put_daily("production", s, np.broadcast_to(rate, (m, n)), len(plan.sources))
 
     for c, order in enumerate(plan.dispatch_order):
@@ -111,7 +111,7 @@ def simulate_chunk(plan: Plan, real: Realisations, *, daily: bool = False) -> di
         need = None if demand is None else demand.copy()
         capacities: list[FloatArray] = []
         for r in order:
-            delays, pad = real.delay_days[:, r], int(plan.delay_pad[r])
+            delays, pad = real.delay_days[:, r], plan.pad
             cap = _shifted(plan.capacity_rate[r], pad, delays, n)
             outages = real.outages.of(target=r)
             down = outages.active(m, n) if len(outages) else None
@@ -119,7 +119,7 @@ def simulate_chunk(plan: Plan, real: Realisations, *, daily: bool = False) -> di
                 plan.maintenance[r], plan.shock_routes[:, r], down, plan.outage_derate[r]
             )
             cap_avail = cap * avail
-            acq = plan.acq_rate[r]
+            acq = plan.acq_rate[r] if plan.has_contract[r] else None
             limit = None if acq is None else _shifted(acq, pad, delays, n) * plan.flexibility[r]
             src = source_left[plan.route_source[r]]
             loss = float(plan.loss[r])
@@ -211,7 +211,10 @@ def _n_minus_1(cal: Calendar, demand: FloatArray, capacities: list[FloatArray]) 
     rows = np.arange(m)
     for y, (start, count) in enumerate(zip(cal.year_starts, cal.days_in_year, strict=True)):
         peak = start + np.argmax(demand[:, start : start + count], axis=1)
-        supply = np.stack([np.broadcast_to(cap, demand.shape)[rows, peak] for cap in capacities])
+        supply = [np.broadcast_to(cap, demand.shape)[rows, peak] for cap in capacities]
+        total, largest = supply[0], supply[0]
+        for cap in supply[1:]:  # route by route, in dispatch order
+            total, largest = total + cap, np.maximum(largest, cap)
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            result[:, y] = (supply.sum(axis=0) - supply.max(axis=0)) / demand[rows, peak]
+            result[:, y] = (total - largest) / demand[rows, peak]
     return result

@@ -660,6 +660,15 @@ class Scenario(Model):
                                 + _did_you_mean(target, list(known)),
                             )
                         )
+            for i, target in enumerate(shock.sources):
+                source = self.sources.get(target)
+                if source is not None and source.production is None:
+                    problems.append(
+                        (
+                            ("shocks", sid, "sources", i),
+                            f"source '{target}' has no production schedule for the shock to derate",
+                        )
+                    )
             for i, country in enumerate(shock.transit_countries):
                 if country not in countries:
                     problems.append(
