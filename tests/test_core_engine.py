@@ -97,8 +97,8 @@ def test_outage_crossing_new_year_is_split_between_years() -> None:
     assert out["outage_days"][0, :, 0].tolist() == [2, 3, 0]
 
 
-def test_commissioning_delay_shifts_capacity_and_contract() -> None:
-    """A fixed 365-day delay moves a 2024 start to 2024-12-31 (2024 has 366 days)."""
+def test_commissioning_delay_shifts_capacity_but_not_the_contract() -> None:
+    """A 365-day delay moves a 2024 start to 2024-12-31; the ACQ still falls due in 2024."""
     doc = tiny_doc()
     pipe = doc["routes"]["pipe"]
     pipe["capacity"] = [{"from": 2024, "value": 36.6, "cite": CITE}]
@@ -106,7 +106,9 @@ def test_commissioning_delay_shifts_capacity_and_contract() -> None:
     pipe["commissioning_delay"] = {"distribution": "fixed", "days": 365, "cite": CITE}
     result = flowsim.run(scenario(doc))
     assert annual(result, "delivered") == pytest.approx([0, 0.1, 36.6])
-    assert annual(result, "contract") == pytest.approx([0, 0.1, 36.6])
+    assert annual(result, "contract") == pytest.approx([0, 36.6, 36.6])
+    shortfall = result.derived().contract_shortfall.sel(member=0, route="pipe")
+    assert shortfall.values == pytest.approx([0, 36.5, 0])
 
 
 def test_shared_source_serves_routes_in_priority_order() -> None:

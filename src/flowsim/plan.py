@@ -88,7 +88,8 @@ class Plan:
     has_contract: BoolArray
     """Whether each route has a contract, shape (routes,)."""
     acq_rate: FloatArray
-    """ACQ rate on days -pad..days-1 (0 without contract), shape (routes, pad + days)."""
+    """ACQ rate on days -pad..days-1 (0 without contract), shape (routes, pad + days);
+    commissioning delays do not shift it."""
     flexibility: FloatArray
     """Daily flexibility of each contract (1.0 without contract), shape (routes,)."""
     min_take: FloatArray

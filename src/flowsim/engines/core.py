@@ -120,7 +120,7 @@ def simulate_chunk(plan: Plan, real: Realisations, *, daily: bool = False) -> di
             )
             cap_avail = cap * avail
             acq = plan.acq_rate[r] if plan.has_contract[r] else None
-            limit = None if acq is None else _shifted(acq, pad, delays, n) * plan.flexibility[r]
+            limit = None if acq is None else acq[None, pad:] * plan.flexibility[r]
             src = source_left[plan.route_source[r]]
             loss = float(plan.loss[r])
 
@@ -145,7 +145,7 @@ def simulate_chunk(plan: Plan, real: Realisations, *, daily: bool = False) -> di
             put("available", r, cap_avail)
             out["outage_days"][:, :, r] = cal.yearly_count(avail < 1.0)
             if acq is not None:
-                put("contract", r, _shifted(acq, pad, delays, n))
+                put("contract", r, acq[None, pad:])
             put_daily("flow", r, flow, len(plan.routes))
             put_daily("delivered", r, delivered, len(plan.routes))
             put_daily("available", r, np.broadcast_to(cap_avail, (m, n)), len(plan.routes))

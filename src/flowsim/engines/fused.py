@@ -206,7 +206,7 @@ def _kernel(
                         flow = available
                         limit = 0.0
                         if contract:
-                            limit = acq_row[shift + t] * flex
+                            limit = acq_row[pad + t] * flex
                             flow = _minimum(flow, limit)
                         if limited:
                             flow = _minimum(flow, left_row[t])
@@ -233,7 +233,7 @@ def _kernel(
                         b_flow[j] = flow
                         b_cap[j] = cap
                         b_available[j] = available
-                        b_acq[j] = acq_row[shift + t]
+                        b_acq[j] = acq_row[pad + t]
                     days = float(n)
                     route_out[_DELIVERED, m, y, r] = _year_sum(b_delivered, n) / days
                     route_out[_FLOW, m, y, r] = _year_sum(b_flow, n) / days
