@@ -60,14 +60,13 @@ def machine() -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--members", type=int, nargs="+", default=[1000, 10000])
+    parser.add_argument("--kernels", nargs="+", default=["numpy", "numba"])
     args = parser.parse_args()
-    kernels = ["numpy"]
+    kernels = list(args.kernels)
     try:
         import numba  # noqa: F401
-
-        kernels.append("numba")
     except ImportError:
-        pass
+        kernels = [k for k in kernels if k != "numba"]
     print(f"Machine: {machine()}\n")
     print(
         "| kernel | members | years | routes | wall s | member-years/s | route-days/s | peak MiB |"

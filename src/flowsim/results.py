@@ -162,7 +162,7 @@ def build_annual(
     for name, values in arrays.items():
         dims = ("member", "year", "commodity" if name in COMMODITY_VARS else "route")
         if name.endswith("_days"):
-            values = values.astype(np.int16)
+            values = values.astype(np.int16, copy=False)
         units = "days" if name.endswith("_days") else ("1" if name == "n_minus_1" else "bcm or Mt")
         data[name] = (dims, values, {"units": units, "description": DESCRIPTIONS.get(name, "")})
     route_objs = [scenario.routes[r] for r in routes]

@@ -56,9 +56,11 @@ def _physical_memory() -> int:
 def estimate_bytes(plan: Plan, members: int, daily: bool) -> int:
     """Bytes the result of a run will hold (annual values, plus daily ones if asked)."""
     routes, commodities = len(plan.routes), len(plan.commodities)
-    annual = members * plan.calendar.n_years * (len(ANNUAL_ROUTE_VARS) * routes + 4 * commodities)
-    per_day = len(DAILY_ROUTE_VARS) * routes + 3 * commodities + len(plan.sources)
-    return 8 * (annual + (members * plan.n_days * per_day if daily else 0))
+    counts = sum(name.endswith("_days") for name in ANNUAL_ROUTE_VARS)
+    per_year = 8 * (len(ANNUAL_ROUTE_VARS) - counts) * routes + 2 * counts * routes
+    annual = members * plan.calendar.n_years * (per_year + 8 * len(COMMODITY_VARS) * commodities)
+    per_day = len(DAILY_ROUTE_VARS) * routes + len(DAILY_COMMODITY_VARS) * commodities
+    return annual + (8 * members * plan.n_days * (per_day + len(plan.sources)) if daily else 0)
 
 
 def run(
@@ -136,7 +138,10 @@ def run(
     cal = plan.calendar
     shapes = {name: len(plan.routes) for name in ANNUAL_ROUTE_VARS}
     shapes |= {name: len(plan.commodities) for name in COMMODITY_VARS}
-    annual = {name: np.zeros((members, cal.n_years, width)) for name, width in shapes.items()}
+    annual = {
+        name: np.zeros((members, cal.n_years, width), np.int16 if name.endswith("_days") else float)
+        for name, width in shapes.items()
+    }
     daily_arrays: dict[str, np.ndarray[Any, Any]] = {}
     span = BLOCK * -(-chunk // BLOCK)  # members sampled together: whole blocks
     for first in range(0, members, span):
