@@ -129,3 +129,56 @@ def test_console_script_runs_as_a_subprocess() -> None:
     )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.startswith("ok  ")
+
+
+def test_run_prints_a_table_and_writes_results(tmp_path: Path) -> None:
+    """`flowsim run` prints delivered volumes per route and writes results.nc and scenario.toml."""
+    import flowsim
+
+    code, out, err = run("run", str(BASE), "--out", str(tmp_path / "out"), "--quiet")
+    assert code == 0, err
+    assert "pipe" in out
+    assert "gas demand" in out
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["results.nc", "scenario.toml"]
+    result = flowsim.open_result(tmp_path / "out" / "results.nc")
+    assert result.annual.attrs["scenario_name"] == "base"
+    assert flowsim.load_scenario(tmp_path / "out" / "scenario.toml").routes.keys() == {
+        "pipe",
+        "spur",
+    }
+
+
+def test_run_ensemble_reports_median_and_shortfall_probability(tmp_path: Path) -> None:
+    """With members > 1 the table says it shows medians and adds P(shortfall) rows."""
+    code, out, _ = run("run", f"{BASE}#late_start", "--members", "5", "--out", str(tmp_path))
+    assert code == 0
+    assert "median of 5 members" in " ".join(out.split())
+    assert "gas P(shortfall)" in out
+
+
+def test_run_rejects_an_invalid_scenario_with_exit_3(tmp_path: Path) -> None:
+    """An invalid scenario stops `flowsim run` before anything is written."""
+    bad = DATA / "malformed" / "negative_capacity.toml"
+    code, _, err = run("run", str(bad), "--out", str(tmp_path / "out"))
+    assert code == EXIT_INVALID_SCENARIO
+    assert "capacity[1].value: must be >= 0 (got -3)" in err
+    assert not (tmp_path / "out").exists()
+
+
+def test_run_with_an_impossible_output_folder_fails_clearly(tmp_path: Path) -> None:
+    """An --out folder that cannot be created is one error line and exit 1."""
+    blocker = tmp_path / "a_file"
+    blocker.write_text("")
+    code, _, err = run("run", str(BASE), "--out", str(blocker / "out"), "--quiet")
+    assert code == EXIT_FAILURE
+    assert err.startswith(f"flowsim: cannot create output folder {blocker / 'out'}")
+
+
+def test_failed_write_leaves_no_partial_file(tmp_path: Path) -> None:
+    """If results.nc cannot be put in place, the error is clear and no temporary file is left."""
+    (tmp_path / "results.nc").mkdir()  # a folder where the file should go
+    code, _, err = run("run", str(BASE), "--out", str(tmp_path), "--quiet")
+    assert code == EXIT_FAILURE
+    assert err.startswith(f"flowsim: cannot write results to {tmp_path}")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["results.nc"]
+    assert list((tmp_path / "results.nc").iterdir()) == []

@@ -152,7 +152,7 @@ def run_command(
     except OSError as exc:
         raise FlowsimError(f"cannot write results to {folder}: {exc.strerror or exc}") from None
     for path in written:
-        console.print(f"wrote {path}", highlight=False)
+        console.print(f"wrote {path}", highlight=False, soft_wrap=True)
 
 
 @contextlib.contextmanager
