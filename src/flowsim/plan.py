@@ -21,7 +21,7 @@ import numpy.typing as npt
 
 from flowsim.calendar import Calendar
 from flowsim.sampling import COMMODITIES
-from flowsim.scenario.schema import Maintenance, Route, Scenario
+from flowsim.scenario.schema import Maintenance, Route, Scenario, Seasonality
 from flowsim.schedules import annual_rates
 
 __all__ = ["BINDING", "Plan"]
@@ -152,7 +152,9 @@ class Plan:
         for c, commodity in enumerate(commodities):
             block = scenario.demand.get(commodity)
             if block is not None:
-                demand[c] = annual_rates(block.annual, cal.ordinals) * _seasonal(block, cal)
+                demand[c] = annual_rates(block.annual, cal.ordinals) * _seasonal(
+                    block.seasonality, cal
+                )
             bal = scenario.balancing.get(commodity)
             if bal is not None:
                 balancing[c] = np.inf if bal.cap is None else annual_rates(bal.cap, cal.ordinals)
@@ -207,9 +209,8 @@ class Plan:
         )
 
 
-def _seasonal(block: object, cal: Calendar) -> FloatArray:
+def _seasonal(seasonality: Seasonality | None, cal: Calendar) -> FloatArray:
     """Seasonal factor of each day, rescaled so each year's factors sum to its day count."""
-    seasonality = getattr(block, "seasonality", None)
     if seasonality is None:
         return np.ones(cal.n_days)
     weights = np.asarray(seasonality.monthly_weights, dtype=np.float64)

@@ -15,7 +15,7 @@ from typing import Any
 
 from pydantic import BaseModel, Tag, ValidationError
 
-from flowsim.scenario.schema import CrossReferenceErrors, Scenario, _show
+from flowsim.scenario.schema import LocatedProblems, Scenario, _show
 
 __all__ = ["LOADER_KEYS", "located_messages"]
 
@@ -176,7 +176,7 @@ def located_messages(error: ValidationError) -> list[tuple[Path, str]]:
             continue
         path, parent = _walk(loc)
         cause = (err.get("ctx") or {}).get("error")
-        if isinstance(cause, CrossReferenceErrors):
+        if isinstance(cause, LocatedProblems):
             out.extend((path + sub, message) for sub, message in cause.items)
         else:
             out.append((path, _describe(err, parent)))

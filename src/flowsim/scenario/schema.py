@@ -33,11 +33,11 @@ __all__ = [
     "CommissioningDelay",
     "Commodity",
     "Contract",
-    "CrossReferenceErrors",
     "Demand",
     "DemandUncertainty",
     "ForcedOutages",
     "Horizon",
+    "LocatedProblems",
     "Maintenance",
     "Ramp",
     "Route",
@@ -152,6 +152,17 @@ Id = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=6
 
 Fraction = Annotated[float, Field(ge=0.0, le=1.0)]
 NonNegative = Annotated[float, Field(ge=0.0)]
+
+
+class LocatedProblems(ValueError):
+    """Several problems found by one validator, each at its own key path.
+
+    ``items`` are (path relative to the validated table, message) pairs.
+    """
+
+    def __init__(self, items: list[tuple[tuple[str | int, ...], str]]) -> None:
+        self.items = items
+        super().__init__("; ".join(message for _, message in items))
 
 
 # --- schedules -------------------------------------------------------------
@@ -526,7 +537,7 @@ class Shock(Model):
         if self.duration_days is None and self.duration_distribution != "fixed":
             problems.append((("duration_distribution",), "needs 'duration_days' as its mean"))
         if problems:
-            raise CrossReferenceErrors(problems)
+            raise LocatedProblems(problems)
         return self
 
 
@@ -569,14 +580,6 @@ class RunSettings(Model):
     """Ensemble members (1 = one deterministic member when nothing is random)."""
     seed: Annotated[int, Field(ge=0, lt=2**63)] = 0
     """Seed of the ensemble's random numbers; same seed, same results."""
-
-
-class CrossReferenceErrors(ValueError):
-    """Several located problems found by one validator; ``items`` are (path, message) pairs."""
-
-    def __init__(self, items: list[tuple[tuple[str | int, ...], str]]) -> None:
-        self.items = items
-        super().__init__("; ".join(message for _, message in items))
 
 
 def _did_you_mean(name: str, known: list[str]) -> str:
@@ -679,7 +682,7 @@ class Scenario(Model):
                         )
                     )
         if problems:
-            raise CrossReferenceErrors(problems)
+            raise LocatedProblems(problems)
         return self
 
     def routes_of(self, commodity: Commodity) -> list[str]:
