@@ -100,20 +100,28 @@ def _year_sum(a: FloatArray, n: int) -> float:  # pragma: no cover - compiled
 
 
 def _minimum(a: float, b: float) -> float:  # pragma: no cover - compiled
-    """np.minimum for two floats (ties and NaN as numpy resolves them)."""
-    return a if (a <= b or a != a) else b
+    """np.minimum of two floats that are not NaN (on a tie, the first, as numpy)."""
+    return a if a <= b else b
 
 
 def _maximum(a: float, b: float) -> float:  # pragma: no cover - compiled
-    return a if (a >= b or a != a) else b
+    return a if a >= b else b
 
 
 def _mark(
-    mask: Any, ptr: IntArray, start: IntArray, duration: IntArray, row: int, key: int, n: int
-) -> None:  # pragma: no cover
+    mask: Any,
+    ptr: IntArray,
+    start: IntArray,
+    duration: IntArray,
+    row: int,
+    key: int,
+    n: int,
+    value: bool,
+) -> None:  # pragma: no cover - compiled
+    """Set ``mask[row]`` to ``value`` on the days of events ``ptr[key]:ptr[key + 1]``."""
     for e in range(ptr[key], ptr[key + 1]):
         for t in range(max(start[e], 0), min(start[e] + duration[e], n)):
-            mask[row, t] = True
+            mask[row, t] = value
 
 
 def _kernel(
@@ -150,135 +158,239 @@ def _kernel(
     shock_duration: IntArray,
     route_out: FloatArray,
     commodity_out: FloatArray,
+    n_groups: int,
 ) -> None:  # pragma: no cover - compiled
     m_count = delays.shape[0]
     n_routes, n_days = maintenance.shape
     n_sources, n_shocks = production.shape[0], shock_derate.shape[0]
-    n_years = days_in_year.shape[0]
-    for m in numba.prange(m_count):
+    for g in numba.prange(n_groups):
+        # buffers reused by the members of this group; masks are cleared after each member
         down = np.zeros((n_routes, n_days), dtype=np.bool_)
-        for r in range(n_routes):
-            _mark(down, outage_ptr, outage_start, outage_duration, r, m * n_routes + r, n_days)
         shocked = np.zeros((n_shocks, n_days), dtype=np.bool_)
-        for k in range(n_shocks):
-            _mark(shocked, shock_ptr, shock_start, shock_duration, k, m * n_shocks + k, n_days)
         left = np.empty((n_sources, n_days))
-        for s in range(n_sources):
-            for t in range(n_days):
-                v = production[s, t]
-                for k in range(n_shocks):
-                    if shock_sources[k, s] and shocked[k, t]:
-                        v = v * (1.0 - shock_derate[k])
-                left[s, t] = v
         dem = np.empty(n_days)
         need = np.empty(n_days)
         b_delivered, b_flow, b_cap = np.empty(366), np.empty(366), np.empty(366)
-        b_available, b_acq = np.empty(366), np.empty(366)
-        for c in range(order_ptr.shape[0] - 1):
-            col = multiplier_column[c]
-            if has_demand[c]:
-                for t in range(n_days):
-                    dem[t] = demand[c, t] * multiplier[m, year_index[t], col]
-                    need[t] = dem[t]
-            for i in range(order_ptr[c], order_ptr[c + 1]):
-                r = order[i]
-                shift = pad - delays[m, r]
-                src = route_source[r]
-                cap_row, acq_row, maint_row = cap_rate[r], acq_rate[r], maintenance[r]
-                down_row, left_row = down[r], left[src]
-                contract, limited, demanded = has_contract[r], source_limited[src], has_demand[c]
-                lossy, keep = loss[r] != 0.0, 1.0 - loss[r]
-                flex, kept_when_down = flexibility[r], 1.0 - outage_derate[r]
-                hits = np.flatnonzero(shock_routes[:, r])
-                for y in range(n_years):
-                    first, n = year_starts[y], int(days_in_year[y])
-                    n_cap = n_out = n_con = n_src = n_dem = n_down = 0
-                    for j in range(n):
-                        t = first + j
-                        cap = cap_row[shift + t]
-                        f = maint_row[t]
-                        if down_row[t]:
-                            f = maint_row[t] * kept_when_down
-                        for hit in hits:
-                            if shocked[hit, t]:
-                                f = f * (1.0 - shock_derate[hit])
-                        available = cap * f
-                        flow = available
-                        limit = 0.0
-                        if contract:
-                            limit = acq_row[pad + t] * flex
-                            flow = _minimum(flow, limit)
-                        if limited:
-                            flow = _minimum(flow, left_row[t])
-                        if demanded:
-                            flow = _minimum(flow, need[t] / keep if lossy else need[t])
-                        delivered = flow * keep if lossy else flow
-                        if flow == available:
-                            n_cap += 1
-                            if f < 1.0:
-                                n_out += 1
-                        elif contract and flow == limit:
-                            n_con += 1
-                        elif limited and flow == left_row[t]:
-                            n_src += 1
-                        else:
-                            n_dem += 1
-                        if f < 1.0:
-                            n_down += 1
-                        if limited:
-                            left_row[t] = left_row[t] - flow
-                        if demanded:
-                            need[t] = _maximum(need[t] - delivered, 0.0)
-                        b_delivered[j] = delivered
-                        b_flow[j] = flow
-                        b_cap[j] = cap
-                        b_available[j] = available
-                        b_acq[j] = acq_row[pad + t]
-                    days = float(n)
-                    route_out[_DELIVERED, m, y, r] = _year_sum(b_delivered, n) / days
-                    route_out[_FLOW, m, y, r] = _year_sum(b_flow, n) / days
-                    route_out[_CAPACITY, m, y, r] = _year_sum(b_cap, n) / days
-                    route_out[_AVAILABLE, m, y, r] = _year_sum(b_available, n) / days
-                    if contract:
-                        route_out[_CONTRACT, m, y, r] = _year_sum(b_acq, n) / days
-                    route_out[_OUTAGE, m, y, r] = n_down
-                    route_out[_B_CAPACITY, m, y, r] = n_cap - n_out
-                    route_out[_B_OUTAGE, m, y, r] = n_out
-                    route_out[_B_CONTRACT, m, y, r] = n_con
-                    route_out[_B_SOURCE, m, y, r] = n_src
-                    route_out[_B_DEMAND, m, y, r] = n_dem
-            if not has_demand[c]:
-                for y in range(n_years):
-                    commodity_out[_DEMAND, m, y, c] = np.nan
-                    commodity_out[_N_MINUS_1, m, y, c] = np.nan
-                continue
+        b_available = np.empty(366)
+        for m in range(g * m_count // n_groups, (g + 1) * m_count // n_groups):
+            _member(
+                m,
+                down,
+                shocked,
+                left,
+                dem,
+                need,
+                b_delivered,
+                b_flow,
+                b_cap,
+                b_available,
+                year_starts,
+                days_in_year,
+                year_index,
+                pad,
+                cap_rate,
+                has_contract,
+                acq_rate,
+                flexibility,
+                loss,
+                route_source,
+                maintenance,
+                outage_derate,
+                production,
+                source_limited,
+                shock_derate,
+                shock_routes,
+                shock_sources,
+                order_ptr,
+                order,
+                demand,
+                has_demand,
+                balancing,
+                multiplier_column,
+                delays,
+                multiplier,
+                outage_ptr,
+                outage_start,
+                outage_duration,
+                shock_ptr,
+                shock_start,
+                shock_duration,
+                route_out,
+                commodity_out,
+            )
+
+
+def _member(
+    m: int,
+    down: Any,
+    shocked: Any,
+    left: FloatArray,
+    dem: FloatArray,
+    need: FloatArray,
+    b_delivered: FloatArray,
+    b_flow: FloatArray,
+    b_cap: FloatArray,
+    b_available: FloatArray,
+    year_starts: IntArray,
+    days_in_year: IntArray,
+    year_index: IntArray,
+    pad: int,
+    cap_rate: FloatArray,
+    has_contract: Any,
+    acq_rate: FloatArray,
+    flexibility: FloatArray,
+    loss: FloatArray,
+    route_source: IntArray,
+    maintenance: FloatArray,
+    outage_derate: FloatArray,
+    production: FloatArray,
+    source_limited: Any,
+    shock_derate: FloatArray,
+    shock_routes: Any,
+    shock_sources: Any,
+    order_ptr: IntArray,
+    order: IntArray,
+    demand: FloatArray,
+    has_demand: Any,
+    balancing: FloatArray,
+    multiplier_column: IntArray,
+    delays: IntArray,
+    multiplier: FloatArray,
+    outage_ptr: IntArray,
+    outage_start: IntArray,
+    outage_duration: IntArray,
+    shock_ptr: IntArray,
+    shock_start: IntArray,
+    shock_duration: IntArray,
+    route_out: FloatArray,
+    commodity_out: FloatArray,
+) -> None:  # pragma: no cover - compiled
+    """Simulate member ``m`` into the output arrays, using the given scratch buffers."""
+    n_routes, n_days = maintenance.shape
+    n_sources, n_shocks = production.shape[0], shock_derate.shape[0]
+    n_years = days_in_year.shape[0]
+    for r in range(n_routes):
+        _mark(down, outage_ptr, outage_start, outage_duration, r, m * n_routes + r, n_days, True)
+    for k in range(n_shocks):
+        _mark(shocked, shock_ptr, shock_start, shock_duration, k, m * n_shocks + k, n_days, True)
+    for s in range(n_sources):
+        if not source_limited[s]:
+            continue
+        for t in range(n_days):
+            v = production[s, t]
+            for k in range(n_shocks):
+                if shock_sources[k, s] and shocked[k, t]:
+                    v = v * (1.0 - shock_derate[k])
+            left[s, t] = v
+    for c in range(order_ptr.shape[0] - 1):
+        col = multiplier_column[c]
+        if has_demand[c]:
+            for t in range(n_days):
+                dem[t] = demand[c, t] * multiplier[m, year_index[t], col]
+                need[t] = dem[t]
+        for i in range(order_ptr[c], order_ptr[c + 1]):
+            r = order[i]
+            shift = pad - delays[m, r]
+            src = route_source[r]
+            cap_row, acq_row, maint_row = cap_rate[r], acq_rate[r], maintenance[r]
+            down_row, left_row = down[r], left[src]
+            contract, limited, demanded = has_contract[r], source_limited[src], has_demand[c]
+            lossy, keep = loss[r] != 0.0, 1.0 - loss[r]
+            flex, kept_when_down = flexibility[r], 1.0 - outage_derate[r]
+            hits = np.flatnonzero(shock_routes[:, r])
             for y in range(n_years):
-                first = year_starts[y]
-                n = days_in_year[y]
-                peak = first
+                first, n = year_starts[y], int(days_in_year[y])
+                n_cap = n_out = n_con = n_src = n_dem = n_down = 0
                 for j in range(n):
                     t = first + j
-                    bal = _minimum(need[t], balancing[c, t])
-                    b_delivered[j] = dem[t]
-                    b_flow[j] = bal
-                    b_cap[j] = need[t] - bal
-                    if dem[t] > dem[peak]:
-                        peak = t
+                    cap = cap_row[shift + t]
+                    f = maint_row[t]
+                    if down_row[t]:
+                        f = maint_row[t] * kept_when_down
+                    for hit in hits:
+                        if shocked[hit, t]:
+                            f = f * (1.0 - shock_derate[hit])
+                    available = cap * f
+                    flow = available
+                    limit = 0.0
+                    if contract:
+                        limit = acq_row[pad + t] * flex
+                        flow = _minimum(flow, limit)
+                    if limited:
+                        flow = _minimum(flow, left_row[t])
+                    if demanded:
+                        flow = _minimum(flow, need[t] / keep if lossy else need[t])
+                    delivered = flow * keep if lossy else flow
+                    if flow == available:
+                        n_cap += 1
+                        if f < 1.0:
+                            n_out += 1
+                    elif contract and flow == limit:
+                        n_con += 1
+                    elif limited and flow == left_row[t]:
+                        n_src += 1
+                    else:
+                        n_dem += 1
+                    if f < 1.0:
+                        n_down += 1
+                    if limited:
+                        left_row[t] = left_row[t] - flow
+                    if demanded:
+                        need[t] = _maximum(need[t] - delivered, 0.0)
+                    if lossy:
+                        b_delivered[j] = delivered
+                    b_flow[j] = flow
+                    b_cap[j] = cap
+                    b_available[j] = available
                 days = float(n)
-                commodity_out[_DEMAND, m, y, c] = _year_sum(b_delivered, n) / days
-                commodity_out[_BALANCING, m, y, c] = _year_sum(b_flow, n) / days
-                commodity_out[_UNMET, m, y, c] = _year_sum(b_cap, n) / days
-                total = 0.0
-                largest = 0.0
-                for i in range(order_ptr[c], order_ptr[c + 1]):
-                    r = order[i]
-                    cap = cap_rate[r, pad - delays[m, r] + peak]
-                    total = cap if i == order_ptr[c] else total + cap
-                    largest = cap if i == order_ptr[c] else _maximum(largest, cap)
-                if order_ptr[c + 1] > order_ptr[c]:
-                    commodity_out[_N_MINUS_1, m, y, c] = (total - largest) / dem[peak]
-                else:
-                    commodity_out[_N_MINUS_1, m, y, c] = np.nan
+                route_out[_FLOW, m, y, r] = _year_sum(b_flow, n) / days
+                route_out[_DELIVERED, m, y, r] = (
+                    _year_sum(b_delivered, n) / days if lossy else route_out[_FLOW, m, y, r]
+                )
+                route_out[_CAPACITY, m, y, r] = _year_sum(b_cap, n) / days
+                route_out[_AVAILABLE, m, y, r] = _year_sum(b_available, n) / days
+                route_out[_OUTAGE, m, y, r] = n_down
+                route_out[_B_CAPACITY, m, y, r] = n_cap - n_out
+                route_out[_B_OUTAGE, m, y, r] = n_out
+                route_out[_B_CONTRACT, m, y, r] = n_con
+                route_out[_B_SOURCE, m, y, r] = n_src
+                route_out[_B_DEMAND, m, y, r] = n_dem
+        if not has_demand[c]:
+            for y in range(n_years):
+                commodity_out[_DEMAND, m, y, c] = np.nan
+                commodity_out[_N_MINUS_1, m, y, c] = np.nan
+            continue
+        for y in range(n_years):
+            first = year_starts[y]
+            n = days_in_year[y]
+            peak = first
+            for j in range(n):
+                t = first + j
+                bal = _minimum(need[t], balancing[c, t])
+                b_delivered[j] = dem[t]
+                b_flow[j] = bal
+                b_cap[j] = need[t] - bal
+                if dem[t] > dem[peak]:
+                    peak = t
+            days = float(n)
+            commodity_out[_DEMAND, m, y, c] = _year_sum(b_delivered, n) / days
+            commodity_out[_BALANCING, m, y, c] = _year_sum(b_flow, n) / days
+            commodity_out[_UNMET, m, y, c] = _year_sum(b_cap, n) / days
+            total = 0.0
+            largest = 0.0
+            for i in range(order_ptr[c], order_ptr[c + 1]):
+                r = order[i]
+                cap = cap_rate[r, pad - delays[m, r] + peak]
+                total = cap if i == order_ptr[c] else total + cap
+                largest = cap if i == order_ptr[c] else _maximum(largest, cap)
+            if order_ptr[c + 1] > order_ptr[c]:
+                commodity_out[_N_MINUS_1, m, y, c] = (total - largest) / dem[peak]
+            else:
+                commodity_out[_N_MINUS_1, m, y, c] = np.nan
+    for r in range(n_routes):
+        _mark(down, outage_ptr, outage_start, outage_duration, r, m * n_routes + r, n_days, False)
+    for k in range(n_shocks):
+        _mark(shocked, shock_ptr, shock_start, shock_duration, k, m * n_shocks + k, n_days, False)
 
 
 if numba is not None:
@@ -290,6 +402,7 @@ if numba is not None:
     _minimum = numba.njit(cache=True)(_minimum)
     _maximum = numba.njit(cache=True)(_maximum)
     _mark = numba.njit(cache=True)(_mark)
+    _member = numba.njit(cache=True, error_model="numpy")(_member)
     _kernel = numba.njit(cache=True, parallel=True, error_model="numpy")(_kernel)
 
 
@@ -343,7 +456,11 @@ def simulate_chunk(plan: Plan, real: Realisations) -> dict[str, FloatArray]:
         *_csr(real.shock_events, m, n_shocks),
         route_out,
         commodity_out,
+        min(m, 4 * numba.get_num_threads()),
     )
+    # the ACQ does not depend on the member: its yearly sums come from the plan
+    contract = cal.yearly_sum(plan.acq_rate[:, plan.pad :]) / cal.days_in_year
+    route_out[_CONTRACT] = np.where(plan.has_contract[:, None], contract, 0.0).T[None]
     out = {name: route_out[i] for i, name in enumerate(ANNUAL_ROUTE_VARS)}
     out |= {name: commodity_out[i] for i, name in enumerate(COMMODITY_VARS)}
     return out
