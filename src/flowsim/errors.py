@@ -6,10 +6,11 @@ anything else escaping flowsim is a bug.
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-__all__ = ["FlowsimError", "Problem", "ScenarioError", "format_path"]
+__all__ = ["FlowsimError", "Problem", "ScenarioError", "did_you_mean", "format_path"]
 
 
 class FlowsimError(Exception):
@@ -27,6 +28,21 @@ def format_path(path: Sequence[str | int]) -> str:
         else:
             out = str(part)
     return out
+
+
+def did_you_mean(name: str, known: Iterable[str], *, list_known: bool = True) -> str:
+    """A hint for a misspelt name: ``" (did you mean 'capacity'?)"``.
+
+    Without a close match, lists the known names (unless ``list_known`` is
+    False, then gives ``""``).
+    """
+    names = sorted(known)
+    close = difflib.get_close_matches(name, names, n=1)
+    if close:
+        return f" (did you mean '{close[0]}'?)"
+    if not list_known:
+        return ""
+    return f" (known: {', '.join(names)})" if names else " (none defined)"
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,6 @@ from and its key path inside that file.
 
 from __future__ import annotations
 
-import difflib
 import os
 import re
 import tomllib
@@ -23,7 +22,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from flowsim.errors import Problem, ScenarioError
+from flowsim.errors import Problem, ScenarioError, did_you_mean
 from flowsim.scenario.problems import LOADER_KEYS, located_messages
 from flowsim.scenario.schema import Scenario
 
@@ -233,18 +232,12 @@ def _named_overrides(doc: _Document) -> tuple[dict[str, Any], dict[str, list[str
             if ref not in overrides:
                 doc.problems.append(
                     doc.problem(
-                        ("scenarios", name, i), f"unknown override '{ref}'" + _hint(ref, overrides)
+                        ("scenarios", name, i),
+                        f"unknown override '{ref}'" + did_you_mean(ref, overrides),
                     )
                 )
         resolved[name] = names
     return overrides, resolved
-
-
-def _hint(name: str, known: Mapping[str, Any]) -> str:
-    close = difflib.get_close_matches(name, list(known), n=1)
-    if close:
-        return f" (did you mean '{close[0]}'?)"
-    return f" (defined: {', '.join(sorted(known))})" if known else " (none defined)"
 
 
 def _build(
@@ -259,7 +252,7 @@ def _build(
         names = scenarios.get(selected, [selected] if selected in overrides else None)
         if names is None:
             known = {**scenarios, **overrides}
-            missing = f"no scenario or override named '{selected}'" + _hint(selected, known)
+            missing = f"no scenario or override named '{selected}'" + did_you_mean(selected, known)
             raise ScenarioError([*doc.problems, Problem(file, (), missing)])
         for name in names:
             if name in overrides:

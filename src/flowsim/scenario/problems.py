@@ -7,7 +7,6 @@ schema itself.
 
 from __future__ import annotations
 
-import difflib
 import types
 import typing
 from collections.abc import Sequence
@@ -15,6 +14,7 @@ from typing import Any
 
 from pydantic import BaseModel, Tag, ValidationError
 
+from flowsim.errors import did_you_mean
 from flowsim.scenario.schema import LocatedProblems, Scenario, _show
 
 __all__ = ["LOADER_KEYS", "located_messages"]
@@ -130,11 +130,7 @@ def _describe(err: Any, parent: Any) -> str:
         )
         if parent is Scenario:
             known += list(LOADER_KEYS)
-        close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
-        hint = (
-            f" (did you mean '{close[0]}'?)" if close else f" (expected one of: {', '.join(known)})"
-        )
-        return "unknown key" + hint
+        return "unknown key" + did_you_mean(key, known)
     if kind in _BOUNDS:
         bound = next(iter(ctx.values()))
         return f"must be {_BOUNDS[kind]} {_number(bound)} (got {_show(got)})"
@@ -146,9 +142,7 @@ def _describe(err: Any, parent: Any) -> str:
         message = f"must be {ctx['expected']} (got {_show(got)})"
         if isinstance(got, str):
             options = [o.strip(" '") for o in str(ctx["expected"]).replace(" or ", ",").split(",")]
-            close = difflib.get_close_matches(got, options, n=1)
-            if close:
-                message += f" (did you mean '{close[0]}'?)"
+            message += did_you_mean(got, options, list_known=False)
         return message
     if kind == "string_pattern_mismatch":
         return (

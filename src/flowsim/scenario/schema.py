@@ -10,7 +10,6 @@ figure comes from (see :data:`CITE_KINDS`).
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -26,6 +25,8 @@ from pydantic import (
     model_validator,
 )
 from pydantic_core import PydanticCustomError
+
+from flowsim.errors import did_you_mean
 
 __all__ = [
     "CITE_KINDS",
@@ -582,13 +583,6 @@ class RunSettings(Model):
     """Seed of the ensemble's random numbers; same seed, same results."""
 
 
-def _did_you_mean(name: str, known: list[str]) -> str:
-    close = difflib.get_close_matches(name, known, n=1)
-    if close:
-        return f" (did you mean '{close[0]}'?)"
-    return f" (known: {', '.join(sorted(known))})" if known else " (none defined)"
-
-
 class Scenario(Model):
     """A complete, validated scenario: what ``flowsim run`` simulates."""
 
@@ -623,7 +617,7 @@ class Scenario(Model):
                     (
                         ("routes", rid, "source"),
                         f"unknown source '{route.source}'"
-                        + _did_you_mean(route.source, list(self.sources)),
+                        + did_you_mean(route.source, list(self.sources)),
                     )
                 )
             elif source.commodity != route.commodity:
@@ -660,7 +654,7 @@ class Scenario(Model):
                             (
                                 ("shocks", sid, key, i),
                                 f"unknown {key[:-1]} '{target}'"
-                                + _did_you_mean(target, list(known)),
+                                + did_you_mean(target, list(known)),
                             )
                         )
             for i, target in enumerate(shock.sources):
@@ -678,7 +672,7 @@ class Scenario(Model):
                         (
                             ("shocks", sid, "transit_countries", i),
                             f"no route crosses '{country}'"
-                            + _did_you_mean(country, sorted(countries)),
+                            + did_you_mean(country, sorted(countries)),
                         )
                     )
         if problems:
