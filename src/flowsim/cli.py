@@ -113,6 +113,14 @@ def validate(paths: Sequence[str]) -> None:
     type=click.Path(file_okay=False, path_type=Path),
     help="Output folder [flowsim-out/<scenario name>].",
 )
+@click.option(
+    "--engine",
+    type=click.Choice(["core", "des"]),
+    default="core",
+    show_default=True,
+    help="core: vectorised numpy (fast); des: SimPy processes (readable, event level).",
+)
+@click.option("--trace", is_flag=True, help="DES only: also write every event to trace.csv.")
 @click.option("--daily", is_flag=True, help="Also keep daily values (small runs only).")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 def run_command(
@@ -121,6 +129,8 @@ def run_command(
     members: int | None,
     seed: int | None,
     out: Path | None,
+    engine: str,
+    trace: bool,
     daily: bool,
     quiet: bool,
 ) -> None:
@@ -141,7 +151,15 @@ def run_command(
         raise FlowsimError(f"cannot create output folder {folder}: {exc.strerror}") from None
     n = members or scenario.run.members
     with _progress(n, enabled=not quiet) as advance:
-        result = flowsim.run(scenario, members=members, seed=seed, daily=daily, progress=advance)
+        result = flowsim.run(
+            scenario,
+            members=members,
+            seed=seed,
+            engine=engine,
+            daily=daily,
+            trace=trace,
+            progress=advance,
+        )
     console = Console()
     console.print(_summary_table(result))
     try:
@@ -149,6 +167,10 @@ def run_command(
             result.to_netcdf(folder / "results.nc"),
             write_text_atomic(folder / "scenario.toml", scenario_toml(scenario)),
         ]
+        if result.trace is not None:
+            written.append(
+                write_text_atomic(folder / "trace.csv", result.trace.to_csv(index=False))
+            )
     except OSError as exc:
         raise FlowsimError(f"cannot write results to {folder}: {exc.strerror or exc}") from None
     for path in written:
@@ -210,6 +232,25 @@ def _summary_table(result: Result) -> Table:
                 )
         table.add_section()
     return table
+
+
+@cli.command("crosscheck")
+@click.argument("scenario_path", metavar="SCENARIO")
+@click.option("--members", type=click.IntRange(min=1), default=20, show_default=True)
+@click.option("--seed", type=click.IntRange(min=0), help="Random seed [scenario's run.seed].")
+def crosscheck_command(scenario_path: str, members: int, seed: int | None) -> None:
+    """Run both engines on the same members and print their largest differences.
+
+    Exits 1 when the core and the DES differ by more than 1e-9 (relative).
+    """
+    from flowsim.crosscheck import main as crosscheck_main
+
+    args = [scenario_path, "--members", str(members)]
+    if seed is not None:
+        args += ["--seed", str(seed)]
+    code = crosscheck_main(args)
+    if code:
+        raise FlowsimError("the engines disagree")
 
 
 @cli.command()

@@ -41,12 +41,18 @@ def _max_delay(route: Route) -> int:
     return int((delay.days if delay.distribution == "fixed" else delay.max_days) or 0)
 
 
-def _maintenance_factor(windows: list[Maintenance], calendar: Calendar) -> FloatArray:
-    """Availability left by planned maintenance on each day, shape (days,)."""
-    factor = np.ones(calendar.n_days)
+Window = tuple[int, int, float]
+"""A planned outage: first day, day after the last (both within the horizon), derate."""
+
+
+def maintenance_windows(windows: list[Maintenance], calendar: Calendar) -> tuple[Window, ...]:
+    """Every occurrence of a route's maintenance windows that touches the horizon.
+
+    A window repeated on 29 February falls on 28 February in common years.
+    """
+    out: list[Window] = []
     last = calendar.date_of(calendar.n_days - 1)
     for window in windows:
-        step = window.every_years
         stop = window.until or last
         year = window.start.year
         while True:
@@ -56,11 +62,20 @@ def _maintenance_factor(windows: list[Maintenance], calendar: Calendar) -> Float
             if start > stop:
                 break
             first = calendar.day_of(start)
-            span = slice(max(first, 0), max(min(first + window.duration_days, calendar.n_days), 0))
-            factor[span] *= 1.0 - window.derate_fraction
-            if step is None:
+            begin, end = max(first, 0), min(first + window.duration_days, calendar.n_days)
+            if begin < end:
+                out.append((begin, end, window.derate_fraction))
+            if window.every_years is None:
                 break
-            year += step
+            year += window.every_years
+    return tuple(out)
+
+
+def _maintenance_factor(windows: tuple[Window, ...], days: int) -> FloatArray:
+    """Availability left by planned maintenance on each day, shape (days,)."""
+    factor = np.ones(days)
+    for begin, end, derate in windows:
+        factor[begin:end] *= 1.0 - derate
     return factor
 
 
@@ -94,6 +109,8 @@ class Plan:
     """Daily flexibility of each contract (1.0 without contract), shape (routes,)."""
     min_take: FloatArray
     """Take-or-pay fraction of each contract (0 without contract), shape (routes,)."""
+    windows: tuple[tuple[Window, ...], ...]
+    """Each route's planned maintenance windows."""
     maintenance: FloatArray
     """Availability left by planned maintenance, shape (routes, days)."""
     outage_derate: FloatArray
@@ -165,6 +182,7 @@ class Plan:
             shock_routes[k] = [r in hit for r in routes]
             shock_sources[k] = [s in scenario.shocks[sid].sources for s in sources]
         route_objs = [scenario.routes[r] for r in routes]
+        windows = tuple(maintenance_windows(r.maintenance, cal) for r in route_objs)
         return cls(
             calendar=cal,
             routes=routes,
@@ -189,9 +207,10 @@ class Plan:
             min_take=np.array(
                 [r.contract.min_take_fraction if r.contract else 0.0 for r in route_objs]
             ),
-            maintenance=np.array(
-                [_maintenance_factor(r.maintenance, cal) for r in route_objs]
-            ).reshape(len(routes), cal.n_days),
+            windows=windows,
+            maintenance=np.array([_maintenance_factor(w, cal.n_days) for w in windows]).reshape(
+                len(routes), cal.n_days
+            ),
             outage_derate=np.array(
                 [r.forced_outages.derate_fraction if r.forced_outages else 0.0 for r in route_objs]
             ),

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import xarray as xr
 
 from flowsim.engines.core import COMMODITY_VARS
@@ -50,11 +51,17 @@ class Result:
         Dataset of annual values, dims (member, year, route) and (member, year, commodity).
     daily
         Dataset of daily values, dims (member, day, route | commodity | source), or None.
+    trace
+        With ``engine="des", trace=True``: every event of the run, one row each
+        (member, day, date, route, kind, size, detail), or None.
     """
 
-    def __init__(self, annual: xr.Dataset, daily: xr.Dataset | None = None) -> None:
+    def __init__(
+        self, annual: xr.Dataset, daily: xr.Dataset | None = None, trace: pd.DataFrame | None = None
+    ) -> None:
         self.annual = annual
         self.daily = daily
+        self.trace = trace
 
     def __repr__(self) -> str:
         a = self.annual

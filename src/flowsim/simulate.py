@@ -6,23 +6,26 @@ import hashlib
 import json
 import os
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import tomli_w
 import xarray as xr
 
+from flowsim.engines import des
 from flowsim.engines import fused as fused_kernel
 from flowsim.engines.core import ANNUAL_ROUTE_VARS, COMMODITY_VARS, simulate_chunk
 from flowsim.errors import FlowsimError
 from flowsim.plan import Plan
 from flowsim.results import Result, build_annual
-from flowsim.sampling import BLOCK, sample
+from flowsim.sampling import BLOCK, Realisations, sample
 from flowsim.scenario import Scenario, load_scenario
 
 __all__ = ["ENGINES", "estimate_bytes", "run", "scenario_hash", "scenario_toml"]
 
-ENGINES = ("core",)
+ENGINES = ("core", "des")
 """Engines available to :func:`run`."""
 
 CHUNK_BYTES = 1 << 20
@@ -73,6 +76,7 @@ def run(
     chunk_size: int | None = None,
     progress: Callable[[int, int], None] | None = None,
     fused: bool | None = None,
+    trace: bool = False,
 ) -> Result:
     """Simulate a scenario: one deterministic member or a Monte Carlo ensemble.
 
@@ -83,7 +87,8 @@ def run(
     members, seed
         Ensemble size and seed (default: the scenario's ``[run]`` settings).
     engine
-        ``"core"`` (vectorised numpy).
+        ``"core"`` (vectorised numpy, members as an array axis) or ``"des"``
+        (SimPy processes, one member at a time; the readable reference).
     daily
         Also keep daily values (memory grows with members x days x routes).
     chunk_size
@@ -92,8 +97,12 @@ def run(
     progress
         Called as ``progress(members_done, members_total)`` after each chunk.
     fused
-        Use the numba kernel (bit-identical results, faster): True, False, or
-        None for whenever numba is installed and no daily values are asked for.
+        Core only: use the numba kernel (bit-identical results, faster): True,
+        False, or None for whenever numba is installed and no daily values are
+        asked for.
+    trace
+        DES only: keep every event (outages, maintenance, shocks, commissioning,
+        contract years, cargoes) in ``Result.trace``.
 
     Raises
     ------
@@ -122,18 +131,13 @@ def run(
             f"this run needs about {need / 2**30:.1f} GiB for its results, more than half of "
             f"this machine's {have / 2**30:.1f} GiB: {hint}"
         )
-    chunk = chunk_size or max(1, CHUNK_BYTES // (8 * plan.n_days))
-    if chunk < 1:
-        raise FlowsimError(f"chunk_size must be >= 1 (got {chunk})")
-    use_fused = fused_kernel.AVAILABLE and not daily if fused is None else fused
-    if use_fused and daily:
-        raise FlowsimError(
-            "the fused kernel keeps no daily values: use fused=False with daily=True"
-        )
-    if use_fused and not fused_kernel.AVAILABLE:
-        raise FlowsimError("the fused kernel needs numba: pip install 'flowsim[fast]'")
-    if use_fused:
-        chunk = chunk_size or FUSED_CHUNK
+    if chunk_size is not None and chunk_size < 1:
+        raise FlowsimError(f"chunk_size must be >= 1 (got {chunk_size})")
+    if trace and engine != "des":
+        raise FlowsimError("an event trace needs engine='des'")
+    events: list[des.TraceEvent] = []
+    simulate, kernel, chunk = _kernel(engine, fused, daily, events if trace else None, plan)
+    chunk = chunk_size or chunk
 
     cal = plan.calendar
     shapes = {name: len(plan.routes) for name in ANNUAL_ROUTE_VARS}
@@ -150,11 +154,7 @@ def run(
             part = np.arange(lo, min(lo + chunk, len(drawn.members)))
             ids = drawn.members[part]
             members_part = drawn.select(part)
-            out = (
-                fused_kernel.simulate_chunk(plan, members_part)
-                if use_fused
-                else simulate_chunk(plan, members_part, daily=daily)
-            )
+            out = simulate(plan, members_part)
             for name in annual:
                 annual[name][ids] = out[name]
             for name, values in out.items():
@@ -171,7 +171,7 @@ def run(
         "seed": seed,
         "members": members,
         "engine": engine,
-        "kernel": "numba" if use_fused else "numpy",
+        "kernel": kernel,
         "flowsim_version": _version(),
     }
     dataset = build_annual(
@@ -183,7 +183,43 @@ def run(
         commodities=plan.commodities,
         attrs=attrs,
     )
-    return Result(dataset, _daily_dataset(daily_arrays, plan, attrs) if daily else None)
+    return Result(
+        dataset,
+        _daily_dataset(daily_arrays, plan, attrs) if daily else None,
+        _trace_table(events, plan) if trace else None,
+    )
+
+
+Simulate = Callable[[Plan, Realisations], dict[str, Any]]
+
+
+def _kernel(
+    engine: str, fused: bool | None, daily: bool, trace: list[des.TraceEvent] | None, plan: Plan
+) -> tuple[Simulate, str, int]:
+    """The chunk function of an engine, its name, and its default chunk size."""
+    if engine == "des":
+        return partial(des.simulate_chunk, daily=daily, trace=trace), "simpy", 1
+    use_fused = fused_kernel.AVAILABLE and not daily if fused is None else fused
+    if use_fused and daily:
+        raise FlowsimError(
+            "the fused kernel keeps no daily values: use fused=False with daily=True"
+        )
+    if use_fused and not fused_kernel.AVAILABLE:
+        raise FlowsimError("the fused kernel needs numba: pip install 'flowsim[fast]'")
+    if use_fused:
+        return fused_kernel.simulate_chunk, "numba", FUSED_CHUNK
+    chunk = max(1, CHUNK_BYTES // (8 * plan.n_days))
+    return partial(simulate_chunk, daily=daily), "numpy", chunk
+
+
+def _trace_table(events: list[des.TraceEvent], plan: Plan) -> pd.DataFrame:
+    """The event trace as a table: member, day, date, route, kind, size, detail."""
+    table = pd.DataFrame(
+        [vars(e) for e in events], columns=["member", "day", "route", "kind", "size", "detail"]
+    )
+    start = np.datetime64(f"{plan.calendar.start_year:04d}-01-01")
+    table.insert(2, "date", start + table["day"].to_numpy().astype("timedelta64[D]"))
+    return table.sort_values(["member", "day"], kind="stable", ignore_index=True)
 
 
 def _daily_dataset(arrays: dict[str, Any], plan: Plan, attrs: dict[str, Any]) -> xr.Dataset:

@@ -1,0 +1,191 @@
+"""One contract, two engines: the same properties hold for the numpy core and the SimPy DES,
+and the DES reproduces the core on every shipped scenario."""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+from pathlib import Path
+from typing import Any, ClassVar
+
+import numpy as np
+import pytest
+import xarray as xr
+from click.testing import CliRunner
+
+import flowsim
+from flowsim.cli import cli
+from flowsim.crosscheck import TOLERANCE, crosscheck
+from flowsim.crosscheck import main as crosscheck_main
+from flowsim.scenario import Scenario, scenario_from_dict, scenario_from_text
+
+from .conftest import ROOT, tiny_doc
+from .test_core_engine import RANDOM, assert_daily_invariants
+
+CITE = "assumption: test"
+SHIPPED = sorted((ROOT / "scenarios").glob("*.toml"))
+
+
+@pytest.fixture(scope="module")
+def random_scenario() -> Scenario:
+    return scenario_from_text(RANDOM)
+
+
+class EngineContract:
+    """Properties every engine must have; subclasses set ``engine``."""
+
+    engine: ClassVar[str]
+
+    def run(self, scenario: Scenario, **kwargs: Any) -> flowsim.Result:
+        return flowsim.run(scenario, engine=self.engine, **kwargs)
+
+    def test_result_shapes_and_provenance(self, random_scenario: Scenario) -> None:
+        """Annual values have dims (member, year, route | commodity) and carry provenance."""
+        result = self.run(random_scenario, members=3, seed=1)
+        assert dict(result.annual.delivered.sizes) == {"member": 3, "year": 5, "route": 1}
+        assert dict(result.annual.unmet.sizes) == {"member": 3, "year": 5, "commodity": 1}
+        assert result.annual.attrs["engine"] == self.engine
+        assert result.annual.attrs["seed"] == 1
+
+    def test_daily_invariants(self, random_scenario: Scenario) -> None:
+        """model.md section 5 invariants hold every day of every member."""
+        assert_daily_invariants(self.run(random_scenario, members=3, seed=2, daily=True))
+
+    def test_full_availability_delivers_capacity(self) -> None:
+        """38 bcm/yr unobstructed delivers 38 in common and leap years alike."""
+        result = self.run(scenario_from_dict(tiny_doc()))
+        values = result.annual.delivered.sel(member=0, route="pipe").values
+        assert values == pytest.approx([38, 38, 38], rel=1e-12)
+
+    def test_shared_source_and_loss(self) -> None:
+        """Two routes share 50 bcm/yr; the second loses 10% on the way."""
+        doc = tiny_doc()
+        doc["sources"]["field"]["production"] = [{"from": 2000, "value": 50, "cite": CITE}]
+        second = {**copy.deepcopy(doc["routes"]["pipe"]), "priority": 1}
+        doc["routes"]["second"] = {**second, "own_use_loss_fraction": 0.1}
+        a = self.run(scenario_from_dict(doc)).annual.sel(member=0)
+        assert a.flow.sel(route="second").values == pytest.approx([12, 12, 12])
+        assert a.delivered.sel(route="second").values == pytest.approx([10.8, 10.8, 10.8])
+
+    def test_same_seed_same_result(self, random_scenario: Scenario) -> None:
+        """Reproducible: the same seed gives identical annual values."""
+        first = self.run(random_scenario, members=4, seed=9)
+        again = self.run(random_scenario, members=4, seed=9)
+        xr.testing.assert_identical(first.annual, again.annual)
+
+    def test_member_independent_of_ensemble_size(self, random_scenario: Scenario) -> None:
+        """Member m is the same in a 2-member run and a 70-member run (two sampling blocks)."""
+        small = self.run(random_scenario, members=2, seed=5)
+        large = self.run(random_scenario, members=70, seed=5, chunk_size=35)
+        xr.testing.assert_equal(small.annual, large.annual.isel(member=slice(2)))
+
+
+class TestCoreEngine(EngineContract):
+    engine = "core"
+
+
+class TestDesEngine(EngineContract):
+    engine = "des"
+
+    def test_trace_lists_events_an_analyst_can_filter(self, random_scenario: Scenario) -> None:
+        """The trace has one row per event; outages of a member come in start/end pairs."""
+        result = self.run(random_scenario, members=3, seed=4, trace=True)
+        trace = result.trace
+        assert trace is not None
+        assert list(trace.columns) == ["member", "day", "date", "route", "kind", "size", "detail"]
+        outages = trace[
+            (trace.member == 1) & (trace.route == "pipe") & (trace.kind == "outage_start")
+        ]
+        ends = trace[(trace.member == 1) & (trace.route == "pipe") & (trace.kind == "outage_end")]
+        assert len(outages) > 0
+        assert len(outages) - len(ends) in (0, 1)  # the last may run past the horizon
+        assert (outages.date.dt.year >= 2020).all()
+        assert set(trace.kind) >= {"commissioned", "outage_start", "outage_end", "shock_start"}
+
+    def test_trace_records_the_day_maintenance_starts(self) -> None:
+        """A maintenance window shows as start and end events on its dates."""
+        doc = tiny_doc()
+        doc["routes"]["pipe"]["maintenance"] = [
+            {"start": dt.date(2024, 3, 24), "duration_days": 8, "cite": CITE}
+        ]
+        trace = self.run(scenario_from_dict(doc), trace=True).trace
+        assert trace is not None
+        rows = trace[trace.kind.str.startswith("maintenance")]
+        assert rows.date.dt.strftime("%Y-%m-%d").tolist() == ["2024-03-24", "2024-04-01"]
+
+    def test_trace_needs_the_des(self, random_scenario: Scenario) -> None:
+        """Asking the core for a trace is a clear error."""
+        with pytest.raises(flowsim.FlowsimError, match="needs engine='des'"):
+            flowsim.run(random_scenario, trace=True)
+
+    def test_progress_reports_each_member(self, random_scenario: Scenario) -> None:
+        """The progress callback sees every member done, in order."""
+        seen: list[tuple[int, int]] = []
+        self.run(
+            random_scenario, members=3, progress=lambda done, total: seen.append((done, total))
+        )
+        assert seen == [(1, 3), (2, 3), (3, 3)]
+
+
+@pytest.mark.parametrize("path", SHIPPED, ids=lambda p: p.stem)
+def test_des_reproduces_the_core_on_shipped_scenarios(path: Path) -> None:
+    """20 sampled members of every shipped scenario: daily and annual values agree to 1e-9."""
+    differences = crosscheck(path, members=20, seed=11)
+    worst = max(differences, key=differences.__getitem__)
+    assert differences[worst] <= TOLERANCE, f"{worst}: {differences[worst]:.2e}"
+
+
+def test_crosscheck_command_reports_and_exits_zero(capsys: pytest.CaptureFixture[str]) -> None:
+    """`python -m flowsim.crosscheck` prints one line per variable and exits 0 when they agree."""
+    code = crosscheck_main([str(ROOT / "scenarios" / "kazakh_transit_halt.toml"), "--members", "2"])
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "annual.delivered" in out
+    assert "largest relative difference" in out
+
+
+def test_cli_runs_the_des_and_writes_the_trace(tmp_path: Path) -> None:
+    """`flowsim run --engine des --trace` writes results.nc, scenario.toml and trace.csv."""
+    path = ROOT / "scenarios" / "kazakh_transit_halt.toml"
+    result = CliRunner().invoke(
+        cli, ["run", str(path), "--engine", "des", "--trace", "--quiet", "--out", str(tmp_path)]
+    )
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "results.nc",
+        "scenario.toml",
+        "trace.csv",
+    ]
+    trace = (tmp_path / "trace.csv").read_text().splitlines()
+    assert trace[0] == "member,day,date,route,kind,size,detail"
+    assert any(",shock_start," in line for line in trace)
+    assert flowsim.open_result(tmp_path / "results.nc").annual.attrs["engine"] == "des"
+
+
+def test_des_and_core_agree_on_a_generated_edge_case() -> None:
+    """A shock on a source, a contract and a delay at once: the engines still agree."""
+    doc = tiny_doc()
+    doc["sources"]["field"]["production"] = [{"from": 2000, "value": 45, "cite": CITE}]
+    doc["routes"]["pipe"]["contract"] = {
+        "acq": [{"from": 2000, "value": 30, "cite": CITE}],
+        "daily_flexibility": 1.2,
+        "cite": CITE,
+    }
+    doc["routes"]["pipe"]["commissioning_delay"] = {
+        "distribution": "uniform",
+        "min_days": 0,
+        "max_days": 200,
+        "cite": CITE,
+    }
+    doc["shocks"] = {
+        "frost": {
+            "sources": ["field"],
+            "hazard_per_year": 2.0,
+            "duration_days": 20,
+            "derate_fraction": 0.9,
+            "cite": CITE,
+        }
+    }
+    differences = crosscheck(scenario_from_dict(doc), members=5, seed=1)
+    assert max(differences.values()) <= TOLERANCE
+    assert np.isfinite(list(differences.values())).all()
