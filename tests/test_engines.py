@@ -189,3 +189,91 @@ def test_des_and_core_agree_on_a_generated_edge_case() -> None:
     differences = crosscheck(scenario_from_dict(doc), members=5, seed=1)
     assert max(differences.values()) <= TOLERANCE
     assert np.isfinite(list(differences.values())).all()
+
+
+# --- cargo mode of the DES ------------------------------------------------------
+
+CARGO_SCENARIO = """\
+[horizon]
+start_year = 2021
+end_year = 2024
+[sources.crude]
+commodity = "oil"
+[routes.tankers]
+commodity = "oil"
+source = "crude"
+kind = "seaborne"
+capacity = [{from = 2021, value = 36.5, cite = "assumption: test, 0.1 Mt/day"}]
+own_use_loss_fraction = 0.01
+cite = "assumption: test"
+[routes.tankers.cargoes]
+size = 0.7
+loading_days = 1
+voyage_days = 5
+cite = "assumption: test, about an Aframax-Suezmax cargo"
+"""
+
+
+def cargo_run(text: str = CARGO_SCENARIO) -> tuple[flowsim.Result, flowsim.Result]:
+    scenario = scenario_from_text(text)
+    return flowsim.run(scenario, daily=True), flowsim.run(scenario, engine="des", trace=True)
+
+
+def test_cargo_deliveries_within_one_cargo_of_the_core_per_year() -> None:
+    """Cargo arrivals follow the core shifted by loading and voyage, within one cargo a year."""
+    core, des = cargo_run()
+    assert core.daily is not None
+    lag = 1 + 5
+    shifted = core.daily.delivered.sel(member=0, route="tankers").shift(day=lag, fill_value=0.0)
+    expected = shifted.groupby("day.year").sum().values
+    got = des.annual.delivered.sel(member=0, route="tankers").values
+    one_cargo = 0.7 * (1 - 0.01)
+    assert np.abs(got - expected).max() <= one_cargo + 1e-9
+    assert np.abs(got - core.annual.delivered.sel(member=0, route="tankers").values).max() > 0
+
+
+def test_cargo_count_matches_volume_over_cargo_size() -> None:
+    """Each year's deliveries are whole cargoes, and the cargoes carry what was loaded."""
+    core, des = cargo_run()
+    trace = des.trace
+    assert trace is not None
+    arrived = trace[trace.kind == "cargo_arrived"]
+    per_year = arrived.groupby(arrived.date.dt.year)["size"].sum()
+    delivered = des.annual.delivered.sel(member=0, route="tankers").to_series()
+    assert per_year.values == pytest.approx(delivered.values, rel=1e-9)
+    loaded = len(trace[trace.kind == "cargo_loading"])
+    total_flow = float(core.annual.flow.sel(member=0, route="tankers").sum())
+    assert loaded == int(total_flow // 0.7)
+
+
+def test_one_slow_berth_makes_a_queue() -> None:
+    """With one berth taking 10 days a cargo, cargoes (one a week) queue and arrive later."""
+    _, free = cargo_run()
+    _, queued = cargo_run(
+        CARGO_SCENARIO.replace("loading_days = 1", "loading_days = 10\nberths = 1")
+    )
+    free_total = float(free.annual.delivered.sum())
+    queued_total = float(queued.annual.delivered.sum())
+    assert queued_total < 0.75 * free_total
+    assert queued.trace is not None
+    loads = queued.trace[queued.trace.kind == "cargo_loading"].day.diff().dropna()
+    assert (loads == 10).all()
+
+
+def test_daily_balance_holds_in_cargo_mode() -> None:
+    """Demand is met by cargo arrivals on the day they come; the daily balance still closes."""
+    text = CARGO_SCENARIO + (
+        '[demand.oil]\nannual = [{from = 2021, value = 60, cite = "assumption: test"}]\n'
+        '[balancing.oil]\nlabel = "other seaborne crude"\n'
+    )
+    result = flowsim.run(scenario_from_text(text), engine="des", daily=True)
+    d = result.daily
+    assert d is not None
+    total = d.delivered.sum("route") + d.balancing + d.unmet
+    np.testing.assert_allclose(total, d.demand, rtol=1e-9)
+
+
+def test_cargoes_only_on_seaborne_routes() -> None:
+    """A pipeline with cargo detail is refused with a clear message."""
+    with pytest.raises(flowsim.ScenarioError, match="only a seaborne route has cargoes"):
+        scenario_from_text(CARGO_SCENARIO.replace('kind = "seaborne"', 'kind = "pipeline"'))

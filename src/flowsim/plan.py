@@ -21,7 +21,7 @@ import numpy.typing as npt
 
 from flowsim.calendar import Calendar
 from flowsim.sampling import COMMODITIES
-from flowsim.scenario.schema import Maintenance, Route, Scenario, Seasonality
+from flowsim.scenario.schema import Cargoes, Maintenance, Route, Scenario, Seasonality
 from flowsim.schedules import annual_rates
 
 __all__ = ["BINDING", "Plan"]
@@ -113,6 +113,8 @@ class Plan:
     """Each route's planned maintenance windows."""
     maintenance: FloatArray
     """Availability left by planned maintenance, shape (routes, days)."""
+    cargoes: tuple[Cargoes | None, ...]
+    """Each route's cargo detail (used by the DES engine only)."""
     outage_derate: FloatArray
     """Derate while a forced outage lasts (0 without outage model), shape (routes,)."""
     production: FloatArray
@@ -211,6 +213,7 @@ class Plan:
             maintenance=np.array([_maintenance_factor(w, cal.n_days) for w in windows]).reshape(
                 len(routes), cal.n_days
             ),
+            cargoes=tuple(r.cargoes for r in route_objs),
             outage_derate=np.array(
                 [r.forced_outages.derate_fraction if r.forced_outages else 0.0 for r in route_objs]
             ),

@@ -77,6 +77,7 @@ def run(
     progress: Callable[[int, int], None] | None = None,
     fused: bool | None = None,
     trace: bool = False,
+    cargoes: bool = True,
 ) -> Result:
     """Simulate a scenario: one deterministic member or a Monte Carlo ensemble.
 
@@ -103,6 +104,9 @@ def run(
     trace
         DES only: keep every event (outages, maintenance, shocks, commissioning,
         contract years, cargoes) in ``Result.trace``.
+    cargoes
+        DES only: move seaborne volumes as cargoes where the scenario gives
+        cargo detail (False: continuous flow, exactly as the core).
 
     Raises
     ------
@@ -136,7 +140,9 @@ def run(
     if trace and engine != "des":
         raise FlowsimError("an event trace needs engine='des'")
     events: list[des.TraceEvent] = []
-    simulate, kernel, chunk = _kernel(engine, fused, daily, events if trace else None, plan)
+    simulate, kernel, chunk = _kernel(
+        engine, fused, daily, events if trace else None, cargoes, plan
+    )
     chunk = chunk_size or chunk
 
     cal = plan.calendar
@@ -194,11 +200,17 @@ Simulate = Callable[[Plan, Realisations], dict[str, Any]]
 
 
 def _kernel(
-    engine: str, fused: bool | None, daily: bool, trace: list[des.TraceEvent] | None, plan: Plan
+    engine: str,
+    fused: bool | None,
+    daily: bool,
+    trace: list[des.TraceEvent] | None,
+    cargoes: bool,
+    plan: Plan,
 ) -> tuple[Simulate, str, int]:
     """The chunk function of an engine, its name, and its default chunk size."""
     if engine == "des":
-        return partial(des.simulate_chunk, daily=daily, trace=trace), "simpy", 1
+        one_by_one = partial(des.simulate_chunk, daily=daily, trace=trace, cargoes=cargoes)
+        return one_by_one, "simpy", 1
     use_fused = fused_kernel.AVAILABLE and not daily if fused is None else fused
     if use_fused and daily:
         raise FlowsimError(

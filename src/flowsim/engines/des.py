@@ -15,8 +15,11 @@ The readable reference of the model at event level. For one member it builds:
 - a **year-end process** that closes each year's accounts (annual sums,
   contract quantity against deliveries, N-1).
 
-Derates change at the start of a day (t), sources refill at t + 0.25, the
-dispatcher clears at t + 0.5 and the year closes at t + 0.75 of its last day.
+Derates change at the start of a day (t), sources refill at t + 0.25, cargoes
+arrive at t + 0.4, the dispatcher clears at t + 0.5 and the year closes at
+t + 0.75 of its last day. A seaborne route with ``cargoes`` in its scenario
+moves its volume as cargoes (see :class:`flowsim.scenario.schema.Cargoes`);
+``cargoes=False`` makes it flow continuously, as in the core.
 The engine replays exactly the realisations the core engine does, and its
 daily flows equal the core's to rounding (the cross-check tests hold them to
 1e-9 relative).
@@ -36,12 +39,13 @@ import simpy
 from flowsim.engines.core import ANNUAL_ROUTE_VARS, COMMODITY_VARS
 from flowsim.plan import BINDING, Plan
 from flowsim.sampling import Events, Realisations
+from flowsim.scenario.schema import Cargoes
 
 __all__ = ["Derate", "TraceEvent", "simulate_chunk", "simulate_member"]
 
 FloatArray = npt.NDArray[np.float64]
 
-MORNING, NOON, EVENING = 0.25, 0.5, 0.75
+MORNING, ARRIVAL, NOON, EVENING = 0.25, 0.4, 0.5, 0.75
 
 _ROUTE_DAILY = ("flow", "delivered", "capacity", "available", "availability", "contract_limit")
 _COMMODITY_DAILY = ("demand", "balancing", "unmet")
@@ -101,7 +105,12 @@ class _Member:
     """
 
     def __init__(
-        self, plan: Plan, real: Realisations, i: int, trace: list[TraceEvent] | None
+        self,
+        plan: Plan,
+        real: Realisations,
+        i: int,
+        trace: list[TraceEvent] | None,
+        cargoes: bool,
     ) -> None:
         self.plan, self.real, self.i, self.trace = plan, real, i, trace
         self.env = simpy.Environment()
@@ -142,6 +151,15 @@ class _Member:
             name: [[0.0] * n for _ in range(n_commodities)] for name in _COMMODITY_DAILY
         }
         self.production_days = [[0.0] * n for _ in plan.sources]
+        # cargo mode: what waits at each loading port, berths, and arrivals by day
+        self.cargoes = [c if cargoes else None for c in plan.cargoes]
+        self.port_stock = [0.0] * n_routes
+        self.berths = [
+            simpy.Resource(self.env, c.berths) if c is not None and c.berths else None
+            for c in self.cargoes
+        ]
+        self.arrivals: list[dict[int, float]] = [{} for _ in range(n_routes)]
+        self.terminal = [0.0] * n_routes  # arrived volume not yet taken by demand
         self.annual = {name: np.zeros((cal.n_years, n_routes)) for name in ANNUAL_ROUTE_VARS}
         self.annual |= {name: np.zeros((cal.n_years, n_commodities)) for name in COMMODITY_VARS}
 
@@ -251,7 +269,9 @@ class _Member:
         container = self.containers[self.plan.route_source[r]]
         source_left = container.level if container is not None else math.inf
         loss = self.loss[r]
-        flow = min(available, limit, source_left, need / (1.0 - loss) if loss else need)
+        cargo = self.cargoes[r]
+        by_demand = need / (1.0 - loss) if loss else need
+        flow = min(available, limit, source_left, math.inf if cargo else by_demand)
         if flow == available:
             bound = _OUTAGE if availability < 1.0 else _CAPACITY
         elif flow == limit:
@@ -261,6 +281,12 @@ class _Member:
         else:
             bound = _DEMAND
         delivered = flow * (1.0 - loss) if loss else flow
+        if cargo is not None:  # the flow fills cargoes; arrivals serve demand from the terminal
+            self._load(route, cargo, t, flow)
+            diy = float(self.plan.calendar.days_in_year_of_day[t])
+            stock = self.terminal[r] + self.arrivals[r].pop(t, 0.0)
+            delivered = min(stock, need / diy) * diy
+            self.terminal[r] = stock - delivered / diy
         days = self.route_days
         days["flow"][r][t] = flow
         days["delivered"][r][t] = delivered
@@ -271,6 +297,33 @@ class _Member:
         self.binding[r][t] = bound
         take = flow if container is not None and flow > 0 else 0.0
         return float(max(need - delivered, 0.0)), take
+
+    def _load(self, route: _Route, cargo: Cargoes, t: int, flow: float) -> None:
+        """Add a day's flow (an annual rate) to the port; send off every full cargo."""
+        r = route.index
+        self.port_stock[r] += flow / float(self.plan.calendar.days_in_year_of_day[t])
+        while self.port_stock[r] >= cargo.size:
+            self.port_stock[r] -= cargo.size
+            self.env.process(self.voyage(route, cargo))
+
+    def voyage(self, route: _Route, cargo: Cargoes) -> Generator[Any, Any, None]:
+        """A full cargo: wait for a berth, load, sail, and arrive on the morning of day
+        (berth day + loading_days + voyage_days), in time for that day's clearing."""
+        berths = self.berths[route.index]
+        request = berths.request() if berths is not None else None
+        if request is not None:
+            yield request
+        start = int(self.env.now)
+        self.record(start, route.name, "cargo_loading", cargo.size)
+        yield self.env.timeout(cargo.loading_days)
+        if berths is not None and request is not None:
+            berths.release(request)
+        day = start + cargo.loading_days + cargo.voyage_days
+        yield self.env.timeout(day + ARRIVAL - self.env.now)
+        volume = cargo.size * (1.0 - self.loss[route.index])
+        if day < self.days:
+            self.arrivals[route.index][day] = self.arrivals[route.index].get(day, 0.0) + volume
+            self.record(day, route.name, "cargo_arrived", volume)
 
     def year_end(self) -> Generator[Any, Any, None]:
         """Close each year's accounts: annual sums, contract quantity, N-1."""
@@ -377,17 +430,31 @@ def _merged(events: Events, days: int) -> list[tuple[int, int]]:
 
 
 def simulate_member(
-    plan: Plan, real: Realisations, i: int, trace: list[TraceEvent] | None = None
+    plan: Plan,
+    real: Realisations,
+    i: int,
+    trace: list[TraceEvent] | None = None,
+    cargoes: bool = True,
 ) -> dict[str, Any]:
-    """Simulate member ``i`` of ``real``: annual arrays (years, ...) and daily ones (days, ...)."""
-    return _Member(plan, real, i, trace).run()
+    """Simulate member ``i`` of ``real``: annual arrays (years, ...) and daily ones (days, ...).
+
+    With ``cargoes`` (the default), seaborne routes that give cargo detail move
+    their volume as cargoes; without, every route flows continuously, as in the
+    core engine.
+    """
+    return _Member(plan, real, i, trace, cargoes).run()
 
 
 def simulate_chunk(
-    plan: Plan, real: Realisations, *, daily: bool = False, trace: list[TraceEvent] | None = None
+    plan: Plan,
+    real: Realisations,
+    *,
+    daily: bool = False,
+    trace: list[TraceEvent] | None = None,
+    cargoes: bool = True,
 ) -> dict[str, FloatArray]:
     """The members of ``real`` one after another, stacked as the core engine returns them."""
-    members = [simulate_member(plan, real, i, trace) for i in range(len(real.members))]
+    members = [simulate_member(plan, real, i, trace, cargoes) for i in range(len(real.members))]
     names = [*ANNUAL_ROUTE_VARS, *COMMODITY_VARS]
     out = {name: np.stack([m[name] for m in members]) for name in names}
     if daily:

@@ -164,6 +164,7 @@ _MODELS: tuple[type[BaseModel], ...] = (
     schema.Maintenance,
     schema.ForcedOutages,
     schema.CommissioningDelay,
+    schema.Cargoes,
     schema.Demand,
     schema.Seasonality,
     schema.DemandUncertainty,

@@ -31,6 +31,7 @@ from flowsim.errors import did_you_mean
 __all__ = [
     "CITE_KINDS",
     "Balancing",
+    "Cargoes",
     "CommissioningDelay",
     "Commodity",
     "Contract",
@@ -393,6 +394,27 @@ class CommissioningDelay(Model):
         return self
 
 
+class Cargoes(Model):
+    """How a seaborne route moves its volume in the DES engine (the core flows continuously).
+
+    The day's flow fills a cargo at the loading port; each full cargo takes a
+    free berth for ``loading_days``, sails ``voyage_days`` and lands at the
+    receiving terminal, which serves demand from what has landed. Loading is not
+    held back by the day's demand.
+    """
+
+    size: Annotated[float, Field(gt=0.0)]
+    """Volume of one cargo: bcm (gas, as regasified) or Mt (crude)."""
+    loading_days: Annotated[int, Field(ge=1)] = 1
+    """Days a cargo occupies a berth."""
+    voyage_days: Annotated[int, Field(ge=1)]
+    """Days from the loading port to China."""
+    berths: Annotated[int, Field(ge=1)] | None = None
+    """Loading berths (omitted: never a queue)."""
+    cite: Cite
+    """Where the cargo size, berths and voyage come from."""
+
+
 class Route(Model):
     """A pipeline or sea lane carrying one commodity from one source into China."""
 
@@ -420,6 +442,8 @@ class Route(Model):
     """Unplanned outage model (omitted: none)."""
     commissioning_delay: CommissioningDelay | None = None
     """Random or fixed delay of the whole capacity schedule (omitted: on time)."""
+    cargoes: Cargoes | None = None
+    """Seaborne only: move the volume as cargoes in the DES engine (omitted: continuous)."""
     cite: Cite
     """Where the route's own figures (kind, transit, loss, priority) come from."""
     notes: str = ""
@@ -611,6 +635,8 @@ class Scenario(Model):
         first, last = self.horizon.first_day, self.horizon.last_day
         in_horizon = f"must fall in the horizon {first.isoformat()}..{last.isoformat()}"
         for rid, route in self.routes.items():
+            if route.cargoes is not None and route.kind != "seaborne":
+                problems.append((("routes", rid, "cargoes"), "only a seaborne route has cargoes"))
             source = self.sources.get(route.source)
             if source is None:
                 problems.append(
