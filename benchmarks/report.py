@@ -17,6 +17,21 @@ from pathlib import Path
 
 SCENARIO = Path(__file__).resolve().parents[1] / "scenarios" / "monte_carlo.toml"
 
+DES = """
+import json, sys, time
+import flowsim
+from flowsim.engines import des
+from flowsim.plan import Plan
+from flowsim.sampling import sample
+scenario = flowsim.load_scenario(sys.argv[1])
+members = int(sys.argv[2])
+plan, real = Plan.of(scenario), sample(scenario, members, 1)
+start = time.perf_counter()
+events = sum(des.simulate_member(plan, real, i)["events"] for i in range(members))
+seconds = time.perf_counter() - start
+print(json.dumps({"seconds": seconds, "events": events, "years": plan.calendar.n_years}))
+"""
+
 MEASURE = """
 import json, resource, sys, time
 import flowsim
@@ -45,6 +60,16 @@ def measure(kernel: str, members: int) -> dict[str, float]:
     return dict(json.loads(out.stdout.strip().splitlines()[-1]))
 
 
+def measure_des(members: int) -> dict[str, float]:
+    out = subprocess.run(
+        [sys.executable, "-c", DES, str(SCENARIO), str(members)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return dict(json.loads(out.stdout.strip().splitlines()[-1]))
+
+
 def machine() -> str:
     cpu = platform.processor() or platform.machine()
     try:
@@ -61,6 +86,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--members", type=int, nargs="+", default=[1000, 10000])
     parser.add_argument("--kernels", nargs="+", default=["numpy", "numba"])
+    parser.add_argument("--des-members", type=int, default=5)
     args = parser.parse_args()
     kernels = list(args.kernels)
     try:
@@ -82,6 +108,15 @@ def main() -> None:
                 f"{r['seconds']:.2f} | {member_years:,.0f} | {route_days / 1e6:,.0f} M | "
                 f"{r['peak_mib']:,.0f} |"
             )
+
+    if args.des_members:
+        r = measure_des(args.des_members)
+        per_member = r["seconds"] / args.des_members
+        print(
+            f"\nDES (SimPy), {args.des_members} members: {per_member:.2f} s per member, "
+            f"{r['events'] / r['seconds']:,.0f} events/s, "
+            f"{args.des_members * r['years'] / r['seconds']:,.0f} member-years/s"
+        )
 
 
 if __name__ == "__main__":

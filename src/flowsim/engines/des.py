@@ -96,6 +96,16 @@ class _Route:
             self.availability *= 1.0 - fraction
 
 
+class _CountingEnvironment(simpy.Environment):
+    """A SimPy environment that counts the events it processes (for the benchmarks)."""
+
+    processed = 0
+
+    def step(self) -> None:
+        self.processed += 1
+        super().step()
+
+
 class _Member:
     """The SimPy model of one member.
 
@@ -113,7 +123,7 @@ class _Member:
         cargoes: bool,
     ) -> None:
         self.plan, self.real, self.i, self.trace = plan, real, i, trace
-        self.env = simpy.Environment()
+        self.env = _CountingEnvironment()
         cal = plan.calendar
         n = self.days = cal.n_days
         pad, delays = plan.pad, real.delay_days[i]
@@ -406,7 +416,7 @@ class _Member:
         env.process(self.dispatcher())
         env.process(self.year_end())
         env.run(until=self.days)
-        return {**self.annual, **self._daily()}
+        return {**self.annual, **self._daily(), "events": env.processed}
 
     def _daily(self) -> dict[str, FloatArray]:
         """Daily values in bcm or Mt per day, shape (days, routes | commodities | sources)."""
@@ -436,7 +446,8 @@ def simulate_member(
     trace: list[TraceEvent] | None = None,
     cargoes: bool = True,
 ) -> dict[str, Any]:
-    """Simulate member ``i`` of ``real``: annual arrays (years, ...) and daily ones (days, ...).
+    """Simulate member ``i`` of ``real``: annual arrays (years, ...), daily ones
+    (days, ...) and ``events``, the number of SimPy events processed.
 
     With ``cargoes`` (the default), seaborne routes that give cargo detail move
     their volume as cargoes; without, every route flows continuously, as in the
