@@ -125,147 +125,79 @@ def _mark(
 
 
 def _kernel(
-    year_starts: IntArray,
-    days_in_year: IntArray,
-    year_index: IntArray,
-    pad: int,
-    cap_rate: FloatArray,
-    has_contract: Any,
-    acq_rate: FloatArray,
-    flexibility: FloatArray,
-    loss: FloatArray,
-    route_source: IntArray,
-    maintenance: FloatArray,
-    outage_derate: FloatArray,
-    production: FloatArray,
-    source_limited: Any,
-    shock_derate: FloatArray,
-    shock_routes: Any,
-    shock_sources: Any,
-    order_ptr: IntArray,
-    order: IntArray,
-    demand: FloatArray,
-    has_demand: Any,
-    balancing: FloatArray,
-    multiplier_column: IntArray,
-    delays: IntArray,
-    multiplier: FloatArray,
-    outage_ptr: IntArray,
-    outage_start: IntArray,
-    outage_duration: IntArray,
-    shock_ptr: IntArray,
-    shock_start: IntArray,
-    shock_duration: IntArray,
+    plan_arrays: tuple[Any, ...],
+    member_arrays: tuple[Any, ...],
     route_out: FloatArray,
     commodity_out: FloatArray,
     n_groups: int,
 ) -> None:  # pragma: no cover - compiled
-    m_count = delays.shape[0]
+    """Simulate every member, ``n_groups`` groups of members in parallel."""
+    maintenance, production, shock_derate = plan_arrays[10], plan_arrays[12], plan_arrays[14]
+    m_count = member_arrays[0].shape[0]
     n_routes, n_days = maintenance.shape
     n_sources, n_shocks = production.shape[0], shock_derate.shape[0]
     for g in numba.prange(n_groups):
         # buffers reused by the members of this group; masks are cleared after each member
-        down = np.zeros((n_routes, n_days), dtype=np.bool_)
-        shocked = np.zeros((n_shocks, n_days), dtype=np.bool_)
-        left = np.empty((n_sources, n_days))
-        dem = np.empty(n_days)
-        need = np.empty(n_days)
-        b_delivered, b_flow, b_cap = np.empty(366), np.empty(366), np.empty(366)
-        b_available = np.empty(366)
+        scratch = (
+            np.zeros((n_routes, n_days), dtype=np.bool_),
+            np.zeros((n_shocks, n_days), dtype=np.bool_),
+            np.empty((n_sources, n_days)),
+            np.empty(n_days),
+            np.empty(n_days),
+            np.empty(366),
+            np.empty(366),
+            np.empty(366),
+            np.empty(366),
+        )
         for m in range(g * m_count // n_groups, (g + 1) * m_count // n_groups):
-            _member(
-                m,
-                down,
-                shocked,
-                left,
-                dem,
-                need,
-                b_delivered,
-                b_flow,
-                b_cap,
-                b_available,
-                year_starts,
-                days_in_year,
-                year_index,
-                pad,
-                cap_rate,
-                has_contract,
-                acq_rate,
-                flexibility,
-                loss,
-                route_source,
-                maintenance,
-                outage_derate,
-                production,
-                source_limited,
-                shock_derate,
-                shock_routes,
-                shock_sources,
-                order_ptr,
-                order,
-                demand,
-                has_demand,
-                balancing,
-                multiplier_column,
-                delays,
-                multiplier,
-                outage_ptr,
-                outage_start,
-                outage_duration,
-                shock_ptr,
-                shock_start,
-                shock_duration,
-                route_out,
-                commodity_out,
-            )
+            _member(m, scratch, plan_arrays, member_arrays, route_out, commodity_out)
 
 
 def _member(
     m: int,
-    down: Any,
-    shocked: Any,
-    left: FloatArray,
-    dem: FloatArray,
-    need: FloatArray,
-    b_delivered: FloatArray,
-    b_flow: FloatArray,
-    b_cap: FloatArray,
-    b_available: FloatArray,
-    year_starts: IntArray,
-    days_in_year: IntArray,
-    year_index: IntArray,
-    pad: int,
-    cap_rate: FloatArray,
-    has_contract: Any,
-    acq_rate: FloatArray,
-    flexibility: FloatArray,
-    loss: FloatArray,
-    route_source: IntArray,
-    maintenance: FloatArray,
-    outage_derate: FloatArray,
-    production: FloatArray,
-    source_limited: Any,
-    shock_derate: FloatArray,
-    shock_routes: Any,
-    shock_sources: Any,
-    order_ptr: IntArray,
-    order: IntArray,
-    demand: FloatArray,
-    has_demand: Any,
-    balancing: FloatArray,
-    multiplier_column: IntArray,
-    delays: IntArray,
-    multiplier: FloatArray,
-    outage_ptr: IntArray,
-    outage_start: IntArray,
-    outage_duration: IntArray,
-    shock_ptr: IntArray,
-    shock_start: IntArray,
-    shock_duration: IntArray,
+    scratch: tuple[Any, ...],
+    plan_arrays: tuple[Any, ...],
+    member_arrays: tuple[Any, ...],
     route_out: FloatArray,
     commodity_out: FloatArray,
 ) -> None:  # pragma: no cover - compiled
     """Simulate member ``m`` into the output arrays, using the given scratch buffers."""
+    (
+        year_starts,
+        days_in_year,
+        year_index,
+        pad,
+        cap_rate,
+        has_contract,
+        acq_rate,
+        flexibility,
+        loss,
+        route_source,
+        maintenance,
+        outage_derate,
+        production,
+        source_limited,
+        shock_derate,
+        shock_routes,
+        shock_sources,
+        order_ptr,
+        order,
+        demand,
+        has_demand,
+        balancing,
+        multiplier_column,
+    ) = plan_arrays
+    (
+        delays,
+        multiplier,
+        outage_ptr,
+        outage_start,
+        outage_duration,
+        shock_ptr,
+        shock_start,
+        shock_duration,
+    ) = member_arrays
+    down, shocked, left, dem, need, b_delivered, b_flow, b_cap, b_available = scratch
     n_routes, n_days = maintenance.shape
     n_sources, n_shocks = production.shape[0], shock_derate.shape[0]
     n_years = days_in_year.shape[0]
@@ -426,7 +358,7 @@ def simulate_chunk(plan: Plan, real: Realisations) -> dict[str, FloatArray]:
     commodity_out = np.zeros((len(COMMODITY_VARS), m, cal.n_years, len(plan.commodities)))
     order = [r for rows in plan.dispatch_order for r in rows]
     order_ptr = np.cumsum([0, *(len(rows) for rows in plan.dispatch_order)])
-    _kernel(
+    plan_arrays = (
         cal.year_starts,
         cal.days_in_year,
         cal.year_index,
@@ -450,14 +382,15 @@ def simulate_chunk(plan: Plan, real: Realisations) -> dict[str, FloatArray]:
         plan.has_demand,
         plan.balancing,
         plan.multiplier_column,
+    )
+    member_arrays = (
         real.delay_days,
         real.demand_multiplier,
         *_csr(real.outages, m, n_routes),
         *_csr(real.shock_events, m, n_shocks),
-        route_out,
-        commodity_out,
-        min(m, 4 * numba.get_num_threads()),
     )
+    groups = min(m, 4 * numba.get_num_threads())
+    _kernel(plan_arrays, member_arrays, route_out, commodity_out, groups)
     # the ACQ does not depend on the member: its yearly sums come from the plan
     contract = cal.yearly_sum(plan.acq_rate[:, plan.pad :]) / cal.days_in_year
     route_out[_CONTRACT] = np.where(plan.has_contract[:, None], contract, 0.0).T[None]
