@@ -12,6 +12,8 @@ import numpy as np
 import pytest
 import xarray as xr
 from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import flowsim
 from flowsim.cli import cli
@@ -20,7 +22,7 @@ from flowsim.crosscheck import main as crosscheck_main
 from flowsim.scenario import Scenario, scenario_from_dict, scenario_from_text
 
 from .conftest import ROOT, tiny_doc
-from .test_core_engine import RANDOM, assert_daily_invariants
+from .test_core_engine import RANDOM, assert_daily_invariants, generated
 
 CITE = "assumption: test"
 SHIPPED = sorted((ROOT / "scenarios").glob("*.toml"))
@@ -277,3 +279,12 @@ def test_cargoes_only_on_seaborne_routes() -> None:
     """A pipeline with cargo detail is refused with a clear message."""
     with pytest.raises(flowsim.ScenarioError, match="only a seaborne route has cargoes"):
         scenario_from_text(CARGO_SCENARIO.replace('kind = "seaborne"', 'kind = "pipeline"'))
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(s=generated(), seed=st.integers(0, 2**32))
+def test_des_matches_the_core_on_generated_scenarios(s: Scenario, seed: int) -> None:
+    """Random scenarios (shared sources, losses, contracts, outages, delays, shocks): 1e-9."""
+    differences = crosscheck(s, members=2, seed=seed)
+    worst = max(differences, key=differences.__getitem__)
+    assert differences[worst] <= TOLERANCE, f"{worst}: {differences[worst]:.2e}"
