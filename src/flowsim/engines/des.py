@@ -9,8 +9,8 @@ The readable reference of the model at event level. For one member it builds:
 - **maintenance**, **outage** and **shock processes** that replay the plan's
   windows and the member's sampled realisation as timed interrupts (a shock
   on a source derates the source instead);
-- a **source container** per limited source, refilled each morning with the
-  day's production, from which the routes it feeds draw in dispatch order;
+- a **source** per limited supply basin, refilled each morning with the day's
+  (derated) production, which the routes it feeds draw down in dispatch order;
 - a **dispatcher** that clears each day at noon by docs/model.md, "One day";
 - a **year-end process** that closes each year's accounts (annual sums,
   contract quantity against deliveries, N-1).
@@ -130,9 +130,8 @@ class _Member:
         n_routes, n_commodities = len(plan.routes), len(plan.commodities)
         self.routes = [_Route(r, name) for r, name in enumerate(plan.routes)]
         self.source_derates: list[dict[str, float]] = [{} for _ in plan.sources]
-        self.containers = [
-            simpy.Container(self.env) if limited else None for limited in plan.source_limited
-        ]
+        self.limited = [s for s, limited in enumerate(plan.source_limited) if limited]
+        self.source_left = [math.inf] * len(plan.sources)  # today's production not yet taken
         # inputs, day by day (annual rates)
         self.capacity = [
             plan.capacity_rate[r, pad - delays[r] : pad - delays[r] + n].tolist()
@@ -160,7 +159,7 @@ class _Member:
         self.commodity_days = {
             name: [[0.0] * n for _ in range(n_commodities)] for name in _COMMODITY_DAILY
         }
-        self.production_days = [[0.0] * n for _ in plan.sources]
+        self.production_days = [list(row) for row in self.production]  # limited: refilled
         # cargo mode: what waits at each loading port, berths, and arrivals by day
         self.cargoes = [c if cargoes else None for c in plan.cargoes]
         self.port_stock = [0.0] * n_routes
@@ -231,19 +230,15 @@ class _Member:
             self.record(day, f"source:{self.plan.sources[s]}", kind, fraction, key)
 
     def sources_refill(self) -> Generator[Any, Any, None]:
-        """Each morning, reset every limited source to the day's (derated) production."""
+        """Each morning, reset every limited source to the day's (derated) production:
+        what was left yesterday does not keep."""
         yield self.env.timeout(MORNING)
         for t in range(self.days):
-            for s, container in enumerate(self.containers):
+            for s in self.limited:
                 rate = self.production[s][t]
                 for fraction in self.source_derates[s].values():
                     rate *= 1.0 - fraction
-                self.production_days[s][t] = rate
-                if container is not None:  # what is left of yesterday does not keep
-                    if container.level > 0:
-                        yield container.get(container.level)
-                    if rate > 0:
-                        yield container.put(rate)
+                self.production_days[s][t] = self.source_left[s] = rate
             yield self.env.timeout(1)
 
     def dispatcher(self) -> Generator[Any, Any, None]:
@@ -254,9 +249,7 @@ class _Member:
                 demand = self.demand[c]
                 need = demand[t] if demand is not None else math.inf
                 for r in order:
-                    need, take = self._clear(self.routes[r], t, need)
-                    if take:  # the route draws its flow from the source it shares
-                        yield self.containers[self.plan.route_source[r]].get(take)
+                    need = self._clear(self.routes[r], t, need)
                 days = self.commodity_days
                 if demand is None:
                     days["demand"][c][t] = math.nan
@@ -267,17 +260,16 @@ class _Member:
                     days["unmet"][c][t] = need - balancing
             yield self.env.timeout(1)
 
-    def _clear(self, route: _Route, t: int, need: float) -> tuple[float, float]:
-        """Dispatch one route on day ``t``: the demand it leaves, and what it takes from a
-        limited source."""
+    def _clear(self, route: _Route, t: int, need: float) -> float:
+        """Dispatch one route on day ``t``; returns the demand it leaves."""
         r = route.index
         capacity = self.capacity[r][t]
         availability = route.availability
         available = capacity * availability
         limits = self.limit[r]
         limit = limits[t] if limits is not None else math.inf
-        container = self.containers[self.plan.route_source[r]]
-        source_left = container.level if container is not None else math.inf
+        source = self.plan.route_source[r]
+        source_left = self.source_left[source]
         loss = self.loss[r]
         cargo = self.cargoes[r]
         by_demand = need / (1.0 - loss) if loss else need
@@ -305,8 +297,9 @@ class _Member:
         days["availability"][r][t] = availability
         days["contract_limit"][r][t] = limit
         self.binding[r][t] = bound
-        take = flow if container is not None and flow > 0 else 0.0
-        return float(max(need - delivered, 0.0)), take
+        if source_left != math.inf:  # routes sharing a source compete for what is left
+            self.source_left[source] = source_left - flow
+        return float(max(need - delivered, 0.0))
 
     def _load(self, route: _Route, cargo: Cargoes, t: int, flow: float) -> None:
         """Add a day's flow (an annual rate) to the port; send off every full cargo."""
