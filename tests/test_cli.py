@@ -139,7 +139,14 @@ def test_run_prints_a_table_and_writes_results(tmp_path: Path) -> None:
     assert code == 0, err
     assert "pipe" in out
     assert "gas demand" in out
-    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["results.nc", "scenario.toml"]
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
+        "figures",
+        "flowsim-manifest.txt",
+        "iamc.csv",
+        "results.nc",
+        "scenario.toml",
+        "summary.csv",
+    ]
     result = flowsim.open_result(tmp_path / "out" / "results.nc")
     assert result.annual.attrs["scenario_name"] == "base"
     assert flowsim.load_scenario(tmp_path / "out" / "scenario.toml").routes.keys() == {
@@ -180,5 +187,5 @@ def test_failed_write_leaves_no_partial_file(tmp_path: Path) -> None:
     code, _, err = run("run", str(BASE), "--out", str(tmp_path), "--quiet")
     assert code == EXIT_FAILURE
     assert err.startswith(f"flowsim: cannot write results to {tmp_path}")
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["results.nc"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["results.nc"]  # nothing else moved in
     assert list((tmp_path / "results.nc").iterdir()) == []

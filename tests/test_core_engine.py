@@ -589,3 +589,12 @@ def test_run_uses_the_kernel_when_available_and_results_match(random_scenario: S
     xr.testing.assert_equal(fast.annual, slow.annual)
     with pytest.raises(FlowsimError, match="keeps no daily values"):
         flowsim.run(random_scenario, members=2, daily=True, fused=True)
+
+
+def test_summary_of_a_route_never_built_is_nan_not_an_error() -> None:
+    """Utilisation of a route with no capacity in any member is NaN in the summary, silently."""
+    doc = tiny_doc()
+    doc["routes"]["unbuilt"] = {**copy.deepcopy(doc["routes"]["pipe"]), "capacity": []}
+    s = flowsim.run(scenario(doc), members=3).summary()
+    assert s.utilisation.sel(route="unbuilt").isnull().all()
+    assert (s.delivered.sel(route="unbuilt") == 0).all()

@@ -147,13 +147,13 @@ def test_crosscheck_command_reports_and_exits_zero(capsys: pytest.CaptureFixture
 
 
 def test_cli_runs_the_des_and_writes_the_trace(tmp_path: Path) -> None:
-    """`flowsim run --engine des --trace` writes results.nc, scenario.toml and trace.csv."""
+    """`flowsim run --engine des --trace` writes trace.csv beside results.nc."""
     path = ROOT / "scenarios" / "kazakh_transit_halt.toml"
-    result = CliRunner().invoke(
-        cli, ["run", str(path), "--engine", "des", "--trace", "--quiet", "--out", str(tmp_path)]
-    )
+    args = ["run", str(path), "--engine", "des", "--trace", "--quiet", "--format", "nc"]
+    result = CliRunner().invoke(cli, [*args, "--no-figures", "--out", str(tmp_path)])
     assert result.exit_code == 0, result.output
     assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "flowsim-manifest.txt",
         "results.nc",
         "scenario.toml",
         "trace.csv",

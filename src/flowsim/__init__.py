@@ -13,6 +13,7 @@ try:
 except PackageNotFoundError:  # pragma: no cover - running from a source tree
     __version__ = "0.0.0"
 
+from flowsim.compare import compare, diff
 from flowsim.results import Result, open_result
 from flowsim.simulate import run
 
@@ -23,6 +24,8 @@ __all__ = [
     "Scenario",
     "ScenarioError",
     "__version__",
+    "compare",
+    "diff",
     "load_scenario",
     "open_result",
     "run",

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
@@ -46,6 +47,9 @@ class _FlowsimGroup(click.Group):
         except KeyboardInterrupt:
             click.echo("flowsim: interrupted", err=True)
             ctx.exit(EXIT_INTERRUPTED)
+        except BrokenPipeError:  # the reader (say `| head`) stopped reading: stop quietly
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            ctx.exit(0)
         except Exception as exc:
             if debug:
                 raise
@@ -122,6 +126,15 @@ def validate(paths: Sequence[str]) -> None:
 )
 @click.option("--trace", is_flag=True, help="DES only: also write every event to trace.csv.")
 @click.option("--daily", is_flag=True, help="Also keep daily values (small runs only).")
+@click.option(
+    "--format",
+    "formats",
+    default="nc,csv,iamc",
+    show_default=True,
+    callback=lambda _ctx, _param, value: _formats(value),
+    help="Data files: nc (results.nc), csv (summary.csv), iamc (iamc.csv).",
+)
+@click.option("--figures/--no-figures", default=True, help="Write figures (PNG and SVG).")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 def run_command(
     scenario_path: str,
@@ -132,23 +145,22 @@ def run_command(
     engine: str,
     trace: bool,
     daily: bool,
+    formats: list[str],
+    figures: bool,
     quiet: bool,
 ) -> None:
-    """Simulate SCENARIO and write results.nc and the resolved scenario.
+    """Simulate SCENARIO and write its results, tables and figures.
 
     Prints delivered volumes per route for selected years (for ensembles the
-    P50 with the P10-P90 range) and demand, balancing and unmet per commodity.
+    median) and demand, balancing and unmet per commodity. Writes results.nc,
+    summary.csv, iamc.csv, the resolved scenario and figures (PNG and SVG) into
+    the output folder, all or nothing.
     """
     import flowsim
-    from flowsim.io import write_text_atomic
-    from flowsim.simulate import scenario_toml
+    from flowsim.outputs import write_outputs
 
     scenario = flowsim.load_scenario(scenario_path, name)
     folder = out or Path("flowsim-out") / scenario.name
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise FlowsimError(f"cannot create output folder {folder}: {exc.strerror}") from None
     n = members or scenario.run.members
     with _progress(n, enabled=not quiet) as advance:
         result = flowsim.run(
@@ -160,21 +172,23 @@ def run_command(
             trace=trace,
             progress=advance,
         )
+    written = write_outputs(result, scenario, folder, formats=formats, figures=figures)
     console = Console()
     console.print(_summary_table(result))
-    try:
-        written = [
-            result.to_netcdf(folder / "results.nc"),
-            write_text_atomic(folder / "scenario.toml", scenario_toml(scenario)),
-        ]
-        if result.trace is not None:
-            written.append(
-                write_text_atomic(folder / "trace.csv", result.trace.to_csv(index=False))
-            )
-    except OSError as exc:
-        raise FlowsimError(f"cannot write results to {folder}: {exc.strerror or exc}") from None
-    for path in written:
-        console.print(f"wrote {path}", highlight=False, soft_wrap=True)
+    shown = sorted({p.parts[0] + ("/" if len(p.parts) > 1 else "") for p in written})
+    console.print(f"wrote {folder}/: {', '.join(shown)}", highlight=False, soft_wrap=True)
+
+
+def _formats(value: str) -> list[str]:
+    from flowsim.outputs import FORMATS
+
+    chosen = [f.strip() for f in value.split(",") if f.strip()]
+    unknown = [f for f in chosen if f not in FORMATS]
+    if unknown:
+        raise click.BadParameter(
+            f"unknown format {', '.join(unknown)} (choose from {', '.join(FORMATS)})"
+        )
+    return chosen
 
 
 @contextlib.contextmanager
@@ -232,6 +246,94 @@ def _summary_table(result: Result) -> Table:
                 )
         table.add_section()
     return table
+
+
+@cli.command("compare")
+@click.argument("items", nargs=-1, required=True, metavar="A B [C ...]")
+@click.option("--members", type=click.IntRange(min=1), help="Members of scenarios run here.")
+@click.option("--seed", type=click.IntRange(min=0), help="Seed of scenarios run here.")
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("flowsim-out") / "compare",
+    show_default=True,
+    help="Folder for comparison.csv and the figures.",
+)
+def compare_command(items: Sequence[str], members: int | None, seed: int | None, out: Path) -> None:
+    """Set scenarios (file.toml, file.toml#NAME) or results (results.nc) side by side.
+
+    Prints, for selected years, the first one's deliveries of every route that
+    differs and of each commodity in total, and the others' differences from
+    it; writes comparison.csv and overlay and difference figures.
+    """
+    from flowsim.compare import compare
+    from flowsim.io import write_text_atomic
+    from flowsim.plots import save
+
+    if len(items) < 2:
+        raise click.UsageError("compare needs at least two scenarios or results")
+    comparison = compare(*items, members=members, seed=seed)
+    Console().print(_comparison_table(comparison))
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        write_text_atomic(out / "comparison.csv", comparison.table.to_csv())
+        commodities = [str(c) for c in comparison.results[0].annual.commodity.values]
+        for commodity in commodities:
+            save(comparison.overlay(commodity), out / f"overlay_{commodity}")
+            save(comparison.difference(commodity), out / f"difference_{commodity}")
+    except OSError as exc:
+        raise FlowsimError(f"cannot write the comparison to {out}: {exc.strerror or exc}") from None
+    click.echo(f"wrote {out}/: comparison.csv, overlay and difference figures")
+
+
+def _comparison_table(comparison: Any) -> Table:
+    """Baseline deliveries and the others' differences, selected years."""
+    table_data = comparison.table
+    years = _report_years(sorted({int(y) for y in table_data.index.get_level_values("year")}))
+    first = comparison.names[0]
+    letters = {name: chr(ord("A") + i) for i, name in enumerate(comparison.names)}
+    legend = "; ".join(f"{letter} = {name}" for name, letter in letters.items())
+    table = Table(
+        title=f"Deliveries (bcm for gas, Mt for oil) of A, and each other's difference from A. "
+        f"{legend}",
+        title_justify="left",
+    )
+    table.add_column("route / commodity")
+    for year in years:
+        table.add_column(str(year), justify="right")
+    differences = [f"{other} - {first}" for other in comparison.names[1:]]
+    for variable in ("delivered", "delivered_total", "balancing", "unmet"):
+        rows = table_data.xs(variable, level="variable")
+        for name in dict.fromkeys(rows.index.get_level_values("name")):
+            values = rows.xs(name, level="name").droplevel("unit")
+            if variable == "delivered" and not (values[differences].abs() > 1e-9).any().any():
+                continue  # a route the same in every result
+            label = name if variable == "delivered" else f"{name} {variable.replace('_', ' ')}"
+            table.add_row(f"[b]{label}[/b]", *[f"{values.loc[y, first]:.1f}" for y in years])
+            for other in comparison.names[1:]:
+                column = values[f"{other} - {first}"]
+                table.add_row(f"  {letters[other]} - A", *[f"{column.loc[y]:+.1f}" for y in years])
+        table.add_section()
+    return table
+
+
+@cli.command("diff")
+@click.argument("first", metavar="A")
+@click.argument("second", metavar="B")
+def diff_command(first: str, second: str) -> None:
+    """List the parameters that differ between two scenarios, key path by key path."""
+    from flowsim.compare import diff
+
+    differences = diff(first, second)
+    for path, left, right in differences:
+        click.echo(f"{path}: {_short(left)} -> {_short(right)}")
+    if not differences:
+        click.echo("no differences")
+
+
+def _short(value: Any) -> str:
+    text = "(absent)" if value is None else json.dumps(value, default=str)
+    return text if len(text) <= 70 else text[:67] + "..."
 
 
 @cli.command("crosscheck")

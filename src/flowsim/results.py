@@ -8,9 +8,12 @@ oil); ``*_days`` variables count days.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import warnings
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -21,7 +24,10 @@ from flowsim.errors import FlowsimError
 from flowsim.io import atomic_path
 from flowsim.scenario.schema import Scenario
 
-__all__ = ["SHORTFALL_TOLERANCE", "Result", "open_result"]
+if TYPE_CHECKING:
+    from flowsim.plots import Plots
+
+__all__ = ["SHORTFALL_TOLERANCE", "Result", "member_median", "member_quantile", "open_result"]
 
 SHORTFALL_TOLERANCE = 1e-9
 """Unmet demand below this share of a year's demand does not count as a shortfall."""
@@ -40,6 +46,29 @@ DESCRIPTIONS = {
     "unmet": "demand neither routes nor balancing supply covered",
     "n_minus_1": "peak-day route capacity without the largest route, over peak-day demand",
 }
+
+
+@contextlib.contextmanager
+def _undefined_is_nan() -> Iterator[None]:
+    """Statistics of values undefined in every member (a route never built) are NaN, quietly."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "All-NaN slice", RuntimeWarning)
+        warnings.filterwarnings("ignore", "Mean of empty slice", RuntimeWarning)
+        yield
+
+
+def member_quantile(values: xr.DataArray | xr.Dataset, q: float) -> Any:
+    """The ``q`` quantile over members (NaN where no member has a value)."""
+    with _undefined_is_nan():
+        return values.quantile(q, dim="member").drop_vars("quantile")
+
+
+def member_median(values: xr.DataArray) -> xr.DataArray:
+    """The median over members, or the value of a single member."""
+    if values.sizes["member"] == 1:
+        return values.isel(member=0)
+    result: xr.DataArray = member_quantile(values, 0.5)
+    return result
 
 
 class Result:
@@ -70,6 +99,14 @@ class Result:
             f"{int(a.year[0])}-{int(a.year[-1])}, {a.sizes['route']} routes, "
             f"engine={a.attrs.get('engine')}>"
         )
+
+    @property
+    def plot(self) -> Plots:
+        """The figures: ``result.plot.deliveries("gas")``, ``.fan(route=...)``,
+        ``.share_of_demand("oil")``, ``.capacity_vs_delivered("gas")``."""
+        from flowsim.plots import Plots
+
+        return Plots(self)
 
     @property
     def scenario(self) -> Scenario:
@@ -110,11 +147,10 @@ class Result:
         year) and ``expected_unmet`` (mean unmet volume), dims (year, commodity).
         """
         values = xr.merge([self.annual, self.derived()], compat="override")
-        stats = [values.mean("member").expand_dims(statistic=["mean"])]
+        with _undefined_is_nan():
+            stats = [values.mean("member").expand_dims(statistic=["mean"])]
         for name, q in QUANTILES.items():
-            stats.append(
-                values.quantile(q, dim="member").drop_vars("quantile").expand_dims(statistic=[name])
-            )
+            stats.append(member_quantile(values, q).expand_dims(statistic=[name]))
         out = xr.concat(stats, dim="statistic", coords="minimal", compat="override")
         a = self.annual
         shortfall = a.unmet > SHORTFALL_TOLERANCE * a.demand
@@ -186,6 +222,7 @@ def build_annual(
                 [r.label or rid for rid, r in zip(routes, route_objs, strict=True)],
             ),
             "route_source": ("route", [r.source for r in route_objs]),
+            "route_kind": ("route", [r.kind for r in route_objs]),
             "min_take_fraction": (
                 "route",
                 [r.contract.min_take_fraction if r.contract else 0.0 for r in route_objs],

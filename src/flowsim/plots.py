@@ -1,0 +1,227 @@
+"""Figures of a Result: matplotlib, readable in greyscale, units on every axis.
+
+Each function returns a :class:`matplotlib.figure.Figure` (no global pyplot
+state); ``Result.plot.<name>(...)`` calls them. Ensembles show the median
+(P50) where one line or area is drawn; fan charts show the P10-P90 band.
+Every figure carries a footnote naming the scenario, the run and flowsim.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.layout_engine import ConstrainedLayoutEngine
+
+from flowsim.io import atomic_path
+from flowsim.results import member_median, member_quantile
+from flowsim.tables import UNITS, display_name
+
+if TYPE_CHECKING:
+    from flowsim.results import Result
+
+__all__ = ["Plots", "capacity_vs_delivered", "deliveries", "fan", "save", "share_of_demand"]
+
+HATCHES = ("", "///", "...", "xxx", "\\\\\\", "+++", "ooo", "---", "|||")
+LINESTYLES = ("-", "--", "-.", ":", (0, (5, 1)), (0, (3, 1, 1, 1)), (0, (1, 3)))
+matplotlib.rcParams["svg.hashsalt"] = "flowsim"  # reproducible SVG element ids
+
+
+def _grey(i: int, n: int) -> str:
+    return str(0.15 + 0.7 * i / max(n - 1, 1))
+
+
+def _footnote(fig: Figure, result: Result) -> None:
+    a = result.annual.attrs
+    members = result.annual.sizes["member"]
+    run = "1 member" if members == 1 else f"median of {members} members, seed {a.get('seed')}"
+    fig.text(
+        0.01,
+        0.01,
+        f"Scenario: {a.get('scenario_name')} ({run}). Source: flowsim {a.get('flowsim_version')}, "
+        f"{a.get('engine')} engine; input figures as cited in the scenario file.",
+        fontsize=7,
+        color="0.3",
+    )
+
+
+def _routes(result: Result, commodity: str) -> list[str]:
+    a = result.annual
+    return [str(r) for r in a.route.values[a.route_commodity.values == commodity]]
+
+
+def _layout(bottom: float) -> ConstrainedLayoutEngine:
+    """Constrained layout leaving ``bottom`` (figure fraction) free for the footnote."""
+    return ConstrainedLayoutEngine(rect=(0, bottom, 1, 1 - bottom))
+
+
+def _new(result: Result, title: str, ylabel: str) -> tuple[Figure, Axes]:
+    fig = Figure(figsize=(8, 4.8), layout=_layout(0.04))
+    ax = fig.add_subplot()
+    ax.set_title(title, loc="left")
+    ax.set_xlabel("Year")
+    ax.set_ylabel(ylabel)
+    ax.grid(True, color="0.85", linewidth=0.6)
+    _footnote(fig, result)
+    return fig, ax
+
+
+def deliveries(result: Result, commodity: str) -> Figure:
+    """Stacked area of annual deliveries by route, with import demand as a line."""
+    a = result.annual
+    routes = _routes(result, commodity)
+    unit = UNITS[commodity]
+    fig, ax = _new(
+        result, f"{commodity.capitalize()} deliveries to China by route", f"Deliveries ({unit})"
+    )
+    years = a.year.values
+    stack = [member_median(a.delivered.sel(route=r)).values for r in routes]
+    polys = ax.stackplot(
+        years,
+        *stack,
+        labels=[display_name(r) for r in routes],
+        colors=[_grey(i, len(routes)) for i in range(len(routes))],
+        edgecolor="black",
+        linewidth=0.4,
+    )
+    for poly, hatch in zip(polys, HATCHES, strict=False):
+        poly.set_hatch(hatch)
+    demand = a.demand.sel(commodity=commodity)
+    if not bool(demand.isnull().all()):
+        ax.plot(
+            years,
+            member_median(demand).values,
+            color="black",
+            linewidth=1.6,
+            linestyle="--",
+            label="Import demand",
+        )
+    ax.legend(loc="upper left", fontsize=7, ncols=2, frameon=False)
+    ax.set_xlim(years[0], years[-1])
+    return fig
+
+
+def fan(result: Result, route: str | None = None, commodity: str | None = None) -> Figure:
+    """P10-P90 band and P50 line over members: of one route, or of all routes of a commodity."""
+    a = result.annual
+    if route is not None:
+        values = a.delivered.sel(route=route)
+        commodity = str(a.route_commodity.sel(route=route).values)
+        title = f"{display_name(route)}: deliveries to China"
+    elif commodity is not None:
+        values = a.delivered.sel(route=_routes(result, commodity)).sum("route")
+        title = f"{commodity.capitalize()} imports through all routes"
+    else:
+        raise ValueError("give a route or a commodity")
+    fig, ax = _new(result, title, f"Deliveries ({UNITS[commodity]})")
+    years = a.year.values
+    p10, p50, p90 = (member_quantile(values, q).values for q in (0.1, 0.5, 0.9))
+    ax.fill_between(years, p10, p90, color="0.8", label="P10-P90", linewidth=0)
+    ax.plot(years, p50, color="black", linewidth=1.6, label="P50")
+    ax.legend(loc="upper left", fontsize=8, frameon=False)
+    ax.set_xlim(years[0], years[-1])
+    return fig
+
+
+def share_of_demand(result: Result, commodity: str) -> Figure:
+    """Share of China's import demand met by each route, percent."""
+    a = result.annual
+    derived = result.derived()
+    fig, ax = _new(
+        result, f"Share of China's {commodity} import demand by route", "Share of import demand (%)"
+    )
+    routes = _routes(result, commodity)
+    for i, route in enumerate(routes):
+        share = member_median(derived.share_of_demand.sel(route=route)) * 100
+        ax.plot(
+            a.year.values,
+            share.values,
+            color=_grey(i, len(routes)),
+            linewidth=1.4,
+            linestyle=LINESTYLES[i % len(LINESTYLES)],
+            label=display_name(route),
+        )
+    ax.legend(loc="upper left", fontsize=7, ncols=2, frameon=False)
+    ax.set_ylim(bottom=0)
+    return fig
+
+
+def capacity_vs_delivered(result: Result, commodity: str) -> Figure:
+    """Nominal capacity (dashed) and deliveries (solid) of each route: utilisation at a glance."""
+    a = result.annual
+    routes = _routes(result, commodity)
+    cols = min(3, len(routes))
+    rows = -(-len(routes) // cols)
+    fig = Figure(figsize=(3.2 * cols, 2.4 * rows + 0.6), layout=_layout(0.05))
+    fig.suptitle(
+        f"{commodity.capitalize()} routes: capacity and deliveries ({UNITS[commodity]})",
+        x=0.01,
+        ha="left",
+    )
+    axes = np.atleast_1d(fig.subplots(rows, cols, sharex=True, squeeze=False)).ravel()
+    for ax, route in zip(axes, routes, strict=False):
+        ax.plot(
+            a.year.values,
+            member_median(a.capacity.sel(route=route)).values,
+            color="black",
+            linestyle="--",
+            linewidth=1.2,
+            label="Capacity",
+        )
+        ax.plot(
+            a.year.values,
+            member_median(a.delivered.sel(route=route)).values,
+            color="0.35",
+            linewidth=1.6,
+            label="Delivered",
+        )
+        ax.set_title(display_name(route), fontsize=9, loc="left")
+        ax.set_ylabel(UNITS[commodity], fontsize=8)
+        ax.set_xlabel("Year", fontsize=8)
+        ax.tick_params(labelsize=7)
+        ax.grid(True, color="0.85", linewidth=0.6)
+    for ax in axes[len(routes) :]:
+        ax.set_visible(False)
+    axes[0].legend(fontsize=7, frameon=False)
+    _footnote(fig, result)
+    return fig
+
+
+def save(fig: Figure, stem: str | os.PathLike[str]) -> list[Path]:
+    """Write ``stem.png`` (200 dpi) and ``stem.svg`` atomically; returns the paths."""
+    paths = []
+    for suffix in (".png", ".svg"):
+        path = Path(f"{os.fspath(stem)}{suffix}")
+        with atomic_path(path) as tmp:
+            fig.savefig(
+                tmp, format=suffix[1:], dpi=200, metadata={"Date": None} if suffix == ".svg" else {}
+            )
+        paths.append(path)
+    return paths
+
+
+class Plots:
+    """``Result.plot``: the figures of one result."""
+
+    def __init__(self, result: Result) -> None:
+        self._result = result
+
+    def deliveries(self, commodity: str) -> Figure:
+        return deliveries(self._result, commodity)
+
+    def fan(self, route: str | None = None, commodity: str | None = None) -> Figure:
+        return fan(self._result, route, commodity)
+
+    def share_of_demand(self, commodity: str) -> Figure:
+        return share_of_demand(self._result, commodity)
+
+    def capacity_vs_delivered(self, commodity: str) -> Figure:
+        return capacity_vs_delivered(self._result, commodity)
