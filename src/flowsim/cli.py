@@ -175,6 +175,7 @@ def run_command(
     written = write_outputs(result, scenario, folder, formats=formats, figures=figures)
     console = Console()
     console.print(_summary_table(result))
+    console.print(_routes_table(result))
     shown = sorted({p.parts[0] + ("/" if len(p.parts) > 1 else "") for p in written})
     console.print(f"wrote {folder}/: {', '.join(shown)}", highlight=False, soft_wrap=True)
 
@@ -246,6 +247,47 @@ def _summary_table(result: Result) -> Table:
                 )
         table.add_section()
     return table
+
+
+def _routes_table(result: Result) -> Table:
+    """Each route in the last year: capacity, deliveries, utilisation, share of demand."""
+    from flowsim.results import member_quantile
+
+    a = result.annual
+    year = int(a.year.values[-1])
+    last = xr_merge(a, result.derived()).sel(year=year)
+    members = a.sizes["member"]
+    table = Table(
+        title=f"Routes in {year}" + (" (median, P10-P90 in brackets)" if members > 1 else ""),
+        title_justify="left",
+    )
+    for column in ("route", "capacity", "delivered", "utilisation", "share of demand"):
+        table.add_column(column, justify="left" if column == "route" else "right")
+    for route in a.route.values:
+        r = last.sel(route=route)
+        unit = "bcm" if str(r.route_commodity.values) == "gas" else "Mt"
+
+        def stat(name: str, scale: float = 1.0, fmt: str = ".1f", r: Any = r) -> str:
+            mid = float(member_quantile(r[name], 0.5)) * scale
+            if members == 1:
+                return f"{mid:{fmt}}"
+            lo, hi = (float(member_quantile(r[name], q)) * scale for q in (0.1, 0.9))
+            return f"{mid:{fmt}} [{lo:{fmt}}-{hi:{fmt}}]"
+
+        table.add_row(
+            str(route),
+            f"{stat('capacity')} {unit}",
+            f"{stat('delivered')} {unit}",
+            f"{stat('utilisation', 100, '.0f')}%",
+            f"{stat('share_of_demand', 100, '.1f')}%",
+        )
+    return table
+
+
+def xr_merge(*datasets: Any) -> Any:
+    import xarray as xr
+
+    return xr.merge(datasets, compat="override")
 
 
 @cli.command("compare")
