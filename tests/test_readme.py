@@ -33,3 +33,50 @@ def test_readme_gives_the_ci_test_command() -> None:
     """.ci/run runs exactly the test command the README gives."""
     (command,) = [b.strip() for b in blocks("sh") if "pytest" in b and "benchmarks" not in b]
     assert command in (ROOT / ".ci" / "run").read_text(encoding="utf-8").splitlines()
+
+
+def test_readme_tables_are_real_output(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """The table rows the README shows are what `flowsim run` and `compare` print today."""
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "COLUMNS": "100"}
+    shown = [b for b in blocks("text")]
+    commands = [
+        [
+            "run",
+            "scenarios/reference.toml",
+            "--out",
+            str(tmp_path / "run"),
+            "--quiet",
+            "--no-figures",
+            "--format",
+            "nc",
+        ],
+        [
+            "compare",
+            "scenarios/pos2_50bcm.toml",
+            "scenarios/pos2_50bcm.toml#never",
+            "--out",
+            str(tmp_path / "compare"),
+        ],
+    ]
+    for block, args in zip(shown, commands, strict=True):
+        proc = subprocess.run(
+            [sys.executable, "-m", "flowsim.cli", *args],
+            capture_output=True,
+            text=True,
+            check=True,
+            cwd=ROOT,
+            env=env,
+        )
+        printed = proc.stdout.splitlines()
+        for line in block.strip().splitlines():
+            assert line in printed, line
+
+
+def test_readme_figures_exist() -> None:
+    """Every image the README shows is in the repository."""
+    for path in re.findall(r"!\[[^\]]*\]\(([^)]+)\)", README):
+        assert (ROOT / path).is_file(), path

@@ -42,7 +42,7 @@ def _grey(i: int, n: int) -> str:
 def _footnote(fig: Figure, result: Result) -> None:
     a = result.annual.attrs
     members = result.annual.sizes["member"]
-    run = "1 member" if members == 1 else f"median of {members} members, seed {a.get('seed')}"
+    run = "1 member" if members == 1 else f"{members} members, seed {a.get('seed')}"
     fig.text(
         0.01,
         0.01,
