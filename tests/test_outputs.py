@@ -259,3 +259,52 @@ def test_diff_lists_parameters_key_by_key() -> None:
         cli, ["diff", str(SCENARIOS / "reference.toml"), str(SCENARIOS / "reference.toml")]
     )
     assert result.output.strip() == "no differences"
+
+
+@pytest.mark.parametrize("path", SHIPPED, ids=lambda p: p.stem)
+def test_compare_and_diff_work_on_every_shipped_scenario(path: Path, tmp_path: Path) -> None:
+    """`flowsim compare reference X` and `flowsim diff reference X` succeed for each shipped X."""
+    reference = str(SCENARIOS / "reference.toml")
+    compared = CliRunner().invoke(
+        cli, ["compare", reference, str(path), "--members", "2", "--out", str(tmp_path)]
+    )
+    assert compared.exit_code == 0, compared.output
+    assert (tmp_path / "comparison.csv").is_file()
+    differed = CliRunner().invoke(cli, ["diff", reference, str(path)])
+    assert differed.exit_code == 0, differed.output
+    assert differed.output.strip()
+
+
+def test_a_full_disk_is_a_clear_error_and_leaves_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """ENOSPC while writing: one line naming the folder and the cause; no file appears."""
+    import errno
+
+    def full(*_args: object, **_kwargs: object) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr("flowsim.results.Result.to_netcdf", full)
+    result = CliRunner().invoke(
+        cli, ["run", str(SCENARIOS / "reference.toml"), "--out", str(tmp_path), "--quiet"]
+    )
+    assert result.exit_code == 1
+    assert result.stderr.strip() == (
+        f"flowsim: cannot write results to {tmp_path}: No space left on device"
+    )
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_figure_files_hold_their_labels(tmp_path: Path, single: flowsim.Result) -> None:
+    """The SVG files written carry the title, axis labels with units and the footnote."""
+    write_outputs(single, single.scenario, tmp_path, formats=["nc"])
+    svg = (tmp_path / "figures" / "deliveries_oil.svg").read_text()
+    for text in (
+        "Oil deliveries to China by route",
+        "Deliveries (Mt/yr)",
+        "Year",
+        "Scenario: reference",
+    ):
+        assert text in svg, text
+    png = (tmp_path / "figures" / "deliveries_oil.png").read_bytes()
+    assert png.startswith(b"\x89PNG")
