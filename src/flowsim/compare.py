@@ -9,6 +9,7 @@ from typing import Any
 
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.layout_engine import ConstrainedLayoutEngine
 
 from flowsim.errors import FlowsimError, format_path
 from flowsim.results import Result, member_median, open_result
@@ -41,9 +42,20 @@ class Comparison:
     """Rows (variable, name, unit, year); columns: each result's value (median for
     ensembles), then ``<name> - <first>`` for the others."""
 
+    def _footnote(self, fig: Figure) -> None:
+        from flowsim import __version__
+        from flowsim.plots import footnote
+
+        named = "; ".join(f"{chr(ord('A') + i)} = {n}" for i, n in enumerate(self.names))
+        footnote(
+            fig,
+            f"{named}. Source: flowsim {__version__}; inputs as cited in the scenario files; "
+            "ensembles shown as medians.",
+        )
+
     def overlay(self, commodity: str) -> Figure:
         """Total deliveries of ``commodity`` through all routes, one line per result."""
-        fig = Figure(figsize=(8, 4.5), layout="constrained")
+        fig = Figure(figsize=(8, 4.5), layout=ConstrainedLayoutEngine(rect=(0, 0.06, 1, 0.94)))
         ax = fig.add_subplot()
         styles = ("-", "--", "-.", ":")
         rows = self.table.xs(("delivered_total", commodity), level=("variable", "name"))
@@ -62,12 +74,16 @@ class Comparison:
         ax.set_ylabel(f"Deliveries ({UNITS[commodity]})")
         ax.grid(True, color="0.85", linewidth=0.6)
         ax.legend(frameon=False, fontsize=8)
+        self._footnote(fig)
         return fig
 
     def difference(self, commodity: str) -> Figure:
         """Per-route difference of deliveries against the first result, one panel per other."""
         others = self.names[1:]
-        fig = Figure(figsize=(8, 3.2 * max(1, len(others))), layout="constrained")
+        fig = Figure(
+            figsize=(8, 3.2 * max(1, len(others)) + 0.4),
+            layout=ConstrainedLayoutEngine(rect=(0, 0.06, 1, 0.94)),
+        )
         axes = fig.subplots(max(1, len(others)), 1, squeeze=False).ravel()
         routes = [
             r
@@ -96,6 +112,7 @@ class Comparison:
             ax.set_ylabel(f"Difference ({UNITS[commodity]})")
             ax.grid(True, color="0.85", linewidth=0.6)
             ax.legend(frameon=False, fontsize=7, ncols=2)
+        self._footnote(fig)
         return fig
 
 

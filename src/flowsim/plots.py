@@ -9,6 +9,7 @@ Every figure carries a footnote naming the scenario, the run and flowsim.
 from __future__ import annotations
 
 import os
+import textwrap
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -28,7 +29,15 @@ from flowsim.tables import UNITS, display_name
 if TYPE_CHECKING:
     from flowsim.results import Result
 
-__all__ = ["Plots", "capacity_vs_delivered", "deliveries", "fan", "save", "share_of_demand"]
+__all__ = [
+    "Plots",
+    "capacity_vs_delivered",
+    "deliveries",
+    "fan",
+    "footnote",
+    "save",
+    "share_of_demand",
+]
 
 HATCHES = ("", "///", "...", "xxx", "\\\\\\", "+++", "ooo", "---", "|||")
 LINESTYLES = ("-", "--", "-.", ":", (0, (5, 1)), (0, (3, 1, 1, 1)), (0, (1, 3)))
@@ -39,17 +48,20 @@ def _grey(i: int, n: int) -> str:
     return str(0.15 + 0.7 * i / max(n - 1, 1))
 
 
+def footnote(fig: Figure, text: str) -> None:
+    """Write ``text`` small and grey at the bottom left of ``fig`` (wrapped to its width)."""
+    width = int(fig.get_figwidth() * 20)  # about 20 characters of 7-point text per inch
+    fig.text(0.01, 0.01, textwrap.fill(text, width), fontsize=7, color="0.3")
+
+
 def _footnote(fig: Figure, result: Result) -> None:
     a = result.annual.attrs
     members = result.annual.sizes["member"]
     run = "1 member" if members == 1 else f"{members} members, seed {a.get('seed')}"
-    fig.text(
-        0.01,
-        0.01,
+    footnote(
+        fig,
         f"Scenario: {a.get('scenario_name')} ({run}). Source: flowsim {a.get('flowsim_version')}, "
         f"{a.get('engine')} engine; input figures as cited in the scenario file.",
-        fontsize=7,
-        color="0.3",
     )
 
 
