@@ -255,7 +255,7 @@ def _routes_table(result: Result) -> Table:
 
     a = result.annual
     year = int(a.year.values[-1])
-    last = xr_merge(a, result.derived()).sel(year=year)
+    last = result.with_derived().sel(year=year)
     members = a.sizes["member"]
     table = Table(
         title=f"Routes in {year}" + (" (median, P10-P90 in brackets)" if members > 1 else ""),
@@ -282,12 +282,6 @@ def _routes_table(result: Result) -> Table:
             f"{stat('share_of_demand', 100, '.1f')}%",
         )
     return table
-
-
-def xr_merge(*datasets: Any) -> Any:
-    import xarray as xr
-
-    return xr.merge(datasets, compat="override")
 
 
 @cli.command("compare")

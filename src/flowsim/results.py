@@ -140,13 +140,17 @@ class Result:
             }
         )
 
+    def with_derived(self) -> xr.Dataset:
+        """The annual values and the derived variables in one Dataset."""
+        return xr.merge([self.annual, self.derived()], compat="override")
+
     def summary(self) -> xr.Dataset:
         """Ensemble statistics: mean, P10, P50, P90 over members of every annual variable.
 
         Also ``shortfall_probability`` (share of members with unmet demand in a
         year) and ``expected_unmet`` (mean unmet volume), dims (year, commodity).
         """
-        values = xr.merge([self.annual, self.derived()], compat="override")
+        values = self.with_derived()
         with _undefined_is_nan():
             stats = [values.mean("member").expand_dims(statistic=["mean"])]
         for name, q in QUANTILES.items():

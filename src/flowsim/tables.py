@@ -46,7 +46,7 @@ def summary_frame(result: Result) -> pd.DataFrame:
     """
     a = result.annual
     members = a.sizes["member"]
-    values = xr.merge([a, result.derived()], compat="override")
+    values = result.with_derived()
     stats = (
         values.isel(member=0).expand_dims(statistic=["value"])
         if members == 1
