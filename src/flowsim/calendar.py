@@ -105,5 +105,7 @@ class Calendar:
 
     def yearly_count(self, days: npt.NDArray[np.bool_]) -> IntArray:
         """Number of true days in each year of the last axis, (..., days) -> (..., years)."""
-        counts: IntArray = np.add.reduceat(days, self.year_starts, axis=-1, dtype=np.int64)
-        return counts
+        # bytes summed in 16 bits (a year has at most 366 days): several times faster than int64
+        counts = np.add.reduceat(days.view(np.uint8), self.year_starts, axis=-1, dtype=np.uint16)
+        result: IntArray = counts.astype(np.int64)
+        return result

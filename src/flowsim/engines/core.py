@@ -133,7 +133,8 @@ def simulate_chunk(plan: Plan, real: Realisations, *, daily: bool = False) -> di
             flow = np.broadcast_to(flow, (m, n))
             delivered = flow * (1.0 - loss) if loss else flow
 
-            _count_binding(out, r, cal, flow, cap_avail, avail, limit, src)
+            derated = avail < 1.0
+            _count_binding(out, r, cal, flow, cap_avail, derated, limit, src)
             if src is not None:
                 src -= flow
             if need is not None:
@@ -143,7 +144,7 @@ def simulate_chunk(plan: Plan, real: Realisations, *, daily: bool = False) -> di
             put("flow", r, flow)
             put("capacity", r, cap)
             put("available", r, cap_avail)
-            out["outage_days"][:, :, r] = cal.yearly_count(avail < 1.0)
+            out["outage_days"][:, :, r] = cal.yearly_count(derated)
             if acq is not None:
                 put("contract", r, acq[None, pad:])
             put_daily("flow", r, flow, len(plan.routes))
@@ -180,14 +181,15 @@ def _count_binding(
     cal: Calendar,
     flow: FloatArray,
     cap_avail: FloatArray,
-    avail: FloatArray,
+    derated: BoolArray,
     limit: FloatArray | None,
     src: FloatArray | None,
 ) -> None:
-    """Count the days each bound set route ``r``'s flow (ties go to the earlier in BINDING)."""
+    """Count the days each bound set route ``r``'s flow (ties go to the earlier in BINDING);
+    ``derated`` marks the days its availability was below 1."""
     open_ = flow != cap_avail
     capacity_bound = cal.yearly_count(~open_)
-    outage_bound = cal.yearly_count(~open_ & (avail < 1.0))
+    outage_bound = cal.yearly_count(~open_ & derated)
     out["binding_capacity_days"][:, :, r] = capacity_bound - outage_bound
     out["binding_outage_days"][:, :, r] = outage_bound
     for name, bound in (("contract", limit), ("source", src)):
