@@ -15,6 +15,7 @@ from __future__ import annotations
 import calendar as calendar_module
 import datetime as dt
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import numpy.typing as npt
@@ -140,6 +141,17 @@ class Plan:
     @property
     def n_days(self) -> int:
         return self.calendar.n_days
+
+    @cached_property
+    def annual_contract(self) -> FloatArray:
+        """Annual contract quantity of each route (0 without contract), shape (years, routes).
+
+        It does not depend on the member: commissioning delays do not shift it.
+        """
+        cal = self.calendar
+        acq = cal.yearly_sum(self.acq_rate[:, self.pad :]) / cal.days_in_year
+        result: FloatArray = np.where(self.has_contract[:, None], acq, 0.0).T
+        return result
 
     @classmethod
     def of(cls, scenario: Scenario) -> Plan:

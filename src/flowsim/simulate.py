@@ -16,7 +16,13 @@ import xarray as xr
 
 from flowsim.engines import des
 from flowsim.engines import fused as fused_kernel
-from flowsim.engines.core import ANNUAL_ROUTE_VARS, COMMODITY_VARS, simulate_chunk
+from flowsim.engines.core import (
+    ANNUAL_ROUTE_VARS,
+    COMMODITY_VARS,
+    DAILY_COMMODITY_VARS,
+    DAILY_ROUTE_VARS,
+    simulate_chunk,
+)
 from flowsim.errors import FlowsimError
 from flowsim.plan import Plan
 from flowsim.results import Result, build_annual
@@ -33,9 +39,6 @@ CHUNK_BYTES = 1 << 20
 
 FUSED_CHUNK = 256
 """Members per call of the fused kernel (it keeps no arrays over all days)."""
-
-DAILY_ROUTE_VARS = ("flow", "delivered", "available", "contract_limit")
-DAILY_COMMODITY_VARS = ("demand", "balancing", "unmet")
 
 
 def scenario_toml(scenario: Scenario) -> str:

@@ -15,7 +15,14 @@ from flowsim.calendar import Calendar
 from flowsim.plan import BINDING, Plan
 from flowsim.sampling import Realisations
 
-__all__ = ["ANNUAL_ROUTE_VARS", "COMMODITY_VARS", "simulate_chunk"]
+__all__ = [
+    "ANNUAL_ROUTE_VARS",
+    "COMMODITY_VARS",
+    "DAILY_COMMODITY_VARS",
+    "DAILY_ROUTE_VARS",
+    "DAILY_SOURCE_VARS",
+    "simulate_chunk",
+]
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -31,6 +38,9 @@ ANNUAL_ROUTE_VARS = (
     *(f"binding_{b}_days" for b in BINDING),
 )
 COMMODITY_VARS = ("demand", "balancing", "unmet", "n_minus_1")
+DAILY_ROUTE_VARS = ("flow", "delivered", "available", "contract_limit")
+DAILY_COMMODITY_VARS = ("demand", "balancing", "unmet")
+DAILY_SOURCE_VARS = ("production",)
 
 
 def _shifted(rates: FloatArray, pad: int, delays: IntArray, days: int) -> FloatArray:
@@ -88,6 +98,7 @@ def simulate_chunk(plan: Plan, real: Realisations, *, daily: bool = False) -> di
     }
     for name in COMMODITY_VARS:
         out[name] = np.zeros((m, years, len(plan.commodities)))
+    out["contract"][:] = plan.annual_contract
 
     def put(name: str, index: int, rates: FloatArray) -> None:
         """Store the yearly sums of daily rates (bcm or Mt per year of days)."""
@@ -119,8 +130,8 @@ def simulate_chunk(plan: Plan, real: Realisations, *, daily: bool = False) -> di
                 plan.maintenance[r], plan.shock_routes[:, r], down, plan.outage_derate[r]
             )
             cap_avail = cap * avail
-            acq = plan.acq_rate[r] if plan.has_contract[r] else None
-            limit = None if acq is None else acq[None, pad:] * plan.flexibility[r]
+            contract = plan.has_contract[r]
+            limit = plan.acq_rate[r, None, pad:] * plan.flexibility[r] if contract else None
             src = source_left[plan.route_source[r]]
             loss = float(plan.loss[r])
 
@@ -145,8 +156,6 @@ def simulate_chunk(plan: Plan, real: Realisations, *, daily: bool = False) -> di
             put("capacity", r, cap)
             put("available", r, cap_avail)
             out["outage_days"][:, :, r] = cal.yearly_count(derated)
-            if acq is not None:
-                put("contract", r, acq[None, pad:])
             put_daily("flow", r, flow, len(plan.routes))
             put_daily("delivered", r, delivered, len(plan.routes))
             put_daily("available", r, np.broadcast_to(cap_avail, (m, n)), len(plan.routes))

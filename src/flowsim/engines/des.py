@@ -36,7 +36,13 @@ import numpy as np
 import numpy.typing as npt
 import simpy
 
-from flowsim.engines.core import ANNUAL_ROUTE_VARS, COMMODITY_VARS
+from flowsim.engines.core import (
+    ANNUAL_ROUTE_VARS,
+    COMMODITY_VARS,
+    DAILY_COMMODITY_VARS,
+    DAILY_ROUTE_VARS,
+    DAILY_SOURCE_VARS,
+)
 from flowsim.plan import BINDING, Plan
 from flowsim.sampling import Events, Realisations
 from flowsim.scenario.schema import Cargoes
@@ -345,10 +351,7 @@ class _Member:
                 for b, bound in enumerate(BINDING):
                     self.annual[f"binding_{bound}_days"][y, r] = bounds.count(b)
                 if plan.has_contract[r]:
-                    acq = (
-                        sum(plan.acq_rate[r, plan.pad + first : plan.pad + last + 1].tolist())
-                        / days
-                    )
+                    acq = float(plan.annual_contract[y, r])
                     self.annual["contract"][y, r] = acq
                     delivered = float(self.annual["delivered"][y, r])
                     self.record(
@@ -462,15 +465,6 @@ def simulate_chunk(
     names = [*ANNUAL_ROUTE_VARS, *COMMODITY_VARS]
     out = {name: np.stack([m[name] for m in members]) for name in names}
     if daily:
-        for name in (
-            "flow",
-            "delivered",
-            "available",
-            "contract_limit",
-            "demand",
-            "balancing",
-            "unmet",
-            "production",
-        ):
+        for name in (*DAILY_ROUTE_VARS, *DAILY_COMMODITY_VARS, *DAILY_SOURCE_VARS):
             out[f"daily_{name}"] = np.stack([m[f"daily_{name}"] for m in members])
     return out

@@ -391,9 +391,7 @@ def simulate_chunk(plan: Plan, real: Realisations) -> dict[str, FloatArray]:
     )
     groups = min(m, 4 * numba.get_num_threads())
     _kernel(plan_arrays, member_arrays, route_out, commodity_out, groups)
-    # the ACQ does not depend on the member: its yearly sums come from the plan
-    contract = cal.yearly_sum(plan.acq_rate[:, plan.pad :]) / cal.days_in_year
-    route_out[_CONTRACT] = np.where(plan.has_contract[:, None], contract, 0.0).T[None]
+    route_out[_CONTRACT] = plan.annual_contract  # the same for every member
     out = {name: route_out[i] for i, name in enumerate(ANNUAL_ROUTE_VARS)}
     out |= {name: commodity_out[i] for i, name in enumerate(COMMODITY_VARS)}
     return out
