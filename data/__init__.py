@@ -1,0 +1,1 @@
+"""Reference data shipped with flowsim (read it through flowsim.shipped)."""

@@ -1,0 +1,1 @@
+"""The shipped scenario files, installed with flowsim (read them through flowsim.shipped)."""
