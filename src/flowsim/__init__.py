@@ -15,7 +15,7 @@ except PackageNotFoundError:  # pragma: no cover - running from a source tree
 
 from flowsim.compare import compare, diff
 from flowsim.results import Result, open_result
-from flowsim.simulate import run
+from flowsim.simulate import run, run_many
 
 __all__ = [
     "FlowsimError",
@@ -29,4 +29,5 @@ __all__ = [
     "load_scenario",
     "open_result",
     "run",
+    "run_many",
 ]

@@ -106,7 +106,7 @@ def validate(paths: Sequence[str]) -> None:
 
 
 @cli.command("run")
-@click.argument("scenario_path", metavar="SCENARIO")
+@click.argument("scenario_paths", metavar="SCENARIO...", nargs=-1, required=True)
 @click.option("--scenario", "name", help="Named scenario of the file (same as FILE#NAME).")
 @click.option(
     "--members", type=click.IntRange(min=1), help="Ensemble members [scenario's run.members]."
@@ -115,7 +115,8 @@ def validate(paths: Sequence[str]) -> None:
 @click.option(
     "--out",
     type=click.Path(file_okay=False, path_type=Path),
-    help="Output folder [flowsim-out/<scenario name>].",
+    help="Output folder [flowsim-out/<scenario name>]; with several scenarios, "
+    "each goes into OUT/<scenario name>.",
 )
 @click.option(
     "--engine",
@@ -135,9 +136,25 @@ def validate(paths: Sequence[str]) -> None:
     help="Data files: nc (results.nc), csv (summary.csv), iamc (iamc.csv).",
 )
 @click.option("--figures/--no-figures", default=True, help="Write figures (PNG and SVG).")
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    help="Run blocks of members in N local processes (or N workers of --scheduler local).",
+)
+@click.option(
+    "--scheduler",
+    metavar="ADDRESS",
+    help="Run on a Dask cluster: its scheduler (tcp://HOST:PORT), or 'local' to start "
+    "one on this machine. Needs 'pip install flowsim[dask]'.",
+)
+@click.option(
+    "--block-size",
+    type=click.IntRange(min=1),
+    help="Members per block handed to a worker (a multiple of 64) [1024; DES 64].",
+)
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 def run_command(
-    scenario_path: str,
+    scenario_paths: tuple[str, ...],
     name: str | None,
     members: int | None,
     seed: int | None,
@@ -147,37 +164,72 @@ def run_command(
     daily: bool,
     formats: list[str],
     figures: bool,
+    workers: int | None,
+    scheduler: str | None,
+    block_size: int | None,
     quiet: bool,
 ) -> None:
-    """Simulate SCENARIO and write its results, tables and figures.
+    """Simulate each SCENARIO and write its results, tables and figures.
 
     Prints delivered volumes per route for selected years (for ensembles the
     median) and demand, balancing and unmet per commodity. Writes results.nc,
     summary.csv, iamc.csv, the resolved scenario and figures (PNG and SVG) into
     the output folder, all or nothing.
+
+    Several scenarios run through the same workers. FILE#* stands for the
+    file's scenario and every named scenario in its [scenarios] table (a sweep).
+    Results do not depend on --workers, --scheduler or --block-size.
     """
     import flowsim
     from flowsim.outputs import write_outputs
 
-    scenario = flowsim.load_scenario(scenario_path, name)
-    folder = out or Path("flowsim-out") / scenario.name
-    n = members or scenario.run.members
-    with _progress(n, enabled=not quiet) as advance:
-        result = flowsim.run(
-            scenario,
+    paths = _expand_sweeps(scenario_paths)
+    if name is not None and len(paths) > 1:
+        raise click.UsageError("--scenario selects in one file; use FILE#NAME with several")
+    scenarios = [flowsim.load_scenario(path, name) for path in paths]
+    names = [s.name for s in scenarios]
+    twice = sorted({n for n in names if names.count(n) > 1})
+    if twice:
+        raise click.UsageError(f"scenario named more than once: {', '.join(twice)}")
+    root = out or Path("flowsim-out")
+    folders = [out if out is not None and len(scenarios) == 1 else root / s.name for s in scenarios]
+    total = sum(members or s.run.members for s in scenarios)
+    with _progress(total, enabled=not quiet) as advance:
+        results = flowsim.run_many(
+            scenarios,
             members=members,
             seed=seed,
             engine=engine,
             daily=daily,
             trace=trace,
             progress=advance,
+            workers=workers,
+            scheduler=scheduler,
+            block_size=block_size,
         )
-    written = write_outputs(result, scenario, folder, formats=formats, figures=figures)
     console = Console()
-    console.print(_summary_table(result))
-    console.print(_routes_table(result))
-    shown = sorted({p.parts[0] + ("/" if len(p.parts) > 1 else "") for p in written})
-    console.print(f"wrote {folder}/: {', '.join(shown)}", highlight=False, soft_wrap=True)
+    for scenario, result, folder in zip(scenarios, results, folders, strict=True):
+        written = write_outputs(result, scenario, folder, formats=formats, figures=figures)
+        if len(scenarios) > 1:
+            console.rule(scenario.name)
+        console.print(_summary_table(result))
+        console.print(_routes_table(result))
+        shown = sorted({p.parts[0] + ("/" if len(p.parts) > 1 else "") for p in written})
+        console.print(f"wrote {folder}/: {', '.join(shown)}", highlight=False, soft_wrap=True)
+
+
+def _expand_sweeps(paths: Sequence[str]) -> list[str]:
+    """``FILE#*`` becomes FILE and FILE#NAME for every named scenario of FILE."""
+    from flowsim.scenario import scenario_names
+
+    expanded: list[str] = []
+    for path in paths:
+        if path.endswith("#*"):
+            file = path.removesuffix("#*")
+            expanded += [file, *(f"{file}#{n}" for n in scenario_names(file))]
+        else:
+            expanded.append(path)
+    return expanded
 
 
 def _formats(value: str) -> list[str]:

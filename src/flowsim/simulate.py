@@ -1,12 +1,11 @@
-"""``flowsim.run``: sample, simulate in chunks of members, and assemble a Result."""
+"""``flowsim.run``: check a run, hand its blocks of members to an executor, assemble a Result."""
 
 from __future__ import annotations
 
 import hashlib
 import json
 import os
-from collections.abc import Callable
-from functools import partial
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -15,30 +14,23 @@ import tomli_w
 import xarray as xr
 
 from flowsim.engines import des
-from flowsim.engines import fused as fused_kernel
 from flowsim.engines.core import (
     ANNUAL_ROUTE_VARS,
     COMMODITY_VARS,
     DAILY_COMMODITY_VARS,
     DAILY_ROUTE_VARS,
-    simulate_chunk,
 )
+from flowsim.ensemble import BlockResult, Job, blocks, gather, kernel_of
 from flowsim.errors import FlowsimError
+from flowsim.executors import make_executor
 from flowsim.plan import Plan
 from flowsim.results import Result, build_annual
-from flowsim.sampling import BLOCK, Realisations, sample
 from flowsim.scenario import Scenario, load_scenario
 
-__all__ = ["ENGINES", "estimate_bytes", "run", "scenario_hash", "scenario_toml"]
+__all__ = ["ENGINES", "estimate_bytes", "run", "run_many", "scenario_hash", "scenario_toml"]
 
 ENGINES = ("core", "des")
 """Engines available to :func:`run`."""
-
-CHUNK_BYTES = 1 << 20
-"""Default chunk: members whose one (members, days) float array fills about 1 MiB."""
-
-FUSED_CHUNK = 256
-"""Members per call of the fused kernel (it keeps no arrays over all days)."""
 
 
 def scenario_toml(scenario: Scenario) -> str:
@@ -81,6 +73,9 @@ def run(
     fused: bool | None = None,
     trace: bool = False,
     cargoes: bool = True,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    block_size: int | None = None,
 ) -> Result:
     """Simulate a scenario: one deterministic member or a Monte Carlo ensemble.
 
@@ -96,10 +91,10 @@ def run(
     daily
         Also keep daily values (memory grows with members x days x routes).
     chunk_size
-        Members simulated together (default: about 1 MiB per daily array).
-        Results do not depend on it.
+        Members simulated together by one kernel call (default: about 1 MiB
+        per daily array). Results do not depend on it.
     progress
-        Called as ``progress(members_done, members_total)`` after each chunk.
+        Called as ``progress(members_done, members_total)`` after each block.
     fused
         Core only: use the numba kernel (bit-identical results, faster): True,
         False, or None for whenever numba is installed and no daily values are
@@ -110,24 +105,107 @@ def run(
     cargoes
         DES only: move seaborne volumes as cargoes where the scenario gives
         cargo detail (False: continuous flow, exactly as the core).
+    workers, scheduler, block_size
+        Where the blocks of members run: in this process (default), in
+        ``workers`` local processes, or on a Dask cluster (``scheduler``: an
+        address such as ``tcp://host:8786``, or ``"local"`` for a new local
+        cluster of ``workers`` processes). Members go in blocks of
+        ``block_size`` (a multiple of 64). Results do not depend on any of them.
 
     Raises
     ------
     FlowsimError
-        Unknown engine, or a result that would not fit in memory.
+        Unknown engine, a result that would not fit in memory, or a scheduler
+        that cannot be reached.
     """
-    if not isinstance(scenario, Scenario):
-        scenario = load_scenario(scenario)
+    return run_many(
+        [scenario],
+        members=members,
+        seed=seed,
+        engine=engine,
+        daily=daily,
+        chunk_size=chunk_size,
+        progress=progress,
+        fused=fused,
+        trace=trace,
+        cargoes=cargoes,
+        workers=workers,
+        scheduler=scheduler,
+        block_size=block_size,
+    )[0]
+
+
+def run_many(
+    scenarios: Sequence[Scenario | str | os.PathLike[str]],
+    *,
+    members: int | None = None,
+    seed: int | None = None,
+    engine: str = "core",
+    daily: bool = False,
+    chunk_size: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    fused: bool | None = None,
+    trace: bool = False,
+    cargoes: bool = True,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    block_size: int | None = None,
+) -> list[Result]:
+    """Simulate several scenarios through one executor; see :func:`run` for the options.
+
+    All blocks of all scenarios are handed to the executor at once, so workers
+    stay busy across scenarios. ``members`` and ``seed`` default per scenario.
+    """
+    loaded = [s if isinstance(s, Scenario) else load_scenario(s) for s in scenarios]
     if engine not in ENGINES:
         raise FlowsimError(f"unknown engine '{engine}' (available: {', '.join(ENGINES)})")
-    members = scenario.run.members if members is None else members
-    seed = scenario.run.seed if seed is None else seed
-    if members < 1:
-        raise FlowsimError(f"members must be >= 1 (got {members})")
-    if seed < 0:
-        raise FlowsimError(f"seed must be >= 0 (got {seed})")
-    plan = Plan.of(scenario)
-    need, have = estimate_bytes(plan, members, daily), _physical_memory()
+    if chunk_size is not None and chunk_size < 1:
+        raise FlowsimError(f"chunk_size must be >= 1 (got {chunk_size})")
+    if trace and engine != "des":
+        raise FlowsimError("an event trace needs engine='des'")
+    kernel = kernel_of(engine, fused, daily)
+    jobs = [
+        Job(
+            scenario=s,
+            seed=s.run.seed if seed is None else seed,
+            engine=engine,
+            kernel=kernel,
+            daily=daily,
+            trace=trace,
+            cargoes=cargoes,
+            chunk_size=chunk_size,
+        )
+        for s in loaded
+    ]
+    sizes = [s.run.members if members is None else members for s in loaded]
+    if min(sizes) < 1:
+        raise FlowsimError(f"members must be >= 1 (got {min(sizes)})")
+    if min(job.seed for job in jobs) < 0:
+        raise FlowsimError(f"seed must be >= 0 (got {min(job.seed for job in jobs)})")
+    plans = [Plan.of(s) for s in loaded]
+    _check_memory(plans, sizes, daily)
+    if block_size is not None:
+        blocks(1, block_size)  # check it before starting any worker
+    stores = [_Store(plan, n, daily) for plan, n in zip(plans, sizes, strict=True)]
+    executor = make_executor(workers, scheduler)
+    try:
+        gather(
+            jobs,
+            sizes,
+            executor,
+            lambda block: stores[block.job].put(block),
+            block_size=block_size,
+            progress=progress,
+        )
+    finally:
+        executor.close()
+    return [store.result(job) for store, job in zip(stores, jobs, strict=True)]
+
+
+def _check_memory(plans: Sequence[Plan], members: Sequence[int], daily: bool) -> None:
+    """Refuse runs whose results would take more than half this machine's memory."""
+    need = sum(estimate_bytes(p, n, daily) for p, n in zip(plans, members, strict=True))
+    have = _physical_memory()
     if need > have // 2:
         hint = (
             "run without daily values, or with fewer members"
@@ -138,93 +216,58 @@ def run(
             f"this run needs about {need / 2**30:.1f} GiB for its results, more than half of "
             f"this machine's {have / 2**30:.1f} GiB: {hint}"
         )
-    if chunk_size is not None and chunk_size < 1:
-        raise FlowsimError(f"chunk_size must be >= 1 (got {chunk_size})")
-    if trace and engine != "des":
-        raise FlowsimError("an event trace needs engine='des'")
-    events: list[des.TraceEvent] = []
-    simulate, kernel, chunk = _kernel(
-        engine, fused, daily, events if trace else None, cargoes, plan
-    )
-    chunk = chunk_size or chunk
-
-    cal = plan.calendar
-    shapes = {name: len(plan.routes) for name in ANNUAL_ROUTE_VARS}
-    shapes |= {name: len(plan.commodities) for name in COMMODITY_VARS}
-    annual = {
-        name: np.zeros((members, cal.n_years, width), np.int16 if name.endswith("_days") else float)
-        for name, width in shapes.items()
-    }
-    daily_arrays: dict[str, np.ndarray[Any, Any]] = {}
-    span = BLOCK * -(-chunk // BLOCK)  # members sampled together: whole blocks
-    for first in range(0, members, span):
-        drawn = sample(scenario, np.arange(first, min(first + span, members)), seed)
-        for lo in range(0, len(drawn.members), chunk):
-            part = np.arange(lo, min(lo + chunk, len(drawn.members)))
-            ids = drawn.members[part]
-            members_part = drawn.select(part)
-            out = simulate(plan, members_part)
-            for name in annual:
-                annual[name][ids] = out[name]
-            for name, values in out.items():
-                if name.startswith("daily_"):
-                    store = daily_arrays.setdefault(name, np.zeros((members, *values.shape[1:])))
-                    store[ids] = values
-            if progress is not None:
-                progress(int(ids[-1]) + 1, members)
-
-    attrs = {
-        "scenario_name": scenario.name,
-        "scenario_toml": scenario_toml(scenario),
-        "scenario_hash": scenario_hash(scenario),
-        "seed": seed,
-        "members": members,
-        "engine": engine,
-        "kernel": kernel,
-        "flowsim_version": _version(),
-    }
-    dataset = build_annual(
-        annual,
-        scenario=scenario,
-        members=np.arange(members),
-        years=cal.years,
-        routes=plan.routes,
-        commodities=plan.commodities,
-        attrs=attrs,
-    )
-    return Result(
-        dataset,
-        _daily_dataset(daily_arrays, plan, attrs) if daily else None,
-        _trace_table(events, plan) if trace else None,
-    )
 
 
-Simulate = Callable[[Plan, Realisations], dict[str, Any]]
+class _Store:
+    """One run's result arrays, filled block by block as blocks arrive."""
 
+    def __init__(self, plan: Plan, members: int, daily: bool) -> None:
+        self.plan, self.members, self.daily = plan, members, daily
+        shapes = {name: len(plan.routes) for name in ANNUAL_ROUTE_VARS}
+        shapes |= {name: len(plan.commodities) for name in COMMODITY_VARS}
+        years = plan.calendar.n_years
+        self.annual = {
+            name: np.zeros((members, years, width), np.int16 if name.endswith("_days") else float)
+            for name, width in shapes.items()
+        }
+        self.daily_arrays: dict[str, np.ndarray[Any, Any]] = {}
+        self.events: list[des.TraceEvent] = []
 
-def _kernel(
-    engine: str,
-    fused: bool | None,
-    daily: bool,
-    trace: list[des.TraceEvent] | None,
-    cargoes: bool,
-    plan: Plan,
-) -> tuple[Simulate, str, int]:
-    """The chunk function of an engine, its name, and its default chunk size."""
-    if engine == "des":
-        one_by_one = partial(des.simulate_chunk, daily=daily, trace=trace, cargoes=cargoes)
-        return one_by_one, "simpy", 1
-    use_fused = fused_kernel.AVAILABLE and not daily if fused is None else fused
-    if use_fused and daily:
-        raise FlowsimError(
-            "the fused kernel keeps no daily values: use fused=False with daily=True"
+    def put(self, block: BlockResult) -> None:
+        rows = slice(block.first, block.stop)
+        for name, values in block.annual.items():
+            self.annual[name][rows] = values
+        for name, values in block.daily.items():
+            daily = self.daily_arrays.setdefault(name, np.zeros((self.members, *values.shape[1:])))
+            daily[rows] = values
+        self.events += block.events
+
+    def result(self, job: Job) -> Result:
+        scenario, plan = job.scenario, self.plan
+        attrs = {
+            "scenario_name": scenario.name,
+            "scenario_toml": scenario_toml(scenario),
+            "scenario_hash": scenario_hash(scenario),
+            "seed": job.seed,
+            "members": self.members,
+            "engine": job.engine,
+            "kernel": job.kernel,
+            "flowsim_version": _version(),
+        }
+        dataset = build_annual(
+            self.annual,
+            scenario=scenario,
+            members=np.arange(self.members),
+            years=plan.calendar.years,
+            routes=plan.routes,
+            commodities=plan.commodities,
+            attrs=attrs,
         )
-    if use_fused and not fused_kernel.AVAILABLE:
-        raise FlowsimError("the fused kernel needs numba: pip install 'flowsim[fast]'")
-    if use_fused:
-        return fused_kernel.simulate_chunk, "numba", FUSED_CHUNK
-    chunk = max(1, CHUNK_BYTES // (8 * plan.n_days))
-    return partial(simulate_chunk, daily=daily), "numpy", chunk
+        return Result(
+            dataset,
+            _daily_dataset(self.daily_arrays, plan, attrs) if self.daily else None,
+            _trace_table(self.events, plan) if job.trace else None,
+        )
 
 
 def _trace_table(events: list[des.TraceEvent], plan: Plan) -> pd.DataFrame:

@@ -1,0 +1,208 @@
+"""Where ensemble blocks run: in this process, in local processes, or on Dask.
+
+Every executor offers one operation, :meth:`Executor.map_unordered`: call a
+pure function on each of a list of argument tuples and yield the results as
+they finish, in any order. Blocks are pure and idempotent, so an executor may
+run a block again after a worker died; the caller places each result by the
+block it names, so the order does not matter.
+
+Ctrl-C (KeyboardInterrupt) while results are awaited cancels every block not
+yet finished and stops the workers before the interrupt goes on.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import multiprocessing
+import os
+import signal
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from typing import Any, Protocol
+
+from flowsim.errors import FlowsimError
+
+__all__ = [
+    "CONNECT_TIMEOUT",
+    "DaskExecutor",
+    "Executor",
+    "ProcessExecutor",
+    "SerialExecutor",
+    "cpu_count",
+    "make_executor",
+]
+
+CONNECT_TIMEOUT = 10.0
+"""Seconds to wait for a Dask scheduler before giving up."""
+
+RETRIES = 3
+"""Times a local process pool is rebuilt after a worker died, per run."""
+
+Task = Callable[..., Any]
+
+
+def cpu_count() -> int:
+    """CPUs this process may use."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        return os.cpu_count() or 1
+
+
+class Executor(Protocol):
+    """Runs blocks; see the module docstring."""
+
+    workers: int
+    """Processes working at once (1 for serial)."""
+
+    def map_unordered(self, fn: Task, args: Sequence[tuple[Any, ...]]) -> Iterator[Any]:
+        """Yield ``fn(*a)`` for every ``a`` in ``args``, in order of completion."""
+        ...
+
+    def close(self) -> None:
+        """Release workers and connections."""
+        ...
+
+
+class SerialExecutor:
+    """Runs blocks one after another in this process."""
+
+    workers = 1
+
+    def map_unordered(self, fn: Task, args: Sequence[tuple[Any, ...]]) -> Iterator[Any]:
+        for a in args:
+            yield fn(*a)
+
+    def close(self) -> None:
+        pass
+
+
+def _ignore_interrupts() -> None:
+    """Worker initialiser: Ctrl-C is handled once, by the parent."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+class ProcessExecutor:
+    """Runs blocks in ``workers`` local processes (started by a fork server).
+
+    A worker that dies breaks the pool; the pool is then rebuilt and the
+    blocks not yet finished run again, up to :data:`RETRIES` times.
+    """
+
+    def __init__(self, workers: int) -> None:
+        if workers < 1:
+            raise FlowsimError(f"workers must be >= 1 (got {workers})")
+        self.workers = workers
+        self._context = multiprocessing.get_context("forkserver")
+        self._context.set_forkserver_preload(["flowsim.ensemble"])
+        self._pool = self._start()
+
+    def _start(self) -> ProcessPoolExecutor:
+        return ProcessPoolExecutor(
+            self.workers, mp_context=self._context, initializer=_ignore_interrupts
+        )
+
+    def map_unordered(self, fn: Task, args: Sequence[tuple[Any, ...]]) -> Iterator[Any]:
+        waiting = dict(enumerate(args))
+        failures = 0
+        while waiting:
+            pending: dict[Future[Any], int] = {
+                self._pool.submit(fn, *a): i for i, a in waiting.items()
+            }
+            try:
+                while pending:
+                    done, _ = wait(pending, return_when=FIRST_COMPLETED)
+                    for future in done:
+                        result = future.result()
+                        del waiting[pending.pop(future)]
+                        yield result
+            except BrokenProcessPool:
+                failures += 1
+                if failures > RETRIES:
+                    raise FlowsimError(
+                        f"local worker processes died {failures} times; giving up"
+                    ) from None
+                self._pool.shutdown(wait=False, cancel_futures=True)
+                self._pool = self._start()
+            except BaseException:
+                self.close()
+                raise
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=False, cancel_futures=True)
+        # Stop blocks already running too (ProcessPoolExecutor cannot before 3.14).
+        for process in list((getattr(self._pool, "_processes", None) or {}).values()):
+            process.terminate()
+
+
+class DaskExecutor:
+    """Runs blocks on a Dask cluster: one at ``address`` or a new local one.
+
+    ``address="local"`` starts a ``LocalCluster`` of ``workers`` single-threaded
+    processes listening on 127.0.0.1 only. Dask runs a block again when the
+    worker holding it dies.
+    """
+
+    def __init__(
+        self, address: str, workers: int | None = None, timeout: float = CONNECT_TIMEOUT
+    ) -> None:
+        try:
+            from distributed import Client, LocalCluster
+        except ImportError:
+            raise FlowsimError("a Dask scheduler needs Dask: pip install 'flowsim[dask]'") from None
+        self._cluster: Any = None
+        if address == "local":
+            self._cluster = LocalCluster(
+                n_workers=workers or cpu_count(),
+                threads_per_worker=1,
+                processes=True,
+                host="127.0.0.1",
+                dashboard_address=None,
+                silence_logs=logging.ERROR,
+            )
+            self._client: Any = Client(self._cluster)
+        else:
+            try:
+                self._client = Client(address, timeout=timeout)
+            except (OSError, TimeoutError, ValueError) as exc:
+                reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+                raise FlowsimError(
+                    f"cannot reach the Dask scheduler at {address} within {timeout:g} s ({reason})"
+                ) from None
+        self.workers = max(1, len(self._client.scheduler_info().get("workers", {})))
+
+    @property
+    def client(self) -> Any:
+        """The ``distributed.Client`` (for tests and callers who need the cluster)."""
+        return self._client
+
+    def map_unordered(self, fn: Task, args: Sequence[tuple[Any, ...]]) -> Iterator[Any]:
+        from distributed import as_completed
+
+        futures = [self._client.submit(fn, *a, pure=False) for a in args]
+        try:
+            for future in as_completed(futures):
+                result = future.result()
+                future.release()
+                yield result
+        except BaseException:
+            self._client.cancel(futures)
+            raise
+
+    def close(self) -> None:
+        with contextlib.suppress(Exception):
+            self._client.close()
+        if self._cluster is not None:
+            with contextlib.suppress(Exception):
+                self._cluster.close()
+
+
+def make_executor(workers: int | None = None, scheduler: str | None = None) -> Executor:
+    """The executor for ``--workers N`` / ``--scheduler ADDRESS|local`` (default: serial)."""
+    if scheduler is not None:
+        return DaskExecutor(scheduler, workers)
+    if workers is None or workers == 1:
+        return SerialExecutor()
+    return ProcessExecutor(workers)
