@@ -1,0 +1,275 @@
+"""The back-test: simulated annual flows held against the reported ones, series by series.
+
+A reported-flows file (``data/reported_flows.csv`` is shipped) is a CSV with
+one row per reported series and year:
+
+``series``
+    The name of the reported series as in the source data (``CAGP``, ``PoS1``).
+``route``
+    The flowsim route ids the series measures, joined by ``+`` when it is a
+    sum (``kazakh_oil+kazakh_oil_russian_transit``).
+``year``, ``commodity`` (``gas`` or ``oil``), ``volume``, ``unit`` (``bcm`` or ``Mt``)
+    The reported annual volume.
+``status``
+    ``sourced`` (stated in the cited item), ``derived`` (arithmetic on sourced
+    figures) or ``estimate`` (interpolated, recalled or a plan).
+``source``
+    Where the figure comes from.
+
+Errors are ``simulated - reported``; percent errors are relative to the
+reported figure. The statistics per series (MAPE, bias) are taken over its
+``sourced`` years only: derived and estimated figures are shown, not scored.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from flowsim.errors import FlowsimError, Problem, did_you_mean
+from flowsim.results import Result, member_quantile
+
+__all__ = [
+    "COLUMNS",
+    "STATUSES",
+    "Backtest",
+    "ReportedDataError",
+    "backtest",
+    "read_reported",
+]
+
+COLUMNS = ("series", "route", "year", "commodity", "volume", "unit", "status", "source")
+"""Columns of a reported-flows file, in this order."""
+
+STATUSES = ("sourced", "derived", "estimate")
+"""How a reported figure is known, from best to worst."""
+
+UNITS = {"gas": "bcm", "oil": "Mt"}
+"""The unit of reported volumes of each commodity."""
+
+
+class ReportedDataError(FlowsimError, ValueError):
+    """A reported-flows file could not be read; ``problems`` lists every reason, one per line."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = tuple(problems)
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+
+def read_reported(
+    path: str | os.PathLike[str],
+    routes: Mapping[str, str] | None = None,
+    years: tuple[int, int] | None = None,
+) -> pd.DataFrame:
+    """Read and check a reported-flows file.
+
+    Parameters
+    ----------
+    path
+        The CSV file (columns :data:`COLUMNS`).
+    routes
+        Route id -> commodity of the scenario it will be held against: every
+        id must be one of them and carry the row's commodity.
+    years
+        First and last simulated year: every row's year must lie between them.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per series and year, columns :data:`COLUMNS` (``year`` int,
+        ``volume`` float), in file order.
+
+    Raises
+    ------
+    ReportedDataError
+        Every problem of the file at once, each as ``FILE:LINE: column 'x':
+        expected ... (got ...)``.
+    """
+    name = os.fspath(path)
+    try:
+        with Path(path).open(encoding="utf-8", newline="") as handle:
+            lines = list(csv.reader(handle))
+    except (OSError, UnicodeDecodeError) as exc:
+        message = getattr(exc, "strerror", None) or str(exc)
+        raise ReportedDataError([Problem(name, (), f"cannot read the file: {message}")]) from None
+    if not lines:
+        raise ReportedDataError([Problem(name, (), "empty file: expected a header line")])
+    header = [h.strip() for h in lines[0]]
+    missing = [c for c in COLUMNS if c not in header]
+    problems = [
+        Problem(name, (), f"missing column '{c}' (expected columns: {', '.join(COLUMNS)})", line=1)
+        for c in missing
+    ]
+    problems += [
+        Problem(name, (), f"unknown column '{c}'{did_you_mean(c, COLUMNS, list_known=False)}", 1)
+        for c in header
+        if c not in COLUMNS
+    ]
+    if problems:
+        raise ReportedDataError(problems)
+    rows: list[dict[str, object]] = []
+    seen: dict[tuple[str, int], int] = {}
+    for number, cells in enumerate(lines[1:], start=2):
+        if not any(cell.strip() for cell in cells):
+            continue
+        if len(cells) != len(header):
+            problems.append(
+                Problem(name, (), f"expected {len(header)} fields (got {len(cells)})", number)
+            )
+            continue
+        row = {h: cell.strip() for h, cell in zip(header, cells, strict=True)}
+        found = _check_row(row, routes, years)
+        problems += [Problem(name, (), message, number) for message in found]
+        if found:
+            continue
+        key = (row["series"], int(row["year"]))
+        if key in seen:
+            message = f"series '{key[0]}' has year {key[1]} twice (first on line {seen[key]})"
+            problems.append(Problem(name, (), message, number))
+            continue
+        seen[key] = number
+        rows.append({**row, "year": int(row["year"]), "volume": float(row["volume"])})
+    if problems:
+        raise ReportedDataError(problems)
+    if not rows:
+        raise ReportedDataError([Problem(name, (), "no data rows")])
+    return pd.DataFrame(rows, columns=list(COLUMNS))
+
+
+def _check_row(
+    row: dict[str, str], routes: Mapping[str, str] | None, years: tuple[int, int] | None
+) -> list[str]:
+    """What is wrong with one row of a reported-flows file, one message per column."""
+    out = []
+    if not row["series"]:
+        out.append("column 'series': expected a series name (got nothing)")
+    try:
+        year: int | None = int(row["year"])
+    except ValueError:
+        year = None
+        out.append(f"column 'year': expected a whole year (got '{row['year']}')")
+    if year is not None and years is not None and not years[0] <= year <= years[1]:
+        out.append(f"column 'year': expected a simulated year, {years[0]}-{years[1]} (got {year})")
+    try:
+        volume = float(row["volume"])
+        if not math.isfinite(volume) or volume < 0:
+            raise ValueError
+    except ValueError:
+        out.append(f"column 'volume': expected a number >= 0 (got '{row['volume']}')")
+    commodity = row["commodity"]
+    if commodity not in UNITS:
+        out.append(f"column 'commodity': expected one of gas, oil (got '{commodity}')")
+    elif row["unit"] != UNITS[commodity]:
+        out.append(
+            f"column 'unit': expected '{UNITS[commodity]}' for {commodity} (got '{row['unit']}')"
+        )
+    if row["status"] not in STATUSES:
+        out.append(
+            f"column 'status': expected one of {', '.join(STATUSES)} (got '{row['status']}')"
+        )
+    ids = row["route"].split("+")
+    for route in ids:
+        if not route:
+            out.append(f"column 'route': expected route ids joined by '+' (got '{row['route']}')")
+        elif routes is not None and route not in routes:
+            out.append(f"column 'route': unknown route '{route}'{did_you_mean(route, routes)}")
+        elif routes is not None and commodity in UNITS and routes[route] != commodity:
+            out.append(f"column 'route': route '{route}' carries {routes[route]}, not {commodity}")
+    return out
+
+
+@dataclass(frozen=True)
+class Backtest:
+    """The outcome of :func:`backtest`.
+
+    Attributes
+    ----------
+    table
+        One row per reported series and year: ``series``, ``route``, ``year``,
+        ``unit``, ``status``, ``source``, ``reported``, ``simulated`` (the single
+        member's value, or the ensemble median), ``error`` (simulated -
+        reported, in ``unit``), ``error_pct`` (100 x error / reported; NaN when
+        nothing was reported) and, for ensembles, ``p10``, ``p90`` and
+        ``inside`` (reported within P10-P90).
+    stats
+        One row per series, over its ``sourced`` years: ``sourced_years``,
+        ``mape_pct`` (mean absolute percent error), ``bias_pct`` (mean percent
+        error: > 0 the model runs high), ``worst_year`` and ``worst_error_pct``
+        (largest absolute percent error), and ``all_years`` / ``mape_all_pct``
+        over every status, for reference.
+    members
+        Ensemble members of the result.
+    scenario
+        Scenario name of the result.
+    """
+
+    table: pd.DataFrame
+    stats: pd.DataFrame
+    members: int
+    scenario: str
+
+    @property
+    def coverage(self) -> float | None:
+        """Share of ``sourced`` series-years inside the P10-P90 band (None for one member)."""
+        if self.members == 1:
+            return None
+        sourced = self.table[self.table["status"] == "sourced"]
+        return float(sourced["inside"].mean()) if len(sourced) else None
+
+
+def backtest(result: Result, reported: pd.DataFrame) -> Backtest:
+    """Hold a result's annual deliveries against reported flows.
+
+    ``reported`` is what :func:`read_reported` returns; a series' simulated
+    value is the sum of ``delivered`` over its route ids, per member.
+    """
+    a = result.annual
+    members = a.sizes["member"]
+    table = reported.rename(columns={"volume": "reported"}).drop(columns="commodity")
+    simulated = np.empty(len(table))
+    lows, highs = np.full(len(table), np.nan), np.full(len(table), np.nan)
+    for i, (route, year) in enumerate(zip(table["route"], table["year"], strict=True)):
+        values = a.delivered.sel(route=route.split("+"), year=year).sum("route")
+        simulated[i] = float(member_quantile(values, 0.5)) if members > 1 else float(values[0])
+        if members > 1:
+            lows[i], highs[i] = (float(member_quantile(values, q)) for q in (0.1, 0.9))
+    table["simulated"] = simulated
+    table["error"] = table["simulated"] - table["reported"]
+    table["error_pct"] = 100 * table["error"] / table["reported"].where(table["reported"] > 0)
+    if members > 1:
+        table["p10"], table["p90"] = lows, highs
+        table["inside"] = (table["p10"] <= table["reported"]) & (table["reported"] <= table["p90"])
+    order = ["series", "route", "year", "unit", "status", "reported", "simulated"]
+    order += ["error", "error_pct", *(["p10", "p90", "inside"] if members > 1 else []), "source"]
+    table = table[order].reset_index(drop=True)
+    return Backtest(table, _stats(table), members, str(a.attrs.get("scenario_name", "")))
+
+
+def _stats(table: pd.DataFrame) -> pd.DataFrame:
+    """Error statistics per series over its sourced years (and MAPE over all years)."""
+    rows = []
+    for series, group in table.groupby("series", sort=False):
+        scored = group[(group["status"] == "sourced") & group["error_pct"].notna()]
+        worst = scored.loc[scored["error_pct"].abs().idxmax()] if len(scored) else None
+        rows.append(
+            {
+                "series": series,
+                "route": group["route"].iloc[0],
+                "unit": group["unit"].iloc[0],
+                "sourced_years": len(scored),
+                "mape_pct": scored["error_pct"].abs().mean() if len(scored) else np.nan,
+                "bias_pct": scored["error_pct"].mean() if len(scored) else np.nan,
+                "worst_year": int(worst["year"]) if worst is not None else pd.NA,
+                "worst_error_pct": worst["error_pct"] if worst is not None else np.nan,
+                "all_years": int(group["error_pct"].notna().sum()),
+                "mape_all_pct": group["error_pct"].abs().mean(),
+            }
+        )
+    return pd.DataFrame(rows)
