@@ -215,3 +215,46 @@ def test_cli_refuses_two_scenarios_with_one_name(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["run", str(SCENARIO), str(SCENARIO), "--out", str(tmp_path)])
     assert result.exit_code == 2
     assert "scenario named more than once" in result.output
+
+
+def test_a_run_streamed_to_a_file_equals_the_run_in_memory(
+    scenario: flowsim.Scenario, serial: flowsim.Result, tmp_path: Path
+) -> None:
+    path = tmp_path / "streamed.nc"
+    result = flowsim.run(scenario, members=MEMBERS, block_size=64, workers=2, file=path)
+    assert_identical(serial, result)
+    assert_identical(serial, flowsim.open_result(path))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["streamed.nc"]
+
+
+def test_an_interrupted_streamed_run_leaves_no_file(
+    scenario: flowsim.Scenario, tmp_path: Path
+) -> None:
+    def interrupt_late(done: int, total: int) -> None:
+        if done >= 128:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        flowsim.run(
+            scenario,
+            members=MEMBERS,
+            block_size=64,
+            file=tmp_path / "x.nc",
+            progress=interrupt_late,
+        )
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_cli_stream_writes_the_same_results_file(tmp_path: Path) -> None:
+    args = ["run", str(SCENARIO), "--members", "128", "--no-figures", "--quiet"]
+    runner = CliRunner()
+    assert runner.invoke(cli, [*args, "--out", str(tmp_path / "memory")]).exit_code == 0
+    streamed = runner.invoke(cli, [*args, "--out", str(tmp_path / "stream"), "--stream"])
+    assert streamed.exit_code == 0, streamed.output
+    assert_identical(
+        flowsim.open_result(tmp_path / "memory" / "results.nc"),
+        flowsim.open_result(tmp_path / "stream" / "results.nc"),
+    )
+    assert sorted(p.name for p in (tmp_path / "stream").iterdir()) == sorted(
+        p.name for p in (tmp_path / "memory").iterdir()
+    )

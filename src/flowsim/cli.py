@@ -152,6 +152,12 @@ def validate(paths: Sequence[str]) -> None:
     type=click.IntRange(min=1),
     help="Members per block handed to a worker (a multiple of 64) [1024; DES 64].",
 )
+@click.option(
+    "--stream",
+    is_flag=True,
+    help="Write annual values to results.nc block by block instead of holding them "
+    "in memory (ensembles larger than memory).",
+)
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 def run_command(
     scenario_paths: tuple[str, ...],
@@ -167,6 +173,7 @@ def run_command(
     workers: int | None,
     scheduler: str | None,
     block_size: int | None,
+    stream: bool,
     quiet: bool,
 ) -> None:
     """Simulate each SCENARIO and write its results, tables and figures.
@@ -194,6 +201,16 @@ def run_command(
     root = out or Path("flowsim-out")
     folders = [out if out is not None and len(scenarios) == 1 else root / s.name for s in scenarios]
     total = sum(members or s.run.members for s in scenarios)
+    streamed = (
+        [folder / f".{s.name}.streaming.nc" for s, folder in zip(scenarios, folders, strict=True)]
+        if stream
+        else None
+    )
+    for file in streamed or []:
+        try:
+            file.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise FlowsimError(f"cannot create output folder {file.parent}: {exc}") from None
     with _progress(total, enabled=not quiet) as advance:
         results = flowsim.run_many(
             scenarios,
@@ -206,16 +223,30 @@ def run_command(
             workers=workers,
             scheduler=scheduler,
             block_size=block_size,
+            files=streamed,
         )
     console = Console()
-    for scenario, result, folder in zip(scenarios, results, folders, strict=True):
-        written = write_outputs(result, scenario, folder, formats=formats, figures=figures)
-        if len(scenarios) > 1:
-            console.rule(scenario.name)
-        console.print(_summary_table(result))
-        console.print(_routes_table(result))
-        shown = sorted({p.parts[0] + ("/" if len(p.parts) > 1 else "") for p in written})
-        console.print(f"wrote {folder}/: {', '.join(shown)}", highlight=False, soft_wrap=True)
+    try:
+        for i, (scenario, result, folder) in enumerate(
+            zip(scenarios, results, folders, strict=True)
+        ):
+            written = write_outputs(
+                result,
+                scenario,
+                folder,
+                formats=formats,
+                figures=figures,
+                streamed=None if streamed is None else streamed[i],
+            )
+            if len(scenarios) > 1:
+                console.rule(scenario.name)
+            console.print(_summary_table(result))
+            console.print(_routes_table(result))
+            shown = sorted({p.parts[0] + ("/" if len(p.parts) > 1 else "") for p in written})
+            console.print(f"wrote {folder}/: {', '.join(shown)}", highlight=False, soft_wrap=True)
+    finally:
+        for file in streamed or []:
+            file.unlink(missing_ok=True)
 
 
 def _expand_sweeps(paths: Sequence[str]) -> list[str]:
@@ -441,6 +472,134 @@ def crosscheck_command(scenario_path: str, members: int, seed: int | None) -> No
     code = crosscheck_main(args)
     if code:
         raise FlowsimError("the engines disagree")
+
+
+@cli.command("backtest")
+@click.argument("scenario_path", metavar="[SCENARIO]", required=False)
+@click.option(
+    "--data",
+    "data_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Reported flows CSV [the shipped data/reported_flows.csv].",
+)
+@click.option("--members", type=click.IntRange(min=1), help="Members [scenario's run.members].")
+@click.option("--seed", type=click.IntRange(min=0), help="Random seed [scenario's run.seed].")
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder for backtest.csv, backtest_stats.csv, figures [flowsim-out/<name>-backtest].",
+)
+@click.option("--figures/--no-figures", default=True, help="Write figures (PNG and SVG).")
+def backtest_command(
+    scenario_path: str | None,
+    data_path: Path | None,
+    members: int | None,
+    seed: int | None,
+    out: Path | None,
+    figures: bool,
+) -> None:
+    """Hold SCENARIO's simulated annual flows against reported ones, series by series.
+
+    SCENARIO defaults to the shipped historical.toml (historical.toml#ensemble
+    is its P10-P90 calibration check). Prints each reported figure with its
+    status beside the simulated one and the error, then MAPE and bias over the
+    sourced years per series and, for ensembles, the share of sourced figures
+    inside the P10-P90 band. Writes backtest.csv, backtest_stats.csv and a
+    figure per series. A malformed --data file gets one line per problem and
+    exit code 2.
+    """
+    import flowsim
+    from flowsim import backtest as bt
+    from flowsim.io import write_text_atomic
+    from flowsim.plots import backtest as backtest_figure
+    from flowsim.plots import save
+    from flowsim.shipped import data_file, scenario_file
+
+    scenario = flowsim.load_scenario(scenario_path or scenario_file("historical"))
+    data = data_path or data_file("reported_flows.csv")
+    routes = {rid: route.commodity for rid, route in scenario.routes.items()}
+    span = (scenario.horizon.start_year, scenario.horizon.end_year)
+    try:
+        reported = bt.read_reported(data, routes, span)
+    except bt.ReportedDataError as exc:
+        for problem in exc.problems:
+            click.echo(str(problem), err=True)
+        raise click.exceptions.Exit(EXIT_USAGE) from None
+    result = flowsim.run(scenario, members=members, seed=seed)
+    check = bt.backtest(result, reported)
+    console = Console()
+    console.print(_backtest_table(check))
+    console.print(_backtest_stats(check))
+    if check.coverage is not None:
+        sourced = check.table[check.table["status"] == "sourced"]
+        console.print(
+            f"P10-P90 coverage: {int(sourced['inside'].sum())} of {len(sourced)} sourced figures "
+            f"({check.coverage:.0%}) inside the band of {check.members} members "
+            "(about 80% if the uncertainty model is right)",
+            highlight=False,
+        )
+    folder = out or Path("flowsim-out") / f"{scenario.name}-backtest"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        write_text_atomic(folder / "backtest.csv", check.table.to_csv(index=False))
+        write_text_atomic(folder / "backtest_stats.csv", check.stats.to_csv(index=False))
+        if figures:
+            for series in check.stats["series"]:
+                figure = backtest_figure(check, result, series, Path(data).name)
+                save(figure, folder / f"backtest_{series}")
+    except OSError as exc:
+        raise FlowsimError(
+            f"cannot write the back-test to {folder}: {exc.strerror or exc}"
+        ) from None
+    console.print(f"wrote {folder}/: backtest.csv, backtest_stats.csv", highlight=False)
+
+
+def _backtest_table(check: Any) -> Table:
+    """Every reported figure beside the simulated one, with error and status."""
+    ensemble = check.members > 1
+    table = Table(
+        title=f"{check.scenario}: simulated vs reported deliveries"
+        + (f" (median of {check.members} members)" if ensemble else ""),
+        title_justify="left",
+    )
+    columns = ["series", "year", "status", "reported", "simulated", "error", "error %"]
+    for column in [*columns, *(["P10-P90", "inside"] if ensemble else [])]:
+        table.add_column(column, justify="left" if column in ("series", "status") else "right")
+    for series, rows in check.table.groupby("series", sort=False):
+        for row in rows.itertuples():
+            cells = [
+                str(series),
+                str(row.year),
+                str(row.status),
+                f"{row.reported:.2f} {row.unit}",
+                f"{row.simulated:.2f}",
+                f"{row.error:+.2f}",
+                f"{row.error_pct:+.1f}%",
+            ]
+            if ensemble:
+                cells += [f"{row.p10:.1f}-{row.p90:.1f}", "yes" if row.inside else "no"]
+            table.add_row(*cells)
+        table.add_section()
+    return table
+
+
+def _backtest_stats(check: Any) -> Table:
+    """Error statistics per series over its sourced years."""
+    table = Table(title="Errors over sourced years (bias > 0: model high)", title_justify="left")
+    for column in ("series", "routes", "sourced", "MAPE", "bias", "worst", "MAPE all years"):
+        table.add_column(column, justify="left" if column in ("series", "routes") else "right")
+    for row in check.stats.itertuples():
+        scored = row.sourced_years > 0
+        table.add_row(
+            str(row.series),
+            str(row.route),
+            str(row.sourced_years),
+            f"{row.mape_pct:.1f}%" if scored else "-",
+            f"{row.bias_pct:+.1f}%" if scored else "-",
+            f"{row.worst_error_pct:+.1f}% ({row.worst_year})" if scored else "-",
+            f"{row.mape_all_pct:.1f}%",
+        )
+    return table
 
 
 @cli.command()

@@ -51,13 +51,20 @@ def _figures(result: Result, folder: Path) -> list[Path]:
 
 
 def _produce(
-    result: Result, scenario: Scenario, folder: Path, formats: Iterable[str], figures: bool
+    result: Result,
+    scenario: Scenario,
+    folder: Path,
+    formats: Iterable[str],
+    figures: bool,
+    streamed: Path | None,
 ) -> None:
     from flowsim.simulate import scenario_toml
     from flowsim.tables import iamc_frame, summary_frame
 
     formats = set(formats)
-    if "nc" in formats:
+    if "nc" in formats and streamed is not None:
+        os.replace(streamed, folder / "results.nc")
+    elif "nc" in formats:
         result.to_netcdf(folder / "results.nc")
     if "csv" in formats:
         write_text_atomic(folder / "summary.csv", summary_frame(result).to_csv(index=False))
@@ -78,8 +85,13 @@ def write_outputs(
     *,
     formats: Iterable[str] = FORMATS,
     figures: bool = True,
+    streamed: Path | None = None,
 ) -> list[Path]:
-    """Write a run's files into ``folder``; returns them, relative to it, sorted."""
+    """Write a run's files into ``folder``; returns them, relative to it, sorted.
+
+    ``streamed``: the result's netCDF file, already written block by block
+    (``flowsim.run(file=...)``); it becomes ``results.nc`` instead of a new copy.
+    """
     target = Path(folder)
     try:
         target.mkdir(parents=True, exist_ok=True)
@@ -87,7 +99,7 @@ def write_outputs(
     except OSError as exc:
         raise FlowsimError(f"cannot create output folder {target}: {exc.strerror or exc}") from None
     try:
-        _produce(result, scenario, staging, formats, figures)
+        _produce(result, scenario, staging, formats, figures, streamed)
         new = sorted(p.relative_to(staging) for p in staging.rglob("*") if p.is_file())
         old = _manifest(target)
         for relative in new:  # check before moving anything, so a failure changes nothing
@@ -105,6 +117,8 @@ def write_outputs(
         raise FlowsimError(f"cannot write results to {target}: {exc.strerror or exc}") from None
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+        if streamed is not None:
+            streamed.unlink(missing_ok=True)
     return new
 
 

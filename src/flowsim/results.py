@@ -176,13 +176,16 @@ class Result:
         return Path(path)
 
 
-def open_result(path: str | os.PathLike[str]) -> Result:
-    """Read a result written by :meth:`Result.to_netcdf`."""
+def open_result(path: str | os.PathLike[str], *, lazy: bool = False) -> Result:
+    """Read a result written by :meth:`Result.to_netcdf` (``lazy``: annual values on access)."""
     if not Path(path).is_file():
         raise FlowsimError(f"{path}: no such result file")
     try:
-        with xr.open_dataset(path, engine="h5netcdf") as ds:
-            annual = ds.load()
+        if lazy:
+            annual = xr.open_dataset(path, engine="h5netcdf")
+        else:
+            with xr.open_dataset(path, engine="h5netcdf") as ds:
+                annual = ds.load()
         daily = None
         if annual.attrs.pop("has_daily", 0):
             with xr.open_dataset(path, engine="h5netcdf", group="daily") as ds:

@@ -6,26 +6,24 @@ import hashlib
 import json
 import os
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
-import numpy as np
-import pandas as pd
 import tomli_w
-import xarray as xr
 
-from flowsim.engines import des
 from flowsim.engines.core import (
     ANNUAL_ROUTE_VARS,
     COMMODITY_VARS,
     DAILY_COMMODITY_VARS,
     DAILY_ROUTE_VARS,
 )
-from flowsim.ensemble import BlockResult, Job, blocks, gather, kernel_of
+from flowsim.ensemble import Job, blocks, gather, kernel_of
 from flowsim.errors import FlowsimError
-from flowsim.executors import make_executor
+from flowsim.executors import Executor, make_executor
 from flowsim.plan import Plan
-from flowsim.results import Result, build_annual
+from flowsim.results import Result
 from flowsim.scenario import Scenario, load_scenario
+from flowsim.stores import FileStore, MemoryStore
 
 __all__ = ["ENGINES", "estimate_bytes", "run", "run_many", "scenario_hash", "scenario_toml"]
 
@@ -76,6 +74,7 @@ def run(
     workers: int | None = None,
     scheduler: str | None = None,
     block_size: int | None = None,
+    file: str | os.PathLike[str] | None = None,
 ) -> Result:
     """Simulate a scenario: one deterministic member or a Monte Carlo ensemble.
 
@@ -111,6 +110,10 @@ def run(
         address such as ``tcp://host:8786``, or ``"local"`` for a new local
         cluster of ``workers`` processes). Members go in blocks of
         ``block_size`` (a multiple of 64). Results do not depend on any of them.
+    file
+        Write the annual values into this netCDF file block by block instead
+        of holding them in memory (for ensembles larger than memory); the
+        Result then reads from the file. The file appears only when complete.
 
     Raises
     ------
@@ -132,6 +135,7 @@ def run(
         workers=workers,
         scheduler=scheduler,
         block_size=block_size,
+        files=None if file is None else [file],
     )[0]
 
 
@@ -150,11 +154,13 @@ def run_many(
     workers: int | None = None,
     scheduler: str | None = None,
     block_size: int | None = None,
+    files: Sequence[str | os.PathLike[str] | None] | None = None,
 ) -> list[Result]:
     """Simulate several scenarios through one executor; see :func:`run` for the options.
 
     All blocks of all scenarios are handed to the executor at once, so workers
-    stay busy across scenarios. ``members`` and ``seed`` default per scenario.
+    stay busy across scenarios. ``members`` and ``seed`` default per scenario;
+    ``files`` gives each scenario's result file (None: in memory).
     """
     loaded = [s if isinstance(s, Scenario) else load_scenario(s) for s in scenarios]
     if engine not in ENGINES:
@@ -183,12 +189,24 @@ def run_many(
     if min(job.seed for job in jobs) < 0:
         raise FlowsimError(f"seed must be >= 0 (got {min(job.seed for job in jobs)})")
     plans = [Plan.of(s) for s in loaded]
-    _check_memory(plans, sizes, daily)
+    if files is None:
+        _check_memory(plans, sizes, daily)
     if block_size is not None:
         blocks(1, block_size)  # check it before starting any worker
-    stores = [_Store(plan, n, daily) for plan, n in zip(plans, sizes, strict=True)]
-    executor = make_executor(workers, scheduler)
+    targets = list(files) if files is not None else [None] * len(jobs)
+    if len(targets) != len(jobs):
+        raise FlowsimError(f"{len(targets)} result files for {len(jobs)} scenarios")
+    stores: list[MemoryStore | FileStore] = []
+    executor: Executor | None = None
     try:
+        for job, plan, n, file in zip(jobs, plans, sizes, targets, strict=True):
+            attrs = _provenance(job, n)
+            stores.append(
+                MemoryStore(job, plan, n, attrs)
+                if file is None
+                else FileStore(job, plan, n, attrs, Path(file))
+            )
+        executor = make_executor(workers, scheduler)
         gather(
             jobs,
             sizes,
@@ -197,9 +215,26 @@ def run_many(
             block_size=block_size,
             progress=progress,
         )
+        return [store.result() for store in stores]
     finally:
-        executor.close()
-    return [store.result(job) for store, job in zip(stores, jobs, strict=True)]
+        if executor is not None:
+            executor.close()
+        for store in stores:
+            store.close()
+
+
+def _provenance(job: Job, members: int) -> dict[str, Any]:
+    """The attributes that say how a result was made."""
+    return {
+        "scenario_name": job.scenario.name,
+        "scenario_toml": scenario_toml(job.scenario),
+        "scenario_hash": scenario_hash(job.scenario),
+        "seed": job.seed,
+        "members": members,
+        "engine": job.engine,
+        "kernel": job.kernel,
+        "flowsim_version": _version(),
+    }
 
 
 def _check_memory(plans: Sequence[Plan], members: Sequence[int], daily: bool) -> None:
@@ -210,102 +245,12 @@ def _check_memory(plans: Sequence[Plan], members: Sequence[int], daily: bool) ->
         hint = (
             "run without daily values, or with fewer members"
             if daily
-            else "run fewer members per call and combine the results"
+            else "stream the results to a file (run(file=...), flowsim run --stream)"
         )
         raise FlowsimError(
             f"this run needs about {need / 2**30:.1f} GiB for its results, more than half of "
             f"this machine's {have / 2**30:.1f} GiB: {hint}"
         )
-
-
-class _Store:
-    """One run's result arrays, filled block by block as blocks arrive."""
-
-    def __init__(self, plan: Plan, members: int, daily: bool) -> None:
-        self.plan, self.members, self.daily = plan, members, daily
-        shapes = {name: len(plan.routes) for name in ANNUAL_ROUTE_VARS}
-        shapes |= {name: len(plan.commodities) for name in COMMODITY_VARS}
-        years = plan.calendar.n_years
-        self.annual = {
-            name: np.zeros((members, years, width), np.int16 if name.endswith("_days") else float)
-            for name, width in shapes.items()
-        }
-        self.daily_arrays: dict[str, np.ndarray[Any, Any]] = {}
-        self.events: list[des.TraceEvent] = []
-
-    def put(self, block: BlockResult) -> None:
-        rows = slice(block.first, block.stop)
-        for name, values in block.annual.items():
-            self.annual[name][rows] = values
-        for name, values in block.daily.items():
-            daily = self.daily_arrays.setdefault(name, np.zeros((self.members, *values.shape[1:])))
-            daily[rows] = values
-        self.events += block.events
-
-    def result(self, job: Job) -> Result:
-        scenario, plan = job.scenario, self.plan
-        attrs = {
-            "scenario_name": scenario.name,
-            "scenario_toml": scenario_toml(scenario),
-            "scenario_hash": scenario_hash(scenario),
-            "seed": job.seed,
-            "members": self.members,
-            "engine": job.engine,
-            "kernel": job.kernel,
-            "flowsim_version": _version(),
-        }
-        dataset = build_annual(
-            self.annual,
-            scenario=scenario,
-            members=np.arange(self.members),
-            years=plan.calendar.years,
-            routes=plan.routes,
-            commodities=plan.commodities,
-            attrs=attrs,
-        )
-        return Result(
-            dataset,
-            _daily_dataset(self.daily_arrays, plan, attrs) if self.daily else None,
-            _trace_table(self.events, plan) if job.trace else None,
-        )
-
-
-def _trace_table(events: list[des.TraceEvent], plan: Plan) -> pd.DataFrame:
-    """The event trace as a table: member, day, date, route, kind, size, detail."""
-    table = pd.DataFrame(
-        [vars(e) for e in events], columns=["member", "day", "route", "kind", "size", "detail"]
-    )
-    start = np.datetime64(f"{plan.calendar.start_year:04d}-01-01")
-    table.insert(2, "date", start + table["day"].to_numpy().astype("timedelta64[D]"))
-    return table.sort_values(["member", "day"], kind="stable", ignore_index=True)
-
-
-def _daily_dataset(arrays: dict[str, Any], plan: Plan, attrs: dict[str, Any]) -> xr.Dataset:
-    dims = {name: "route" for name in DAILY_ROUTE_VARS}
-    dims |= {name: "commodity" for name in DAILY_COMMODITY_VARS}
-    dims["production"] = "source"
-    members = next(iter(arrays.values())).shape[0]
-    return xr.Dataset(
-        {
-            name: (
-                ("member", "day", dims[name]),
-                arrays[f"daily_{name}"],
-                {"units": "bcm or Mt per day"},
-            )
-            for name in dims
-        },
-        coords={
-            "member": np.arange(members),
-            "day": np.datetime64(f"{plan.calendar.start_year:04d}-01-01")
-            + np.arange(plan.n_days).astype("timedelta64[D]"),
-            "route": list(plan.routes),
-            "commodity": list(plan.commodities),
-            "source": list(plan.sources),
-            "route_commodity": ("route", [plan.commodities[i] for i in plan.route_commodity]),
-            "route_source": ("route", [plan.sources[i] for i in plan.route_source]),
-        },
-        attrs=attrs,
-    )
 
 
 def _version() -> str:

@@ -1,0 +1,171 @@
+"""Where a run's blocks land: arrays in memory, or a netCDF file written block by block.
+
+Both stores take blocks in any order (:meth:`put`) and make the run's
+:class:`~flowsim.results.Result` at the end (:meth:`result`). The file store
+holds one block at a time: for ensembles whose results do not fit in memory.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from flowsim.engines import des
+from flowsim.engines.core import (
+    ANNUAL_ROUTE_VARS,
+    COMMODITY_VARS,
+    DAILY_COMMODITY_VARS,
+    DAILY_ROUTE_VARS,
+)
+from flowsim.ensemble import BlockResult, Job
+from flowsim.errors import FlowsimError
+from flowsim.io import atomic_path
+from flowsim.plan import Plan
+from flowsim.results import Result, build_annual, open_result
+
+__all__ = ["FileStore", "MemoryStore"]
+
+Array = np.ndarray[Any, Any]
+
+
+def _annual_arrays(plan: Plan, members: int) -> dict[str, Array]:
+    """Zeroed annual arrays of a run, (members, years, routes or commodities)."""
+    widths = {name: len(plan.routes) for name in ANNUAL_ROUTE_VARS}
+    widths |= {name: len(plan.commodities) for name in COMMODITY_VARS}
+    years = plan.calendar.n_years
+    return {
+        name: np.zeros((members, years, width), np.int16 if name.endswith("_days") else float)
+        for name, width in widths.items()
+    }
+
+
+def _annual_dataset(
+    arrays: dict[str, Array], job: Job, plan: Plan, attrs: dict[str, Any]
+) -> xr.Dataset:
+    return build_annual(
+        arrays,
+        scenario=job.scenario,
+        members=np.arange(next(iter(arrays.values())).shape[0]),
+        years=plan.calendar.years,
+        routes=plan.routes,
+        commodities=plan.commodities,
+        attrs=attrs,
+    )
+
+
+class MemoryStore:
+    """One run's result arrays in memory, filled block by block."""
+
+    def __init__(self, job: Job, plan: Plan, members: int, attrs: dict[str, Any]) -> None:
+        self.job, self.plan, self.members, self.attrs = job, plan, members, attrs
+        self.annual = _annual_arrays(plan, members)
+        self.daily: dict[str, Array] = {}
+        self.events: list[des.TraceEvent] = []
+
+    def put(self, block: BlockResult) -> None:
+        rows = slice(block.first, block.stop)
+        for name, values in block.annual.items():
+            self.annual[name][rows] = values
+        for name, values in block.daily.items():
+            daily = self.daily.setdefault(name, np.zeros((self.members, *values.shape[1:])))
+            daily[rows] = values
+        self.events += block.events
+
+    def result(self) -> Result:
+        return Result(
+            _annual_dataset(self.annual, self.job, self.plan, self.attrs),
+            _daily_dataset(self.daily, self.plan, self.attrs) if self.job.daily else None,
+            _trace_table(self.events, self.plan) if self.job.trace else None,
+        )
+
+    def close(self) -> None:
+        pass
+
+
+class FileStore:
+    """One run's annual values written into a netCDF file ``path`` as blocks arrive.
+
+    The file appears under its name only when every block is in (until then it
+    is a hidden temporary file beside it); :meth:`result` opens it lazily.
+    Daily values and event traces are not stored this way.
+    """
+
+    def __init__(
+        self, job: Job, plan: Plan, members: int, attrs: dict[str, Any], path: Path
+    ) -> None:
+        if job.daily or job.trace:
+            raise FlowsimError("a result streamed to a file keeps annual values only")
+        import h5netcdf
+
+        self.path = Path(path)
+        self._finish = contextlib.ExitStack()
+        tmp = self._finish.enter_context(atomic_path(self.path))
+        empty = _annual_dataset(_annual_arrays(plan, 0), job, plan, attrs | {"has_daily": 0})
+        chunks = {
+            name: {"chunksizes": (min(members, 1024), *empty[name].shape[1:])}
+            for name in empty.data_vars
+        }
+        empty.to_netcdf(
+            tmp, engine="h5netcdf", mode="w", unlimited_dims=["member"], encoding=chunks
+        )
+        self._file = h5netcdf.File(tmp, "a")
+        self._file.resize_dimension("member", members)
+        self._file.variables["member"][:] = np.arange(members)
+
+    def put(self, block: BlockResult) -> None:
+        for name, values in block.annual.items():
+            self._file.variables[name][block.first : block.stop] = values
+
+    def result(self) -> Result:
+        self._file.close()
+        self._finish.close()  # renames the complete file into place
+        return open_result(self.path, lazy=True)
+
+    def close(self) -> None:
+        """Give up: remove the unfinished file (no-op after :meth:`result`)."""
+        with contextlib.suppress(Exception):
+            self._file.close()
+        self._finish.__exit__(FlowsimError, FlowsimError("run abandoned"), None)
+
+
+def _trace_table(events: list[des.TraceEvent], plan: Plan) -> pd.DataFrame:
+    """The event trace as a table: member, day, date, route, kind, size, detail."""
+    table = pd.DataFrame(
+        [vars(e) for e in events], columns=["member", "day", "route", "kind", "size", "detail"]
+    )
+    start = np.datetime64(f"{plan.calendar.start_year:04d}-01-01")
+    table.insert(2, "date", start + table["day"].to_numpy().astype("timedelta64[D]"))
+    return table.sort_values(["member", "day"], kind="stable", ignore_index=True)
+
+
+def _daily_dataset(arrays: dict[str, Any], plan: Plan, attrs: dict[str, Any]) -> xr.Dataset:
+    dims = {name: "route" for name in DAILY_ROUTE_VARS}
+    dims |= {name: "commodity" for name in DAILY_COMMODITY_VARS}
+    dims["production"] = "source"
+    members = next(iter(arrays.values())).shape[0]
+    return xr.Dataset(
+        {
+            name: (
+                ("member", "day", dims[name]),
+                arrays[f"daily_{name}"],
+                {"units": "bcm or Mt per day"},
+            )
+            for name in dims
+        },
+        coords={
+            "member": np.arange(members),
+            "day": np.datetime64(f"{plan.calendar.start_year:04d}-01-01")
+            + np.arange(plan.n_days).astype("timedelta64[D]"),
+            "route": list(plan.routes),
+            "commodity": list(plan.commodities),
+            "source": list(plan.sources),
+            "route_commodity": ("route", [plan.commodities[i] for i in plan.route_commodity]),
+            "route_source": ("route", [plan.sources[i] for i in plan.route_source]),
+        },
+        attrs=attrs,
+    )
