@@ -200,13 +200,14 @@ def test_kozmino_and_yamal_are_seaborne() -> None:
 
 
 def test_historical_first_pos1_flow_is_2_dec_2019() -> None:
-    """Historical PoS-1 capacity starts at first delivery, 2 Dec 2019, reaching 38 on 1 Dec 2024."""
+    """Historical PoS-1 delivers from 2 Dec 2019 and reaches full capacity on 1 Dec 2024."""
     pos = _load("historical.toml").routes["power_of_siberia"]
-    first = pos.capacity[0]
+    first, ramp = pos.capacity
+    assert isinstance(first, Step)
     assert entry_start(first) == dt.date(2019, 12, 2)
-    assert isinstance(first, Ramp)
-    assert first.end == dt.date(2024, 12, 1)
-    assert first.to_value == 38
+    assert isinstance(ramp, Ramp)
+    assert ramp.end == dt.date(2024, 12, 1)
+    assert ramp.to_value == pytest.approx(38 * 365 / 350, abs=0.05)  # 38 bcm/yr over 350 days
 
 
 def test_historical_pos1_contract_build_up() -> None:
@@ -260,6 +261,42 @@ def test_historical_disruptions_are_fixed_date_shocks() -> None:
         assert shock.probability == 1.0
         assert 0 < shock.derate_fraction < 1
     assert scenario.run.members == 1
+    assert all(r.forced_outages is None for r in scenario.routes.values())
+
+
+def test_historical_central_asian_supply_is_contracts_not_deliveries() -> None:
+    """CAGP supply is the contracted 30 -> 50 -> 55 bcm/yr, derated by one fitted factor."""
+    scenario = _load("historical.toml")
+    supply = scenario.sources["central_asia_gas_supply"].production
+    plateaus = [e.to_value if isinstance(e, Ramp) else e.value for e in supply]
+    assert plateaus[:3] == [30, 50, 55]
+    assert all(e.cite.startswith(("agreement", "report", "assumption")) for e in supply)
+    factor = scenario.shocks["ca_delivery_factor"]
+    assert factor.derate_fraction == pytest.approx(1 - 33.2 / 40, abs=0.005)
+    assert factor.duration_days is None
+    assert "FITTED" in factor.cite
+
+
+def test_historical_says_what_is_fitted() -> None:
+    """Every fitted figure of historical.toml says so in its cite, and names its years."""
+    fitted = [c for c in _cites(_load("historical.toml")) if "FITTED" in c]
+    assert len(fitted) == 5  # delivery factor, two CAGP build-ups, two Kazakh-crude anchors
+    assert all(any(str(y) in c for y in range(2006, 2026)) or "header" in c for c in fitted)
+
+
+def test_historical_ensemble_swaps_documented_events_for_random_ones() -> None:
+    """historical.toml#ensemble: documented disruptions off, random outages and winters on."""
+    base = _load("historical.toml")
+    ensemble = load_scenario(SCENARIOS / "historical.toml#ensemble")
+    assert ensemble.run.members > 1
+    assert ensemble.shocks["ca_delivery_factor"] == base.shocks["ca_delivery_factor"]
+    for shock_id in set(base.shocks) - {"ca_delivery_factor"}:
+        assert ensemble.shocks[shock_id].probability == 0
+    assert ensemble.shocks["central_asia_cold_winter"].hazard_per_year > 0
+    built = [r for r, route in base.routes.items() if route.capacity]
+    assert all(ensemble.routes[r].forced_outages is not None for r in built)
+    for route_id, route in base.routes.items():
+        assert ensemble.routes[route_id].capacity == route.capacity
 
 
 def test_historical_and_reference_share_route_ids() -> None:

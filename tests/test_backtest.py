@@ -1,0 +1,278 @@
+"""The back-test: its numbers come from the data file, and bad data files are clear errors."""
+
+from __future__ import annotations
+
+import csv
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+import flowsim
+from flowsim.backtest import STATUSES, ReportedDataError, backtest, read_reported
+from flowsim.cli import EXIT_USAGE, cli
+from flowsim.shipped import data_file, scenario_file
+
+from .conftest import ROOT
+
+DATA = ROOT / "data" / "reported_flows.csv"
+HISTORICAL = ROOT / "scenarios" / "historical.toml"
+
+
+def _raw() -> list[dict[str, str]]:
+    """The shipped data file as plain CSV rows, without flowsim's reader."""
+    with DATA.open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+@pytest.fixture(scope="module")
+def historical() -> flowsim.Result:
+    return flowsim.run(HISTORICAL)
+
+
+@pytest.fixture(scope="module")
+def check(historical: flowsim.Result) -> flowsim.backtest.Backtest:
+    routes = {r: s.commodity for r, s in historical.scenario.routes.items()}
+    return backtest(historical, read_reported(DATA, routes, (2006, 2025)))
+
+
+def _write(tmp_path: Path, rows: list[dict[str, str]], header: list[str] | None = None) -> Path:
+    path = tmp_path / "flows.csv"
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=header or list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    return path
+
+
+# --- the shipped data ------------------------------------------------------
+
+
+def test_shipped_data_covers_the_four_routes_over_their_years() -> None:
+    """PoS-1 2019-2025, ESPO spur 2011-2025, KCP 2006-2025, CAGP 2010-2024, statuses honest."""
+    years: dict[str, set[int]] = {}
+    for row in _raw():
+        years.setdefault(row["series"], set()).add(int(row["year"]))
+        assert row["status"] in STATUSES
+        assert row["source"].strip()
+    assert years["PoS1"] == set(range(2019, 2026))
+    assert years["ESPO_spur_Skovorodino_Mohe"] == set(range(2011, 2026))
+    assert years["KCP_total_Alashankou"] == set(range(2006, 2026))
+    assert years["CAGP"] == set(range(2010, 2025))
+
+
+def test_shipped_figures_carry_over_from_the_shared_data() -> None:
+    """Each figure taken from annual_flows.csv keeps its volume, and never gains a better status."""
+    shared = ROOT.parent / "shared" / "data" / "annual_flows.csv"
+    if not shared.is_file():
+        pytest.skip("the shared data folder is not beside this checkout")
+    with shared.open(encoding="utf-8", newline="") as handle:
+        original = {(r["route"], int(r["year"])): r for r in csv.DictReader(handle)}
+    rank = {status: i for i, status in enumerate(STATUSES)}
+    for row in _raw():
+        source = original.get((row["series"], int(row["year"])))
+        if source is None:  # 2025 KCP rows come from routes.md
+            continue
+        assert float(row["volume"]) == float(source["volume"])
+        was = source["source"].split(":")[0]
+        assert rank[row["status"]] >= rank[was], row
+
+
+def test_kcp_total_maps_to_both_alashankou_routes() -> None:
+    """The Alashankou total is Kazakh crude plus the Russian transit, as two route ids."""
+    routes = {row["route"] for row in _raw() if row["series"] == "KCP_total_Alashankou"}
+    assert routes == {"kazakh_oil+kazakh_oil_russian_transit"}
+
+
+def test_data_file_is_found_after_install() -> None:
+    """flowsim.shipped finds the data file and the historical scenario wherever flowsim runs."""
+    assert data_file("reported_flows.csv").read_bytes() == DATA.read_bytes()
+    assert scenario_file("historical").read_bytes() == HISTORICAL.read_bytes()
+
+
+# --- the numbers ------------------------------------------------------------
+
+
+def test_reported_column_is_the_data_file(check: flowsim.backtest.Backtest) -> None:
+    """Every row of the table holds the data file's volume, status and year, in file order."""
+    raw = _raw()
+    assert len(check.table) == len(raw)
+    for row, expected in zip(check.table.itertuples(), raw, strict=True):
+        assert (row.series, row.year, row.status) == (
+            expected["series"],
+            int(expected["year"]),
+            expected["status"],
+        )
+        assert row.reported == float(expected["volume"])
+
+
+def test_simulated_column_sums_the_routes_of_the_run(
+    check: flowsim.backtest.Backtest, historical: flowsim.Result
+) -> None:
+    """The simulated value of a series is the run's deliveries summed over its route ids."""
+    delivered = historical.annual.delivered.isel(member=0)
+    for row in check.table.itertuples():
+        expected = sum(float(delivered.sel(route=r, year=row.year)) for r in row.route.split("+"))
+        assert row.simulated == pytest.approx(expected, rel=1e-12)
+
+
+def test_errors_are_simulated_minus_reported(check: flowsim.backtest.Backtest) -> None:
+    """error = simulated - reported; error % = 100 x error / reported."""
+    t = check.table
+    np.testing.assert_allclose(t["error"], t["simulated"] - t["reported"], rtol=1e-12)
+    np.testing.assert_allclose(t["error_pct"], 100 * t["error"] / t["reported"], rtol=1e-12)
+
+
+def test_statistics_are_over_sourced_years_only(check: flowsim.backtest.Backtest) -> None:
+    """MAPE and bias per series are the mean absolute and mean percent errors of sourced rows."""
+    raw = pd.DataFrame(_raw()).astype({"year": int, "volume": float})
+    for stats in check.stats.itertuples():
+        rows = raw[(raw["series"] == stats.series) & (raw["status"] == "sourced")]
+        simulated = check.table.set_index(["series", "year"]).loc[stats.series, "simulated"]
+        pairs = zip(rows["year"], rows["volume"], strict=True)
+        pct = [100 * (simulated[y] - v) / v for y, v in pairs]
+        assert stats.sourced_years == len(rows)
+        assert stats.mape_pct == pytest.approx(np.mean(np.abs(pct)))
+        assert stats.bias_pct == pytest.approx(np.mean(pct))
+        assert abs(stats.worst_error_pct) == pytest.approx(max(abs(p) for p in pct))
+
+
+def test_independent_sourced_years_hold_within_ten_percent(
+    check: flowsim.backtest.Backtest,
+) -> None:
+    """Sourced years that no fitted parameter saw and no documented gap explains are within 10%.
+
+    The exceptions are named in docs/validation.md: the first months of a line
+    (CAGP 2010, PoS-1 2019), China's 2020 cut of PoS-1 offtake and the ESPO spur
+    above its nameplate (2016, -9%, still inside 10%).
+    """
+    explained = {("CAGP", 2010), ("PoS1", 2019), ("PoS1", 2020)}
+    sourced = check.table[check.table["status"] == "sourced"]
+    for row in sourced.itertuples():
+        if (row.series, row.year) not in explained:
+            assert abs(row.error_pct) <= 10, (row.series, row.year, row.error_pct)
+
+
+def test_same_seed_same_backtest() -> None:
+    """Two ensemble back-tests with one seed are identical, coverage included."""
+    first, second = (
+        backtest(flowsim.run(f"{HISTORICAL}#ensemble", members=20, seed=3), read_reported(DATA))
+        for _ in range(2)
+    )
+    pd.testing.assert_frame_equal(first.table, second.table)
+    assert first.coverage == second.coverage
+
+
+def test_ensemble_band_and_coverage() -> None:
+    """An ensemble adds P10 <= P50 <= P90 per row; coverage is the share of sourced rows inside."""
+    result = flowsim.run(f"{HISTORICAL}#ensemble", members=40, seed=1)
+    check = backtest(result, read_reported(DATA))
+    t = check.table
+    assert (t["p10"] <= t["simulated"] + 1e-9).all()
+    assert (t["simulated"] <= t["p90"] + 1e-9).all()
+    sourced = t[t["status"] == "sourced"]
+    inside = (sourced["p10"] <= sourced["reported"]) & (sourced["reported"] <= sourced["p90"])
+    assert check.coverage == pytest.approx(inside.mean())
+    assert check.members == 40
+
+
+def test_single_member_has_no_coverage(check: flowsim.backtest.Backtest) -> None:
+    """A deterministic back-test has no band and no coverage."""
+    assert check.coverage is None
+    assert "p10" not in check.table
+
+
+# --- bad data files --------------------------------------------------------
+
+
+def test_malformed_rows_give_one_line_each(tmp_path: Path) -> None:
+    """Bad status, non-numeric volume, unknown route id and wrong unit: each named with its line."""
+    rows = _raw()[:5]
+    rows[0] = {**rows[0], "status": "sourcd"}
+    rows[1] = {**rows[1], "volume": "lots"}
+    rows[2] = {**rows[2], "route": "power_of_siberai"}
+    rows[3] = {**rows[3], "unit": "Mt"}
+    path = _write(tmp_path, rows)
+    routes = {r: s.commodity for r, s in flowsim.load_scenario(HISTORICAL).routes.items()}
+    with pytest.raises(ReportedDataError) as error:
+        read_reported(path, routes, (2006, 2025))
+    lines = str(error.value).splitlines()
+    assert lines == [
+        f"{path}:2: column 'status': expected one of sourced, derived, estimate (got 'sourcd')",
+        f"{path}:3: column 'volume': expected a number >= 0 (got 'lots')",
+        f"{path}:4: column 'route': unknown route 'power_of_siberai' "
+        "(did you mean 'power_of_siberia'?)",
+        f"{path}:5: column 'unit': expected 'bcm' for gas (got 'Mt')",
+    ]
+
+
+def test_missing_column_and_wrong_commodity(tmp_path: Path) -> None:
+    """A missing column is named; a gas series on an oil route is caught."""
+    rows = [{k: v for k, v in row.items() if k != "status"} for row in _raw()[:2]]
+    path = _write(tmp_path, rows)
+    with pytest.raises(ReportedDataError, match=r"flows.csv:1: missing column 'status'"):
+        read_reported(path)
+    rows = [{**_raw()[0], "route": "espo"}]
+    with pytest.raises(ReportedDataError, match="route 'espo' carries oil, not gas"):
+        read_reported(_write(tmp_path, rows), {"espo": "oil"})
+
+
+def test_year_outside_the_horizon_and_duplicates(tmp_path: Path) -> None:
+    """A year the scenario does not simulate, and a series-year given twice, are errors."""
+    first = _raw()[0]
+    path = _write(tmp_path, [{**first, "year": "2031"}, first, first])
+    with pytest.raises(ReportedDataError) as error:
+        read_reported(path, None, (2006, 2025))
+    assert [p.line for p in error.value.problems] == [2, 4]
+    assert "expected a simulated year, 2006-2025 (got 2031)" in str(error.value)
+    assert "has year 2019 twice (first on line 3)" in str(error.value)
+
+
+def test_cli_bad_data_exits_2_with_one_line_per_problem(tmp_path: Path) -> None:
+    """`flowsim backtest --data bad.csv`: problems on stderr, exit 2, no traceback, no output."""
+    rows = _raw()[:3]
+    rows[0] = {**rows[0], "status": "guess"}
+    rows[2] = {**rows[2], "route": "nowhere"}
+    path = _write(tmp_path, rows)
+    out = tmp_path / "out"
+    result = CliRunner().invoke(cli, ["backtest", "--data", str(path), "--out", str(out)])
+    assert result.exit_code == EXIT_USAGE
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 2
+    assert lines[0].startswith(f"{path}:2: column 'status'")
+    assert lines[1].startswith(f"{path}:4: column 'route': unknown route 'nowhere'")
+    assert "Traceback" not in result.output
+    assert not out.exists()
+
+
+def test_cli_missing_data_file(tmp_path: Path) -> None:
+    """A --data file that does not exist is one line and exit 2."""
+    result = CliRunner().invoke(cli, ["backtest", "--data", str(tmp_path / "gone.csv")])
+    assert result.exit_code == EXIT_USAGE
+    assert result.stderr.strip() == f"{tmp_path / 'gone.csv'}: cannot read the file: " + (
+        "No such file or directory"
+    )
+
+
+def test_cli_backtest_from_an_installed_flowsim(tmp_path: Path) -> None:
+    """`flowsim backtest` with no arguments, outside the checkout, runs the shipped back-test."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "flowsim.cli", "backtest", "--out", str(tmp_path / "bt")],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=tmp_path,
+        env={**os.environ, "COLUMNS": "200"},
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "CAGP" in proc.stdout
+    assert "Errors over sourced years" in proc.stdout
+    written = pd.read_csv(tmp_path / "bt" / "backtest.csv")
+    assert written["reported"].tolist() == [float(r["volume"]) for r in _raw()]
+    figures = {p.name for p in (tmp_path / "bt").iterdir()}
+    assert {"backtest_CAGP.png", "backtest_CAGP.svg", "backtest_PoS1.svg"} <= figures
