@@ -3,7 +3,7 @@
 ``scenarios/monte_carlo.toml``: 2015-2050, all routes, forced outages,
 commissioning delays, demand uncertainty and random shocks; annual output.
 Not part of the default test run: ``pip install -e ".[bench]" && pytest benchmarks``.
-``python benchmarks/report.py`` prints the table quoted in docs/benchmarks.md.
+``flowsim bench`` prints the table quoted in docs/benchmarks.md.
 """
 
 from __future__ import annotations

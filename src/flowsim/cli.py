@@ -455,6 +455,146 @@ def _short(value: Any) -> str:
     return text if len(text) <= 70 else text[:67] + "..."
 
 
+@cli.command("bench")
+@click.option(
+    "--quick", is_flag=True, help="1,000 core members and 2 DES members (under a minute)."
+)
+@click.option(
+    "--scenario",
+    default="monte_carlo",
+    show_default=True,
+    help="Shipped scenario name or scenario file to measure on.",
+)
+@click.option(
+    "--check",
+    "check_ratio",
+    is_flag=True,
+    help="Fail (exit 1) when the core's speed-up over the DES fell more than "
+    "half below its baseline (for CI).",
+)
+@click.option(
+    "--scaling",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Also measure scaling (members, horizon, routes, workers, block size; minutes) "
+    "and write scaling.csv and scaling.png/svg into this folder.",
+)
+def bench_command(quick: bool, scenario: str, check_ratio: bool, scaling: Path | None) -> None:
+    """Measure the core (numpy, and numba if installed) against the DES, in one run.
+
+    Prints one table: wall time, member-years and route-days per second, peak
+    memory, the speed-up over the DES measured in the same run, and the
+    distance from the floor set by this machine's memory-copy bandwidth.
+    """
+    from flowsim import bench
+
+    console = Console(stderr=True)
+    status = console.status("measuring")
+    with status:
+        result = bench.run_bench(
+            quick, scenario, progress=lambda s: status.update(f"measuring {s}")
+        )
+    out = Console(width=max(Console().width, 120))
+    out.print(_bench_table(result))
+    out.print(f"Machine: {bench.machine()}", highlight=False)
+    core = [r for r in result.rows if r.spec.kernel != "simpy"]
+    speedups = ", ".join(f"{r.spec.kernel} {result.speedup(r):,.0f}x" for r in core)
+    out.print(f"Core over DES per member-year, this run: {speedups}", highlight=False)
+    floors = ", ".join(f"{r.spec.kernel} {r.seconds / result.floor_seconds(r):,.1f}x" for r in core)
+    out.print(
+        f"Memory-copy bandwidth {result.bandwidth / 1e9:.1f} GB/s; time over the floor "
+        f"({bench.FLOOR_BYTES} B per member-route-day at that bandwidth): {floors}",
+        highlight=False,
+    )
+    if scaling is not None:
+        _bench_scaling(scaling, scenario, out)
+    if check_ratio:
+        failures = bench.check(result)
+        for line in failures:
+            click.echo(f"flowsim: benchmark regression: {line}", err=True)
+        if failures:
+            raise SystemExit(EXIT_FAILURE)
+        out.print(
+            "Speed-up check passed (baseline: "
+            + ", ".join(f"{k} {v:.0f}x" for k, v in bench.BASELINE.items())
+            + ")",
+            highlight=False,
+        )
+
+
+def _bench_table(result: Any) -> Table:
+    table = Table(title="flowsim bench")
+    for name in ("engine", "members", "years", "routes", "wall s", "member-years/s"):
+        table.add_column(name, justify="left" if name == "engine" else "right")
+    for name in ("route-days/s", "peak MiB", "x DES", "x floor"):
+        table.add_column(name, justify="right")
+    for r in result.rows:
+        engine = "DES" if r.spec.kernel == "simpy" else f"core {r.spec.kernel}"
+        table.add_row(
+            engine,
+            f"{r.spec.members:,}",
+            str(r.years),
+            str(r.routes),
+            f"{r.seconds:.2f}",
+            f"{r.member_years_per_s:,.0f}",
+            f"{r.route_days_per_s / 1e6:,.1f} M",
+            f"{r.peak_mib:,.0f}",
+            f"{result.speedup(r):,.0f}",
+            f"{r.seconds / result.floor_seconds(r):,.1f}",
+        )
+    return table
+
+
+def _bench_scaling(folder: Path, scenario: str, out: Console) -> None:
+    from flowsim import bench
+    from flowsim.io import write_text_atomic
+    from flowsim.plots import save
+
+    kernel = bench.kernels()[-1]
+    console = Console(stderr=True)
+    with console.status("scaling") as status:
+        rows = bench.scaling(kernel, scenario, progress=lambda s: status.update(f"scaling: {s}"))
+    table = Table(title=f"Scaling, core ({kernel}), results streamed to a file")
+    for name in ("axis", "value", "members", "wall s", "member-years/s", "peak MiB"):
+        table.add_column(name, justify="left" if name == "axis" else "right")
+    lines = ["axis,value,members,years,routes,seconds,member_years_per_s,peak_mib"]
+    for r in rows:
+        axis, value = bench.axis_of(r)
+        table.add_row(
+            axis,
+            f"{value:,}",
+            f"{r.spec.members:,}",
+            f"{r.seconds:.2f}",
+            f"{r.member_years_per_s:,.0f}",
+            f"{r.peak_mib:,.0f}",
+        )
+        lines.append(
+            f"{axis},{value},{r.spec.members},{r.years},{r.routes},{r.seconds:.4f},"
+            f"{r.member_years_per_s:.1f},{r.peak_mib:.1f}"
+        )
+    out.print(table)
+    per_block, per_member = bench.block_overhead(rows)
+    shares = ", ".join(
+        f"{size}: {per_block / (per_block + size * per_member):.1%}"
+        for size in bench.SCALING["block_size"]
+    )
+    out.print(
+        f"Overhead per block {per_block * 1e3:.1f} ms ({per_member * 1e6:.0f} us per member); "
+        f"share of a block's time by block size: {shares}",
+        highlight=False,
+    )
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise FlowsimError(f"cannot create folder {folder}: {exc}") from None
+    write_text_atomic(folder / "scaling.csv", "\n".join(lines) + "\n")
+    written = save(
+        bench.plot_scaling(rows, f"flowsim core ({kernel}) scaling, {scenario}"), folder / "scaling"
+    )
+    out.print(
+        f"wrote {folder / 'scaling.csv'}, {', '.join(p.name for p in written)}", highlight=False
+    )
+
+
 @cli.command("crosscheck")
 @click.argument("scenario_path", metavar="SCENARIO")
 @click.option("--members", type=click.IntRange(min=1), default=20, show_default=True)

@@ -79,9 +79,13 @@ class SerialExecutor:
         pass
 
 
-def _ignore_interrupts() -> None:
-    """Worker initialiser: Ctrl-C is handled once, by the parent."""
+def _init_worker(threads: int) -> None:
+    """Worker initialiser: Ctrl-C is handled once, by the parent; numba gets a share of CPUs."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    with contextlib.suppress(ImportError):
+        import numba
+
+        numba.set_num_threads(min(threads, numba.get_num_threads()))
 
 
 class ProcessExecutor:
@@ -101,7 +105,10 @@ class ProcessExecutor:
 
     def _start(self) -> ProcessPoolExecutor:
         return ProcessPoolExecutor(
-            self.workers, mp_context=self._context, initializer=_ignore_interrupts
+            self.workers,
+            mp_context=self._context,
+            initializer=_init_worker,
+            initargs=(max(1, cpu_count() // self.workers),),
         )
 
     def map_unordered(self, fn: Task, args: Sequence[tuple[Any, ...]]) -> Iterator[Any]:
