@@ -175,14 +175,27 @@ def _measure_here(spec: Spec) -> dict[str, Any]:
             seconds = min(seconds, time.perf_counter() - start)
             shape = dict(result.annual.sizes)
             del result
-    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    peak = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, children)
     return {
         "years": shape["year"],
         "routes": shape["route"],
         "seconds": seconds,
-        "peak_mib": peak / 1024,
+        "peak_mib": _peak_mib(),
     }
+
+
+def _peak_mib() -> float:
+    """This process's peak resident memory, MiB (worker processes not included).
+
+    Linux's VmHWM, which starts afresh at exec; ``ru_maxrss`` would carry over
+    the high-water mark of the process that started this one.
+    """
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:  # pragma: no cover - not Linux
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # pragma: no cover
 
 
 def measure(spec: Spec) -> Measurement:

@@ -150,7 +150,7 @@ def validate(paths: Sequence[str]) -> None:
 @click.option(
     "--block-size",
     type=click.IntRange(min=1),
-    help="Members per block handed to a worker (a multiple of 64) [1024; DES 64].",
+    help="Members per block handed to a worker (best a multiple of 64) [1024; DES 1].",
 )
 @click.option(
     "--stream",

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import textwrap
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import matplotlib
 
@@ -27,10 +27,12 @@ from flowsim.results import member_median, member_quantile
 from flowsim.tables import UNITS, display_name
 
 if TYPE_CHECKING:
+    from flowsim.backtest import Backtest
     from flowsim.results import Result
 
 __all__ = [
     "Plots",
+    "backtest",
     "capacity_vs_delivered",
     "deliveries",
     "fan",
@@ -204,6 +206,69 @@ def capacity_vs_delivered(result: Result, commodity: str) -> Figure:
         ax.set_visible(False)
     axes[0].legend(fontsize=7, frameon=False)
     _footnote(fig, result)
+    return fig
+
+
+STATUS_MARKERS: dict[str, dict[str, Any]] = {
+    "sourced": {"marker": "o", "color": "black", "markerfacecolor": "black"},
+    "derived": {"marker": "s", "color": "black", "markerfacecolor": "white"},
+    "estimate": {"marker": "x", "color": "0.45", "markerfacecolor": "0.45"},
+}
+"""How each status of a reported figure is drawn: filled, open, cross."""
+
+
+def backtest(check: Backtest, result: Result, series: str, data: str) -> Figure:
+    """One reported series against the simulation: points by status, the simulated line
+    (P50 and P10-P90 band for an ensemble), from the series' first reported year.
+
+    ``check`` is ``flowsim.backtest.backtest(result, ...)``; ``data`` names the
+    reported-flows file for the footnote.
+    """
+    rows = check.table[check.table["series"] == series]
+    route, unit = str(rows["route"].iloc[0]), str(rows["unit"].iloc[0])
+    a = result.annual
+    values = a.delivered.sel(route=route.split("+")).sum("route")
+    years = a.year.values
+    fig = Figure(figsize=(8, 4.8), layout=_layout(0.08))
+    ax = fig.add_subplot()
+    ax.set_title(f"{series}: simulated and reported deliveries", loc="left")
+    ax.set_xlabel("Year")
+    ax.set_ylabel(f"Deliveries ({unit}/yr)")
+    ax.grid(True, color="0.85", linewidth=0.6)
+    if check.members > 1:
+        p10, p90 = (member_quantile(values, q).values for q in (0.1, 0.9))
+        ax.fill_between(years, p10, p90, color="0.85", linewidth=0, label="Simulated P10-P90")
+    label = "Simulated" + (" P50" if check.members > 1 else "")
+    ax.plot(years, member_median(values).values, color="0.3", linewidth=1.6, label=label)
+    for status, style in STATUS_MARKERS.items():
+        points = rows[rows["status"] == status]
+        if len(points):
+            ax.plot(
+                points["year"],
+                points["reported"],
+                linestyle="none",
+                markersize=6,
+                label=f"Reported ({status})",
+                **style,
+            )
+    ax.legend(loc="upper left", fontsize=8, frameon=False)
+    ax.set_xlim(int(rows["year"].min()) - 0.5, years[-1] + 0.5)
+    ax.set_ylim(bottom=0)
+    stats = check.stats.set_index("series").loc[series]
+    score = (
+        f"over {stats['sourced_years']} sourced years MAPE {stats['mape_pct']:.1f}%, "
+        f"bias {stats['bias_pct']:+.1f}%"
+        if stats["sourced_years"]
+        else "no sourced year"
+    )
+    members = a.sizes["member"]
+    run = "1 member" if members == 1 else f"{members} members, seed {a.attrs.get('seed')}"
+    footnote(
+        fig,
+        f"Scenario: {a.attrs.get('scenario_name')} ({run}), route ids {route}; {score}. "
+        f"Reported: {data}, series {series}, each figure's source in the file. "
+        f"Source: flowsim {a.attrs.get('flowsim_version')}, {a.attrs.get('engine')} engine.",
+    )
     return fig
 
 

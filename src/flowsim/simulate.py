@@ -109,7 +109,7 @@ def run(
         ``workers`` local processes, or on a Dask cluster (``scheduler``: an
         address such as ``tcp://host:8786``, or ``"local"`` for a new local
         cluster of ``workers`` processes). Members go in blocks of
-        ``block_size`` (a multiple of 64). Results do not depend on any of them.
+        ``block_size`` (best a multiple of 64). Results do not depend on any of them.
     file
         Write the annual values into this netCDF file block by block instead
         of holding them in memory (for ensembles larger than memory); the
