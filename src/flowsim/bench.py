@@ -376,10 +376,12 @@ def block_overhead(rows: Sequence[Measurement]) -> tuple[float, float]:
 def plot_scaling(rows: Sequence[Measurement], title: str) -> Any:
     """Wall time and peak memory along members, horizon and routes: a 1x3 figure."""
     import matplotlib.pyplot as plt
+    from matplotlib.layout_engine import ConstrainedLayoutEngine
 
     from flowsim.plots import footnote
 
-    fig, axes = plt.subplots(1, 3, figsize=(12, 4), layout="constrained")
+    fig, axes = plt.subplots(1, 3, figsize=(12, 4.2))
+    fig.set_layout_engine(ConstrainedLayoutEngine(rect=(0, 0.05, 1, 0.95)))  # footnote below
     labels = {"members": "members", "years": "horizon (years)", "routes": "routes"}
     for ax, axis in zip(axes, labels, strict=True):
         picked = sorted((axis_of(r)[1], r) for r in rows if axis_of(r)[0] == axis)
@@ -397,6 +399,8 @@ def plot_scaling(rows: Sequence[Measurement], title: str) -> Any:
         if axis == "members":
             ax.set_xscale("log")
             ax.set_yscale("log")
+        else:
+            ax.set_ylim(0, 1.1 * max(r.seconds for _, r in picked))
     fig.suptitle(title)
     footnote(fig, f"flowsim bench --scaling; {machine()}")
     return fig

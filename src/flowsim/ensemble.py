@@ -169,5 +169,6 @@ def gather(
     for block in executor.map_unordered(simulate_block, args):
         store(block)
         done += block.stop - block.first
+        del block  # before the next block is computed: memory holds one block at a time
         if progress is not None:
             progress(done, total)
