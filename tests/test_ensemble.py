@@ -256,3 +256,15 @@ def test_cli_stream_writes_the_same_results_file(tmp_path: Path) -> None:
     assert sorted(p.name for p in (tmp_path / "stream").iterdir()) == sorted(
         p.name for p in (tmp_path / "memory").iterdir()
     )
+
+
+def test_a_result_too_large_for_memory_is_refused_unless_streamed(
+    monkeypatch: pytest.MonkeyPatch, scenario: flowsim.Scenario, tmp_path: Path
+) -> None:
+    from flowsim import simulate
+
+    monkeypatch.setattr(simulate, "_physical_memory", lambda: 4 << 20)  # 4 MiB machine
+    with pytest.raises(FlowsimError, match=r"more than half .* stream the results to a file"):
+        flowsim.run(scenario, members=640)
+    streamed = flowsim.run(scenario, members=640, file=tmp_path / "big.nc")
+    assert streamed.annual.sizes["member"] == 640

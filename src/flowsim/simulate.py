@@ -163,6 +163,8 @@ def run_many(
     ``files`` gives each scenario's result file (None: in memory).
     """
     loaded = [s if isinstance(s, Scenario) else load_scenario(s) for s in scenarios]
+    if not loaded:
+        return []
     if engine not in ENGINES:
         raise FlowsimError(f"unknown engine '{engine}' (available: {', '.join(ENGINES)})")
     if chunk_size is not None and chunk_size < 1:
@@ -188,14 +190,14 @@ def run_many(
         raise FlowsimError(f"members must be >= 1 (got {min(sizes)})")
     if min(job.seed for job in jobs) < 0:
         raise FlowsimError(f"seed must be >= 0 (got {min(job.seed for job in jobs)})")
-    plans = [Plan.of(s) for s in loaded]
-    if files is None:
-        _check_memory(plans, sizes, daily)
-    if block_size is not None:
-        blocks(1, block_size)  # check it before starting any worker
     targets = list(files) if files is not None else [None] * len(jobs)
     if len(targets) != len(jobs):
         raise FlowsimError(f"{len(targets)} result files for {len(jobs)} scenarios")
+    plans = [Plan.of(s) for s in loaded]
+    in_memory = [i for i, file in enumerate(targets) if file is None]
+    _check_memory([plans[i] for i in in_memory], [sizes[i] for i in in_memory], daily)
+    if block_size is not None:
+        blocks(1, block_size)  # check it before starting any worker
     stores: list[MemoryStore | FileStore] = []
     executor: Executor | None = None
     try:
