@@ -268,3 +268,36 @@ def test_a_result_too_large_for_memory_is_refused_unless_streamed(
         flowsim.run(scenario, members=640)
     streamed = flowsim.run(scenario, members=640, file=tmp_path / "big.nc")
     assert streamed.annual.sizes["member"] == 640
+
+
+def test_a_failed_streamed_cli_run_leaves_no_folder(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    def fail(*args: object, **kwargs: object) -> None:
+        for file in kwargs["files"]:  # type: ignore[attr-defined]
+            Path(file).write_bytes(b"half a result")
+        raise FlowsimError("worker lost")
+
+    monkeypatch.setattr(flowsim, "run_many", fail)
+    out = tmp_path / "new" / "folder"
+    result = CliRunner().invoke(cli, ["run", str(SCENARIO), "--stream", "--out", str(out)])
+    assert result.exit_code == 1
+    assert result.output == "flowsim: worker lost\n"
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_ctrl_c_on_a_dask_local_cluster_cancels_and_closes_it(
+    scenario: flowsim.Scenario,
+) -> None:
+    def interrupt(done: int, total: int) -> None:
+        raise KeyboardInterrupt
+
+    before = {p.pid for p in psutil.Process().children(recursive=True)}
+    with pytest.raises(KeyboardInterrupt):
+        flowsim.run(
+            scenario, members=4096, scheduler="local", workers=2, block_size=64, progress=interrupt
+        )
+    deadline = time.monotonic() + 15
+    while {p.pid for p in psutil.Process().children(recursive=True)} - before:
+        assert time.monotonic() < deadline, "Dask worker processes still running after Ctrl-C"
+        time.sleep(0.2)

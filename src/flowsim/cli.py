@@ -201,32 +201,22 @@ def run_command(
     root = out or Path("flowsim-out")
     folders = [out if out is not None and len(scenarios) == 1 else root / s.name for s in scenarios]
     total = sum(members or s.run.members for s in scenarios)
-    streamed = (
-        [folder / f".{s.name}.streaming.nc" for s, folder in zip(scenarios, folders, strict=True)]
-        if stream
-        else None
-    )
-    for file in streamed or []:
-        try:
-            file.parent.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise FlowsimError(f"cannot create output folder {file.parent}: {exc}") from None
-    with _progress(total, enabled=not quiet) as advance:
-        results = flowsim.run_many(
-            scenarios,
-            members=members,
-            seed=seed,
-            engine=engine,
-            daily=daily,
-            trace=trace,
-            progress=advance,
-            workers=workers,
-            scheduler=scheduler,
-            block_size=block_size,
-            files=streamed,
-        )
-    console = Console()
-    try:
+    with _streaming(folders, [s.name for s in scenarios], enabled=stream) as streamed:
+        with _progress(total, enabled=not quiet) as advance:
+            results = flowsim.run_many(
+                scenarios,
+                members=members,
+                seed=seed,
+                engine=engine,
+                daily=daily,
+                trace=trace,
+                progress=advance,
+                workers=workers,
+                scheduler=scheduler,
+                block_size=block_size,
+                files=streamed,
+            )
+        console = Console()
         for i, (scenario, result, folder) in enumerate(
             zip(scenarios, results, folders, strict=True)
         ):
@@ -244,9 +234,36 @@ def run_command(
             console.print(_routes_table(result))
             shown = sorted({p.parts[0] + ("/" if len(p.parts) > 1 else "") for p in written})
             console.print(f"wrote {folder}/: {', '.join(shown)}", highlight=False, soft_wrap=True)
+
+
+@contextlib.contextmanager
+def _streaming(
+    folders: Sequence[Path], names: Sequence[str], *, enabled: bool
+) -> Iterator[list[Path] | None]:
+    """Hidden files in the output folders that ``--stream`` writes results into.
+
+    On the way out the files are gone (moved into place or removed), and so
+    are the folders made for them if nothing was written there.
+    """
+    if not enabled:
+        yield None
+        return
+    made: list[Path] = []
+    try:
+        for folder in folders:
+            made += [p for p in (folder, *folder.parents) if not p.exists()][::-1]
+            folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise FlowsimError(f"cannot create output folder {exc.filename}: {exc.strerror}") from None
+    files = [folder / f".{name}.streaming.nc" for folder, name in zip(folders, names, strict=True)]
+    try:
+        yield files
     finally:
-        for file in streamed or []:
+        for file in files:
             file.unlink(missing_ok=True)
+        for folder in reversed(made):
+            with contextlib.suppress(OSError):
+                folder.rmdir()  # only if empty
 
 
 def _expand_sweeps(paths: Sequence[str]) -> list[str]:

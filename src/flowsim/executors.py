@@ -17,6 +17,7 @@ import logging
 import multiprocessing
 import os
 import signal
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
@@ -161,14 +162,22 @@ class DaskExecutor:
             raise FlowsimError("a Dask scheduler needs Dask: pip install 'flowsim[dask]'") from None
         self._cluster: Any = None
         if address == "local":
-            self._cluster = LocalCluster(
-                n_workers=workers or cpu_count(),
-                threads_per_worker=1,
-                processes=True,
-                host="127.0.0.1",
-                dashboard_address=None,
-                silence_logs=logging.ERROR,
-            )
+            # Workers started while Ctrl-C is ignored keep ignoring it: the
+            # interrupt is handled once, here, by cancelling and closing.
+            main = threading.current_thread() is threading.main_thread()
+            previous = signal.signal(signal.SIGINT, signal.SIG_IGN) if main else None
+            try:
+                self._cluster = LocalCluster(
+                    n_workers=workers or cpu_count(),
+                    threads_per_worker=1,
+                    processes=True,
+                    host="127.0.0.1",
+                    dashboard_address=None,
+                    silence_logs=logging.ERROR,
+                )
+            finally:
+                if main:
+                    signal.signal(signal.SIGINT, previous)
             self._client: Any = Client(self._cluster)
         else:
             try:
