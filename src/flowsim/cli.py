@@ -684,7 +684,7 @@ def backtest_command(
         raise click.exceptions.Exit(EXIT_USAGE) from None
     result = flowsim.run(scenario, members=members, seed=seed)
     check = bt.backtest(result, reported)
-    console = Console()
+    console = Console(width=max(Console().width, 110))
     console.print(_backtest_table(check))
     console.print(_backtest_stats(check))
     if check.coverage is not None:
@@ -708,7 +708,8 @@ def backtest_command(
         raise FlowsimError(
             f"cannot write the back-test to {folder}: {exc.strerror or exc}"
         ) from None
-    console.print(f"wrote {folder}/: backtest.csv, backtest_stats.csv", highlight=False)
+    drawn = f", {len(check.stats)} figures (PNG and SVG)" if figures else ""
+    console.print(f"wrote {folder}/: backtest.csv, backtest_stats.csv{drawn}", highlight=False)
 
 
 def _backtest_table(check: Any) -> Table:
