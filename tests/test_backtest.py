@@ -38,7 +38,7 @@ def historical() -> flowsim.Result:
 @pytest.fixture(scope="module")
 def check(historical: flowsim.Result) -> flowsim.backtest.Backtest:
     routes = {r: s.commodity for r, s in historical.scenario.routes.items()}
-    return backtest(historical, read_reported(DATA, routes, (2006, 2025)))
+    return backtest(historical, read_reported(DATA, routes))
 
 
 def _write(tmp_path: Path, rows: list[dict[str, str]], header: list[str] | None = None) -> Path:
@@ -200,7 +200,7 @@ def test_malformed_rows_give_one_line_each(tmp_path: Path) -> None:
     path = _write(tmp_path, rows)
     routes = {r: s.commodity for r, s in flowsim.load_scenario(HISTORICAL).routes.items()}
     with pytest.raises(ReportedDataError) as error:
-        read_reported(path, routes, (2006, 2025))
+        read_reported(path, routes)
     lines = str(error.value).splitlines()
     assert lines == [
         f"{path}:2: column 'status': expected one of sourced, derived, estimate (got 'sourcd')",
@@ -222,15 +222,31 @@ def test_missing_column_and_wrong_commodity(tmp_path: Path) -> None:
         read_reported(_write(tmp_path, rows), {"espo": "oil"})
 
 
-def test_year_outside_the_horizon_and_duplicates(tmp_path: Path) -> None:
-    """A year the scenario does not simulate, and a series-year given twice, are errors."""
+def test_a_bad_year_and_duplicates_are_errors(tmp_path: Path) -> None:
+    """A year that is not a whole number, and a series-year given twice, are errors."""
     first = _raw()[0]
-    path = _write(tmp_path, [{**first, "year": "2031"}, first, first])
+    path = _write(tmp_path, [{**first, "year": "2019.5"}, first, first])
     with pytest.raises(ReportedDataError) as error:
-        read_reported(path, None, (2006, 2025))
+        read_reported(path)
     assert [p.line for p in error.value.problems] == [2, 4]
-    assert "expected a simulated year, 2006-2025 (got 2031)" in str(error.value)
+    assert "column 'year': expected a whole year (got '2019.5')" in str(error.value)
     assert "has year 2019 twice (first on line 3)" in str(error.value)
+
+
+def test_years_the_scenario_does_not_simulate_are_left_out_and_counted(tmp_path: Path) -> None:
+    """A projection from 2015 is held against the reported figures of 2015 on only."""
+    reference = ROOT / "scenarios" / "reference.toml"
+    reported = read_reported(DATA)
+    check = backtest(flowsim.run(reference, members=1), reported)
+    assert set(check.table["year"]) == {y for y in reported["year"] if y >= 2015}
+    assert check.left_out == int((reported["year"] < 2015).sum()) > 0
+    result = CliRunner().invoke(
+        cli, ["backtest", str(reference), "--no-figures", "--out", str(tmp_path)]
+    )
+    assert result.exit_code == 0, result.output
+    assert f"{check.left_out} reported figures of years outside 2015-2050 left out" in (
+        result.output
+    )
 
 
 def test_cli_bad_data_exits_2_with_one_line_per_problem(tmp_path: Path) -> None:

@@ -64,9 +64,7 @@ class ReportedDataError(FlowsimError, ValueError):
 
 
 def read_reported(
-    path: str | os.PathLike[str],
-    routes: Mapping[str, str] | None = None,
-    years: tuple[int, int] | None = None,
+    path: str | os.PathLike[str], routes: Mapping[str, str] | None = None
 ) -> pd.DataFrame:
     """Read and check a reported-flows file.
 
@@ -77,8 +75,6 @@ def read_reported(
     routes
         Route id -> commodity of the scenario it will be held against: every
         id must be one of them and carry the row's commodity.
-    years
-        First and last simulated year: every row's year must lie between them.
 
     Returns
     -------
@@ -125,7 +121,7 @@ def read_reported(
             )
             continue
         row = {h: cell.strip() for h, cell in zip(header, cells, strict=True)}
-        found = _check_row(row, routes, years)
+        found = _check_row(row, routes)
         problems += [Problem(name, (), message, number) for message in found]
         if found:
             continue
@@ -143,20 +139,15 @@ def read_reported(
     return pd.DataFrame(rows, columns=list(COLUMNS))
 
 
-def _check_row(
-    row: dict[str, str], routes: Mapping[str, str] | None, years: tuple[int, int] | None
-) -> list[str]:
+def _check_row(row: dict[str, str], routes: Mapping[str, str] | None) -> list[str]:
     """What is wrong with one row of a reported-flows file, one message per column."""
     out = []
     if not row["series"]:
         out.append("column 'series': expected a series name (got nothing)")
     try:
-        year: int | None = int(row["year"])
+        int(row["year"])
     except ValueError:
-        year = None
         out.append(f"column 'year': expected a whole year (got '{row['year']}')")
-    if year is not None and years is not None and not years[0] <= year <= years[1]:
-        out.append(f"column 'year': expected a simulated year, {years[0]}-{years[1]} (got {year})")
     try:
         volume = float(row["volume"])
         if not math.isfinite(volume) or volume < 0:
@@ -208,12 +199,15 @@ class Backtest:
         Ensemble members of the result.
     scenario
         Scenario name of the result.
+    left_out
+        Reported figures of years the result does not simulate (not scored).
     """
 
     table: pd.DataFrame
     stats: pd.DataFrame
     members: int
     scenario: str
+    left_out: int = 0
 
     @property
     def coverage(self) -> float | None:
@@ -228,11 +222,22 @@ def backtest(result: Result, reported: pd.DataFrame) -> Backtest:
     """Hold a result's annual deliveries against reported flows.
 
     ``reported`` is what :func:`read_reported` returns; a series' simulated
-    value is the sum of ``delivered`` over its route ids, per member.
+    value is the sum of ``delivered`` over its route ids, per member. Figures
+    of years the result does not simulate are left out (and counted).
+
+    Raises
+    ------
+    FlowsimError
+        When no reported figure falls in the simulated years.
     """
     a = result.annual
     members = a.sizes["member"]
-    table = reported.rename(columns={"volume": "reported"}).drop(columns="commodity")
+    simulated_years = reported["year"].isin(a.year.values)
+    if not simulated_years.any():
+        first, last = int(a.year.values[0]), int(a.year.values[-1])
+        raise FlowsimError(f"no reported figure falls in the simulated years {first}-{last}")
+    table = reported[simulated_years].rename(columns={"volume": "reported"})
+    table = table.drop(columns="commodity")
     simulated = np.empty(len(table))
     lows, highs = np.full(len(table), np.nan), np.full(len(table), np.nan)
     for i, (route, year) in enumerate(zip(table["route"], table["year"], strict=True)):
@@ -249,7 +254,8 @@ def backtest(result: Result, reported: pd.DataFrame) -> Backtest:
     order = ["series", "route", "year", "unit", "status", "reported", "simulated"]
     order += ["error", "error_pct", *(["p10", "p90", "inside"] if members > 1 else []), "source"]
     table = table[order].reset_index(drop=True)
-    return Backtest(table, _stats(table), members, str(a.attrs.get("scenario_name", "")))
+    name = str(a.attrs.get("scenario_name", ""))
+    return Backtest(table, _stats(table), members, name, int((~simulated_years).sum()))
 
 
 def _stats(table: pd.DataFrame) -> pd.DataFrame:

@@ -675,9 +675,8 @@ def backtest_command(
     scenario = flowsim.load_scenario(scenario_path or scenario_file("historical"))
     data = data_path or data_file("reported_flows.csv")
     routes = {rid: route.commodity for rid, route in scenario.routes.items()}
-    span = (scenario.horizon.start_year, scenario.horizon.end_year)
     try:
-        reported = bt.read_reported(data, routes, span)
+        reported = bt.read_reported(data, routes)
     except bt.ReportedDataError as exc:
         for problem in exc.problems:
             click.echo(str(problem), err=True)
@@ -687,6 +686,12 @@ def backtest_command(
     console = Console(width=max(Console().width, 110))
     console.print(_backtest_table(check))
     console.print(_backtest_stats(check))
+    if check.left_out:
+        console.print(
+            f"{check.left_out} reported figures of years outside {scenario.horizon.start_year}-"
+            f"{scenario.horizon.end_year} left out",
+            highlight=False,
+        )
     if check.coverage is not None:
         sourced = check.table[check.table["status"] == "sourced"]
         console.print(
