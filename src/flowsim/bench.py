@@ -24,7 +24,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -325,20 +325,18 @@ def scaling(
     progress: Callable[[str], None] | None = None,
 ) -> list[Measurement]:
     """Wall time and peak memory along each axis of :data:`SCALING` (results streamed to a file)."""
+    base = Spec(kernel, members, scenario, stream=True)
+    varied: dict[str, Callable[[int], Spec]] = {
+        "members": lambda v: replace(base, members=v),
+        "years": lambda v: replace(base, years=v),
+        "routes": lambda v: replace(base, routes=v),
+        "workers": lambda v: replace(base, members=10 * members, workers=v),
+        "block_size": lambda v: replace(base, members=4096, block_size=v),
+    }
     rows = []
     for axis in axes:
         for value in SCALING[axis]:
-            spec = Spec(kernel, members, scenario, stream=True)
-            if axis == "members":
-                spec = Spec(kernel, value, scenario, stream=True)
-            elif axis == "years":
-                spec = Spec(kernel, members, scenario, years=value, stream=True)
-            elif axis == "routes":
-                spec = Spec(kernel, members, scenario, routes=value, stream=True)
-            elif axis == "workers":
-                spec = Spec(kernel, 10 * members, scenario, workers=value, stream=True)
-            else:
-                spec = Spec(kernel, 4096, scenario, block_size=value, stream=True)
+            spec = varied[axis](value)
             if progress is not None:
                 progress(f"{axis} = {value}")
             rows.append(measure(spec))

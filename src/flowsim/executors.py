@@ -55,9 +55,6 @@ def cpu_count() -> int:
 class Executor(Protocol):
     """Runs blocks; see the module docstring."""
 
-    workers: int
-    """Processes working at once (1 for serial)."""
-
     def map_unordered(self, fn: Task, args: Sequence[tuple[Any, ...]]) -> Iterator[Any]:
         """Yield ``fn(*a)`` for every ``a`` in ``args``, in order of completion."""
         ...
@@ -69,8 +66,6 @@ class Executor(Protocol):
 
 class SerialExecutor:
     """Runs blocks one after another in this process."""
-
-    workers = 1
 
     def map_unordered(self, fn: Task, args: Sequence[tuple[Any, ...]]) -> Iterator[Any]:
         for a in args:
@@ -187,12 +182,6 @@ class DaskExecutor:
                 raise FlowsimError(
                     f"cannot reach the Dask scheduler at {address} within {timeout:g} s ({reason})"
                 ) from None
-        self.workers = max(1, len(self._client.scheduler_info().get("workers", {})))
-
-    @property
-    def client(self) -> Any:
-        """The ``distributed.Client`` (for tests and callers who need the cluster)."""
-        return self._client
 
     def map_unordered(self, fn: Task, args: Sequence[tuple[Any, ...]]) -> Iterator[Any]:
         from distributed import as_completed

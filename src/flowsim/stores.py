@@ -22,7 +22,7 @@ from flowsim.engines.core import (
     DAILY_COMMODITY_VARS,
     DAILY_ROUTE_VARS,
 )
-from flowsim.ensemble import BlockResult, Job
+from flowsim.ensemble import DEFAULT_BLOCK, BlockResult, Job
 from flowsim.errors import FlowsimError
 from flowsim.io import atomic_path
 from flowsim.plan import Plan
@@ -107,7 +107,7 @@ class FileStore:
         tmp = self._finish.enter_context(atomic_path(self.path))
         empty = _annual_dataset(_annual_arrays(plan, 0), job, plan, attrs | {"has_daily": 0})
         chunks = {
-            name: {"chunksizes": (min(members, 1024), *empty[name].shape[1:])}
+            name: {"chunksizes": (min(members, DEFAULT_BLOCK), *empty[name].shape[1:])}
             for name in empty.data_vars
         }
         empty.to_netcdf(
