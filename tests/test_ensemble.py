@@ -123,6 +123,50 @@ def test_dask_local_cluster_matches_serial(
 def test_a_killed_dask_worker_has_its_block_rerun(
     scenario: flowsim.Scenario, serial: flowsim.Result
 ) -> None:
+    from distributed import LocalCluster
+
+    def spawned() -> set[int]:
+        """Processes started by multiprocessing spawn below this one: Dask's workers."""
+        return {
+            p.pid
+            for p in psutil.Process().children(recursive=True)
+            if any("spawn_main" in part for part in p.cmdline())
+        }
+
+    earlier = spawned()
+    with LocalCluster(
+        n_workers=2,
+        threads_per_worker=1,
+        processes=True,
+        host="127.0.0.1",
+        dashboard_address=None,
+        silence_logs=50,
+    ) as cluster:
+        workers = sorted(spawned() - earlier)
+        assert len(workers) == 2
+        killed: list[int] = []
+
+        def kill_one(done: int, total: int) -> None:
+            if not killed:
+                killed.append(workers[0])
+                os.kill(workers[0], signal.SIGKILL)
+
+        result = flowsim.run(
+            scenario,
+            members=MEMBERS,
+            scheduler=cluster.scheduler_address,
+            block_size=64,
+            progress=kill_one,
+        )
+        assert killed
+        assert not psutil.pid_exists(killed[0]) or psutil.Process(killed[0]).status() == "zombie"
+    assert_identical(serial, result)
+
+
+def test_a_caller_holding_its_own_dask_client_gets_the_same_results(
+    scenario: flowsim.Scenario, serial: flowsim.Result
+) -> None:
+    """As with dask-jobqueue: the caller's cluster and Client, flowsim's own client beside it."""
     from distributed import Client, LocalCluster
 
     with (
@@ -136,23 +180,10 @@ def test_a_killed_dask_worker_has_its_block_rerun(
         ) as cluster,
         Client(cluster) as client,
     ):
-        before = set(client.run(os.getpid).values())
-        killed: list[int] = []
-
-        def kill_one(done: int, total: int) -> None:
-            if not killed:
-                killed.append(min(before))
-                os.kill(killed[0], signal.SIGKILL)
-
         result = flowsim.run(
-            scenario,
-            members=MEMBERS,
-            scheduler=cluster.scheduler_address,
-            block_size=64,
-            progress=kill_one,
+            scenario, members=MEMBERS, scheduler=cluster.scheduler_address, block_size=64
         )
-        assert killed
-        assert not psutil.pid_exists(killed[0]) or psutil.Process(killed[0]).status() == "zombie"
+        assert client.submit(sum, [1, 2]).result() == 3  # the caller's client still works
     assert_identical(serial, result)
 
 

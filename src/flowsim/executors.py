@@ -173,10 +173,10 @@ class DaskExecutor:
             finally:
                 if main:
                     signal.signal(signal.SIGINT, previous)
-            self._client: Any = Client(self._cluster)
+            self._client: Any = Client(self._cluster, set_as_default=False)
         else:
             try:
-                self._client = Client(address, timeout=timeout)
+                self._client = Client(address, timeout=timeout, set_as_default=False)
             except (OSError, TimeoutError, ValueError) as exc:
                 reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
                 raise FlowsimError(
@@ -188,7 +188,9 @@ class DaskExecutor:
 
         futures = [self._client.submit(fn, *a, pure=False) for a in args]
         try:
-            for future in as_completed(futures):
+            # Our client's loop: as_completed would take the default client's, which
+            # is the caller's own Client when they hold one.
+            for future in as_completed(futures, loop=self._client.loop):
                 result = future.result()
                 future.release()
                 yield result
