@@ -25,7 +25,7 @@ KERNELS = [False, True] if fused.AVAILABLE else [False]
 def scenario() -> flowsim.Scenario:
     scenario = flowsim.load_scenario(MONTE_CARLO)
     if fused.AVAILABLE:
-        flowsim.run(scenario, members=2, fused=True)  # compile outside the timing
+        flowsim.run(scenario, members=2, engine="numba")  # compile outside the timing
     return scenario
 
 
@@ -37,7 +37,7 @@ def test_reference_ensemble_1000_members(
     result = benchmark.pedantic(
         flowsim.run,
         args=(scenario,),
-        kwargs={"members": 1000, "seed": 1, "fused": use_fused},
+        kwargs={"members": 1000, "seed": 1, "engine": "numba" if use_fused else "numpy"},
         rounds=2,
     )
     years = result.annual.sizes["year"]

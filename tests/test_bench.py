@@ -47,7 +47,7 @@ def rows(numpy: float, numba: float, des: float) -> Bench:
     def row(kernel: str, seconds: float, members: int) -> Measurement:
         return Measurement(Spec(kernel, members), 10, 9, seconds, 100.0)
 
-    made = [row("numpy", numpy, 100), row("numba", numba, 100), row("simpy", des, 1)]
+    made = [row("numpy", numpy, 100), row("numba", numba, 100), row("des", des, 1)]
     return Bench(made, bandwidth=16e9)
 
 

@@ -19,10 +19,11 @@ import pytest
 from click.testing import CliRunner
 
 import flowsim
-from flowsim import executors
+from flowsim import executors, simulate
 from flowsim.cli import cli
-from flowsim.ensemble import Job, blocks, kernel_of, simulate_block
+from flowsim.ensemble import blocks, simulate_block, tasks
 from flowsim.errors import FlowsimError
+from flowsim.spec import RunSpec
 from tests.conftest import ROOT
 
 SCENARIO = ROOT / "scenarios" / "monte_carlo.toml"
@@ -71,8 +72,8 @@ def test_block_size_does_not_change_results(
 
 
 def test_a_block_is_pure(scenario: flowsim.Scenario) -> None:
-    job = Job(scenario, seed=7, kernel=kernel_of("core", None, False))
-    first, again = simulate_block(job, 64, 192), simulate_block(job, 64, 192)
+    (task,) = tasks(RunSpec.of([scenario], members=192, seed=7))
+    first, again = simulate_block(task, 64, 192), simulate_block(task, 64, 192)
     for name, values in first.annual.items():
         np.testing.assert_array_equal(values, again.annual[name])
     assert (first.first, first.stop) == (64, 192)
@@ -304,12 +305,13 @@ def test_a_result_too_large_for_memory_is_refused_unless_streamed(
 def test_a_failed_streamed_cli_run_leaves_no_folder(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    def fail(*args: object, **kwargs: object) -> None:
-        for file in kwargs["files"]:  # type: ignore[attr-defined]
-            Path(file).write_bytes(b"half a result")
+    def fail(spec: object, placement: flowsim.Placement, **kwargs: object) -> None:
+        for file in placement.files:
+            assert file is not None
+            file.write_bytes(b"half a result")
         raise FlowsimError("worker lost")
 
-    monkeypatch.setattr(flowsim, "run_many", fail)
+    monkeypatch.setattr(simulate, "execute", fail)
     out = tmp_path / "new" / "folder"
     result = CliRunner().invoke(cli, ["run", str(SCENARIO), "--stream", "--out", str(out)])
     assert result.exit_code == 1

@@ -10,7 +10,7 @@ import pytest
 
 from flowsim import ScenarioError, load_scenario
 from flowsim.scenario import Scenario, scenario_from_dict, scenario_from_text, scenario_names
-from flowsim.scenario.schema import Ramp, Step
+from flowsim.scenario.schedules import Ramp, Step
 
 from .conftest import DATA
 

@@ -7,9 +7,8 @@ import datetime as dt
 import numpy as np
 import pytest
 
-from flowsim.calendar import Calendar
-from flowsim.scenario.schema import Ramp, Step
-from flowsim.schedules import annual_rates
+from flowsim.scenario.schedules import Ramp, Step, annual_rates
+from flowsim.timeline import Calendar
 
 CITE = "assumption: test"
 

@@ -10,7 +10,7 @@ import pytest
 
 from flowsim import Scenario, load_scenario
 from flowsim.scenario import CITE_KINDS, scenario_names, validate_file
-from flowsim.scenario.schema import Ramp, Step, entry_start
+from flowsim.scenario.schedules import Ramp, Step, entry_start
 
 SCENARIOS = Path(__file__).parents[1] / "scenarios"
 FILES = sorted(SCENARIOS.glob("*.toml"))

@@ -3,24 +3,20 @@
 Start with :func:`load_scenario`; the model is described in ``docs/model.md``.
 """
 
-from importlib.metadata import PackageNotFoundError, version
-
-from flowsim.errors import FlowsimError, Problem, ScenarioError
-from flowsim.scenario import Scenario, load_scenario
-
-try:
-    __version__ = version("flowsim")
-except PackageNotFoundError:  # pragma: no cover - running from a source tree
-    __version__ = "0.0.0"
-
 from flowsim.compare import compare, diff
+from flowsim.errors import FlowsimError, Problem, ScenarioError
 from flowsim.results import Result, open_result
+from flowsim.scenario import Scenario, load_scenario
 from flowsim.simulate import run, run_many
+from flowsim.spec import Placement, RunSpec
+from flowsim.version import VERSION as __version__
 
 __all__ = [
     "FlowsimError",
+    "Placement",
     "Problem",
     "Result",
+    "RunSpec",
     "Scenario",
     "ScenarioError",
     "__version__",

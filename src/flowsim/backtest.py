@@ -34,7 +34,9 @@ import numpy as np
 import pandas as pd
 
 from flowsim.errors import FlowsimError, Problem, did_you_mean
-from flowsim.results import Result, member_quantile
+from flowsim.results import Result
+from flowsim.stats import member_quantile
+from flowsim.variables import VOLUME_UNITS as UNITS
 
 __all__ = [
     "COLUMNS",
@@ -50,9 +52,6 @@ COLUMNS = ("series", "route", "year", "commodity", "volume", "unit", "status", "
 
 STATUSES = ("sourced", "derived", "estimate")
 """How a reported figure is known, from best to worst."""
-
-UNITS = {"gas": "bcm", "oil": "Mt"}
-"""The unit of reported volumes of each commodity."""
 
 
 class ReportedDataError(FlowsimError, ValueError):

@@ -52,18 +52,18 @@ capacity (float64) and write the day's flow (float64)."""
 BASELINE = {"numpy": 130.0, "numba": 300.0}
 """Core-over-DES speed-up per member-year that ``flowsim bench --quick``
 measured on the CI machine (2 logical CPUs, 2026-11-28); ``--check`` fails
-when a kernel falls below ``(1 - CHECK_LOSS)`` of it."""
+when a core engine falls below ``(1 - CHECK_LOSS)`` of it."""
 
 CHECK_LOSS = 0.5
-"""Fraction of the baseline speed-up a kernel may lose before ``--check`` fails."""
+"""Fraction of the baseline speed-up a core engine may lose before ``--check`` fails."""
 
 
 @dataclass(frozen=True)
 class Spec:
     """One measurement: which engine on which variant of which scenario."""
 
-    kernel: str
-    """``numpy`` or ``numba`` (the core), or ``simpy`` (the DES)."""
+    engine: str
+    """``numpy`` or ``numba`` (the core), or ``des``."""
     members: int
     scenario: str = "monte_carlo"
     """A shipped scenario's name, or a path to a scenario file."""
@@ -152,26 +152,22 @@ def _resized(routes: dict[str, Any], n: int) -> dict[str, Any]:
 
 def _measure_here(spec: Spec) -> dict[str, Any]:
     """Run ``spec`` in this process: warm up, time, and read the peak memory."""
-    import flowsim
+    from flowsim.simulate import execute
+    from flowsim.spec import Placement, RunSpec
 
     scenario = _scenario(spec)
-    engine = "des" if spec.kernel == "simpy" else "core"
-    options: dict[str, Any] = {"engine": engine, "seed": 1}
-    if engine == "core":
-        options["fused"] = spec.kernel == "numba"
-    flowsim.run(scenario, members=min(spec.members, 2), **options)  # imports, numba compile
+    execute(RunSpec.of([scenario], members=min(spec.members, 2), seed=1, engine=spec.engine))
+    run = RunSpec.of([scenario], members=spec.members, seed=1, engine=spec.engine)
     seconds = float("inf")
     for _ in range(spec.repeats):
         with tempfile.TemporaryDirectory() as tmp:
-            start = time.perf_counter()
-            result = flowsim.run(
-                scenario,
-                members=spec.members,
+            where = Placement(
                 workers=spec.workers,
                 block_size=spec.block_size,
-                file=Path(tmp) / "result.nc" if spec.stream else None,
-                **options,
+                files=(Path(tmp) / "result.nc",) if spec.stream else (),
             )
+            start = time.perf_counter()
+            (result,) = execute(run, where)
             seconds = min(seconds, time.perf_counter() - start)
             shape = dict(result.annual.sizes)
             del result
@@ -250,7 +246,7 @@ class Bench:
     """Memory-copy bandwidth, bytes per second."""
 
     def des(self) -> Measurement:
-        return next(m for m in self.rows if m.spec.kernel == "simpy")
+        return next(m for m in self.rows if m.spec.engine == "des")
 
     def speedup(self, row: Measurement) -> float:
         """How many times faster than the DES per member-year."""
@@ -262,11 +258,11 @@ class Bench:
         return route_days * FLOOR_BYTES / self.bandwidth
 
 
-def kernels() -> list[str]:
-    """Core kernels available here: numpy, and numba when installed."""
-    from flowsim.engines import fused
+def core_engines() -> list[str]:
+    """Core engines available here: numpy, and numba when installed."""
+    from flowsim.engines import numba_installed
 
-    return ["numpy", "numba"] if fused.AVAILABLE else ["numpy"]
+    return ["numpy", "numba"] if numba_installed() else ["numpy"]
 
 
 def run_bench(
@@ -274,18 +270,18 @@ def run_bench(
     scenario: str = "monte_carlo",
     progress: Callable[[str], None] | None = None,
 ) -> Bench:
-    """Measure the core kernels and the DES on ``scenario``, and the memory bandwidth.
+    """Measure the core engines and the DES on ``scenario``, and the memory bandwidth.
 
     ``quick``: 1,000 core members and 2 DES members, each the best of three
     runs (under a minute); else 10,000 and 5, once.
     """
     members, des_members, repeats = (1000, 2, 3) if quick else (10_000, 5, 1)
-    specs = [Spec(k, members, scenario, repeats=repeats) for k in kernels()]
-    specs.append(Spec("simpy", des_members, scenario, repeats=repeats))
+    specs = [Spec(k, members, scenario, repeats=repeats) for k in core_engines()]
+    specs.append(Spec("des", des_members, scenario, repeats=repeats))
     rows = []
     for spec in specs:
         if progress is not None:
-            progress(f"{spec.kernel}, {spec.members:,} members")
+            progress(f"{spec.engine}, {spec.members:,} members")
         rows.append(measure(spec))
     return Bench(rows, memory_bandwidth())
 
@@ -293,13 +289,14 @@ def run_bench(
 def check(
     bench: Bench, baseline: dict[str, float] = BASELINE, loss: float = CHECK_LOSS
 ) -> list[str]:
-    """One line per kernel whose speed-up over the DES fell below ``(1 - loss)`` of ``baseline``."""
+    """One line per core engine whose speed-up over the DES fell below ``(1 - loss)``
+    of ``baseline``."""
     failures = []
     for row in bench.rows:
-        expected = baseline.get(row.spec.kernel)
+        expected = baseline.get(row.spec.engine)
         if expected is not None and bench.speedup(row) < (1 - loss) * expected:
             failures.append(
-                f"core ({row.spec.kernel}) is {bench.speedup(row):.0f}x the DES, below "
+                f"core ({row.spec.engine}) is {bench.speedup(row):.0f}x the DES, below "
                 f"{(1 - loss) * expected:.0f}x ({1 - loss:.0%} of the baseline {expected:.0f}x)"
             )
     return failures
@@ -318,14 +315,14 @@ members in local processes) and ``block_size`` (4,096 members, serial)."""
 
 
 def scaling(
-    kernel: str,
+    engine: str,
     scenario: str = "monte_carlo",
     axes: Sequence[str] = tuple(SCALING),
     members: int = 1000,
     progress: Callable[[str], None] | None = None,
 ) -> list[Measurement]:
     """Wall time and peak memory along each axis of :data:`SCALING` (results streamed to a file)."""
-    base = Spec(kernel, members, scenario, stream=True)
+    base = Spec(engine, members, scenario, stream=True)
     varied: dict[str, Callable[[int], Spec]] = {
         "members": lambda v: replace(base, members=v),
         "years": lambda v: replace(base, years=v),

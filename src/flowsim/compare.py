@@ -12,9 +12,12 @@ from matplotlib.figure import Figure
 from matplotlib.layout_engine import ConstrainedLayoutEngine
 
 from flowsim.errors import FlowsimError, format_path
-from flowsim.results import Result, member_median, open_result
+from flowsim.labels import display_name
+from flowsim.results import Result, open_result
 from flowsim.scenario import Scenario, load_scenario
-from flowsim.tables import UNITS, display_name
+from flowsim.stats import member_median
+from flowsim.variables import ANNUAL_UNITS as UNITS
+from flowsim.version import VERSION
 
 __all__ = ["Comparison", "compare", "diff"]
 
@@ -43,13 +46,12 @@ class Comparison:
     ensembles), then ``<name> - <first>`` for the others."""
 
     def _footnote(self, fig: Figure) -> None:
-        from flowsim import __version__
         from flowsim.plots import footnote
 
         named = "; ".join(f"{chr(ord('A') + i)} = {n}" for i, n in enumerate(self.names))
         footnote(
             fig,
-            f"{named}. Source: flowsim {__version__}; inputs as cited in the scenario files; "
+            f"{named}. Source: flowsim {VERSION}; inputs as cited in the scenario files; "
             "ensembles shown as medians.",
         )
 

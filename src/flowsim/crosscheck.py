@@ -1,28 +1,48 @@
-"""Hold the two engines against each other: ``python -m flowsim.crosscheck SCENARIO``.
+"""Hold the two engines against each other on the same sampled members.
 
 Runs the numpy core and the SimPy DES (cargo detail off, so that both flow
-continuously) on the same sampled members and reports,
-per variable, the largest relative difference between them (daily values and
-annual ones). Exits 1 when any exceeds the tolerance.
+continuously) on the same members and finds, per variable, the largest
+relative difference between them, daily values and annual ones
+(docs/model.md: they must agree to :data:`TOLERANCE`).
 """
 
 from __future__ import annotations
 
-import argparse
 import os
-import sys
-from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import xarray as xr
 
 from flowsim.scenario import Scenario, load_scenario
-from flowsim.simulate import run
+from flowsim.simulate import execute
+from flowsim.spec import RunSpec
 
-__all__ = ["TOLERANCE", "crosscheck", "main"]
+__all__ = ["TOLERANCE", "Crosscheck", "crosscheck"]
 
 TOLERANCE = 1e-9
-"""Largest relative difference allowed between the engines (model.md section 7)."""
+"""Largest relative difference allowed between the engines (docs/model.md)."""
+
+
+@dataclass(frozen=True)
+class Crosscheck:
+    """The engines' largest relative difference per variable (``annual.X``, ``daily.X``)."""
+
+    scenario: str
+    members: int
+    engines: tuple[str, str]
+    differences: dict[str, float]
+    tolerance: float = TOLERANCE
+
+    @property
+    def worst(self) -> float:
+        """The largest difference over all variables."""
+        return max(self.differences.values(), default=0.0)
+
+    @property
+    def agree(self) -> bool:
+        """Whether every difference is within the tolerance."""
+        return self.worst <= self.tolerance
 
 
 def _relative(a: xr.DataArray, b: xr.DataArray) -> float:
@@ -35,37 +55,17 @@ def _relative(a: xr.DataArray, b: xr.DataArray) -> float:
 
 def crosscheck(
     scenario: Scenario | str | os.PathLike[str], members: int = 20, seed: int | None = None
-) -> dict[str, float]:
-    """Largest relative difference between the core and the DES, per variable.
-
-    Daily variables are prefixed ``daily.``; annual ones ``annual.``.
-    """
+) -> Crosscheck:
+    """Run the numpy core and the DES on the same ``members`` of ``scenario`` and compare."""
     if not isinstance(scenario, Scenario):
         scenario = load_scenario(scenario)
-    core = run(scenario, members=members, seed=seed, engine="core", daily=True)
-    des = run(scenario, members=members, seed=seed, engine="des", daily=True, cargoes=False)
+    runs = [
+        RunSpec.of([scenario], members=members, seed=seed, engine=name, daily=True, cargoes=False)
+        for name in ("numpy", "des")
+    ]
+    (core,), (des,) = (execute(run) for run in runs)
     assert core.daily is not None
     assert des.daily is not None
     out = {f"annual.{v}": _relative(core.annual[v], des.annual[v]) for v in core.annual.data_vars}
     out |= {f"daily.{v}": _relative(core.daily[v], des.daily[v]) for v in core.daily.data_vars}
-    return out
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m flowsim.crosscheck", description=__doc__)
-    parser.add_argument("scenario", help="scenario file (file.toml or file.toml#NAME)")
-    parser.add_argument("--members", type=int, default=20)
-    parser.add_argument("--seed", type=int, default=None)
-    args = parser.parse_args(argv)
-    differences = crosscheck(args.scenario, args.members, args.seed)
-    width = max(map(len, differences))
-    for name, value in differences.items():
-        flag = "" if value <= TOLERANCE else "   <-- exceeds tolerance"
-        print(f"{name:<{width}}  {value:.2e}{flag}")
-    worst = max(differences.values())
-    print(f"largest relative difference {worst:.2e} (tolerance {TOLERANCE:.0e})")
-    return 0 if worst <= TOLERANCE else 1
-
-
-if __name__ == "__main__":
-    sys.exit(main())
+    return Crosscheck(scenario.name, members, ("numpy", "des"), out)

@@ -14,13 +14,26 @@ import shutil
 import tempfile
 from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from flowsim.errors import FlowsimError
 from flowsim.io import write_text_atomic
 from flowsim.results import Result
-from flowsim.scenario.schema import Scenario
+from flowsim.scenario.tree import Scenario
 
-__all__ = ["FORMATS", "MANIFEST", "write_outputs"]
+if TYPE_CHECKING:
+    from flowsim.backtest import Backtest
+    from flowsim.bench import Measurement
+    from flowsim.compare import Comparison
+
+__all__ = [
+    "FORMATS",
+    "MANIFEST",
+    "write_backtest",
+    "write_comparison",
+    "write_outputs",
+    "write_scaling",
+]
 
 FORMATS = ("nc", "csv", "iamc")
 """Data formats: netCDF of all annual values, summary CSV, IAMC CSV."""
@@ -57,8 +70,8 @@ def _produce(
     formats: Iterable[str],
     figures: bool,
     streamed: Path | None,
+    units: str,
 ) -> None:
-    from flowsim.simulate import scenario_toml
     from flowsim.tables import iamc_frame, summary_frame
 
     formats = set(formats)
@@ -67,10 +80,11 @@ def _produce(
     elif "nc" in formats:
         result.to_netcdf(folder / "results.nc")
     if "csv" in formats:
-        write_text_atomic(folder / "summary.csv", summary_frame(result).to_csv(index=False))
+        table = summary_frame(result, units=units)
+        write_text_atomic(folder / "summary.csv", table.to_csv(index=False))
     if "iamc" in formats:
-        write_text_atomic(folder / "iamc.csv", iamc_frame(result).to_csv(index=False))
-    write_text_atomic(folder / "scenario.toml", scenario_toml(scenario))
+        write_text_atomic(folder / "iamc.csv", iamc_frame(result, units=units).to_csv(index=False))
+    write_text_atomic(folder / "scenario.toml", scenario.to_toml())
     if result.trace is not None:
         write_text_atomic(folder / "trace.csv", result.trace.to_csv(index=False))
     if figures:
@@ -86,11 +100,14 @@ def write_outputs(
     formats: Iterable[str] = FORMATS,
     figures: bool = True,
     streamed: Path | None = None,
+    units: str = "native",
 ) -> list[Path]:
     """Write a run's files into ``folder``; returns them, relative to it, sorted.
 
     ``streamed``: the result's netCDF file, already written block by block
     (``flowsim.run(file=...)``); it becomes ``results.nc`` instead of a new copy.
+    ``units``: volumes of summary.csv and iamc.csv in the commodity's own unit
+    (``native``) or in energy (:data:`flowsim.units.ENERGY_UNITS`).
     """
     target = Path(folder)
     try:
@@ -99,7 +116,7 @@ def write_outputs(
     except OSError as exc:
         raise FlowsimError(f"cannot create output folder {target}: {exc.strerror or exc}") from None
     try:
-        _produce(result, scenario, staging, formats, figures, streamed)
+        _produce(result, scenario, staging, formats, figures, streamed, units)
         new = sorted(p.relative_to(staging) for p in staging.rglob("*") if p.is_file())
         old = _manifest(target)
         for relative in new:  # check before moving anything, so a failure changes nothing
@@ -131,3 +148,72 @@ def _manifest(folder: Path) -> list[Path]:
     return [
         Path(line) for line in lines if line and not Path(line).is_absolute() and ".." not in line
     ]
+
+
+def _folder(folder: Path, what: str) -> Path:
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise FlowsimError(
+            f"cannot create folder for {what} {folder}: {exc.strerror or exc}"
+        ) from None
+    return folder
+
+
+def write_comparison(comparison: Comparison, folder: Path) -> None:
+    """comparison.csv and an overlay and a difference figure per commodity, into ``folder``."""
+    from flowsim.plots import save
+
+    _folder(folder, "the comparison")
+    try:
+        write_text_atomic(folder / "comparison.csv", comparison.table.to_csv())
+        for commodity in (str(c) for c in comparison.results[0].annual.commodity.values):
+            save(comparison.overlay(commodity), folder / f"overlay_{commodity}")
+            save(comparison.difference(commodity), folder / f"difference_{commodity}")
+    except OSError as exc:
+        raise FlowsimError(
+            f"cannot write the comparison to {folder}: {exc.strerror or exc}"
+        ) from None
+
+
+def write_backtest(
+    check: Backtest, result: Result, folder: Path, *, data: str, figures: bool = True
+) -> None:
+    """backtest.csv, backtest_stats.csv and (``figures``) a figure per series, into ``folder``.
+
+    ``data`` names the reported-flows file in the figures' footnotes.
+    """
+    from flowsim.plots import backtest as backtest_figure
+    from flowsim.plots import save
+
+    _folder(folder, "the back-test")
+    try:
+        write_text_atomic(folder / "backtest.csv", check.table.to_csv(index=False))
+        write_text_atomic(folder / "backtest_stats.csv", check.stats.to_csv(index=False))
+        if figures:
+            for series in check.stats["series"]:
+                save(backtest_figure(check, result, series, data), folder / f"backtest_{series}")
+    except OSError as exc:
+        raise FlowsimError(
+            f"cannot write the back-test to {folder}: {exc.strerror or exc}"
+        ) from None
+
+
+def write_scaling(rows: list[Measurement], title: str, folder: Path) -> list[Path]:
+    """scaling.csv and the scaling figure (PNG and SVG) into ``folder``; returns the files."""
+    from flowsim.bench import axis_of, plot_scaling
+    from flowsim.plots import save
+
+    lines = ["axis,value,members,years,routes,seconds,member_years_per_s,peak_mib"]
+    for r in rows:
+        axis, value = axis_of(r)
+        lines.append(
+            f"{axis},{value},{r.spec.members},{r.years},{r.routes},{r.seconds:.4f},"
+            f"{r.member_years_per_s:.1f},{r.peak_mib:.1f}"
+        )
+    _folder(folder, "the scaling runs")
+    try:
+        table = write_text_atomic(folder / "scaling.csv", "\n".join(lines) + "\n")
+        return [table, *save(plot_scaling(rows, title), folder / "scaling")]
+    except OSError as exc:
+        raise FlowsimError(f"cannot write to {folder}: {exc.strerror or exc}") from None

@@ -18,21 +18,14 @@ from dataclasses import dataclass
 from functools import cached_property
 
 import numpy as np
-import numpy.typing as npt
 
-from flowsim.calendar import Calendar
-from flowsim.sampling import COMMODITIES
-from flowsim.scenario.schema import Cargoes, Maintenance, Route, Scenario, Seasonality
-from flowsim.schedules import annual_rates
+from flowsim.arrays import BoolArray, FloatArray, IntArray
+from flowsim.scenario.schedules import annual_rates
+from flowsim.scenario.tree import Cargoes, Maintenance, Route, Scenario, Seasonality
+from flowsim.timeline import Calendar
+from flowsim.variables import COMMODITIES
 
-__all__ = ["BINDING", "Plan"]
-
-FloatArray = npt.NDArray[np.float64]
-IntArray = npt.NDArray[np.int64]
-BoolArray = npt.NDArray[np.bool_]
-
-BINDING = ("capacity", "outage", "contract", "source", "demand")
-"""What set a route's flow on a day, in the order ties are resolved."""
+__all__ = ["Plan"]
 
 
 def _max_delay(route: Route) -> int:

@@ -23,8 +23,9 @@ from matplotlib.figure import Figure
 from matplotlib.layout_engine import ConstrainedLayoutEngine
 
 from flowsim.io import atomic_path
-from flowsim.results import member_median, member_quantile
-from flowsim.tables import UNITS, display_name
+from flowsim.labels import display_name
+from flowsim.stats import member_median, member_quantile
+from flowsim.variables import ANNUAL_UNITS as UNITS
 
 if TYPE_CHECKING:
     from flowsim.backtest import Backtest

@@ -8,10 +8,7 @@ oil); ``*_days`` variables count days.
 
 from __future__ import annotations
 
-import contextlib
 import os
-import warnings
-from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -19,56 +16,21 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from flowsim.engines.core import COMMODITY_VARS
 from flowsim.errors import FlowsimError
 from flowsim.io import atomic_path
-from flowsim.scenario.schema import Scenario
+from flowsim.scenario.tree import Scenario
+from flowsim.stats import member_quantile, undefined_is_nan
+from flowsim.variables import BY_NAME, unit_coordinate
 
 if TYPE_CHECKING:
     from flowsim.plots import Plots
 
-__all__ = ["SHORTFALL_TOLERANCE", "Result", "member_median", "member_quantile", "open_result"]
+__all__ = ["SHORTFALL_TOLERANCE", "Result", "open_result"]
 
 SHORTFALL_TOLERANCE = 1e-9
 """Unmet demand below this share of a year's demand does not count as a shortfall."""
 
 QUANTILES = {"p10": 0.1, "p50": 0.5, "p90": 0.9}
-
-DESCRIPTIONS = {
-    "delivered": "volume arriving in China (after own-use loss)",
-    "flow": "volume entering the route",
-    "capacity": "nominal capacity (sum of daily capacity)",
-    "available": "capacity times availability (after maintenance, outages, shocks)",
-    "contract": "annual contract quantity (ACQ)",
-    "outage_days": "days with availability below 1",
-    "demand": "import demand served by routes and balancing supply",
-    "balancing": "demand covered by balancing supply",
-    "unmet": "demand neither routes nor balancing supply covered",
-    "n_minus_1": "peak-day route capacity without the largest route, over peak-day demand",
-}
-
-
-@contextlib.contextmanager
-def _undefined_is_nan() -> Iterator[None]:
-    """Statistics of values undefined in every member (a route never built) are NaN, quietly."""
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", "All-NaN slice", RuntimeWarning)
-        warnings.filterwarnings("ignore", "Mean of empty slice", RuntimeWarning)
-        yield
-
-
-def member_quantile(values: xr.DataArray | xr.Dataset, q: float) -> Any:
-    """The ``q`` quantile over members (NaN where no member has a value)."""
-    with _undefined_is_nan():
-        return values.quantile(q, dim="member").drop_vars("quantile")
-
-
-def member_median(values: xr.DataArray) -> xr.DataArray:
-    """The median over members, or the value of a single member."""
-    if values.sizes["member"] == 1:
-        return values.isel(member=0)
-    result: xr.DataArray = member_quantile(values, 0.5)
-    return result
 
 
 class Result:
@@ -124,20 +86,19 @@ class Result:
         the route was demand-limited on some day).
         """
         a = self.annual
-        route_demand = a.demand.sel(commodity=a.route_commodity).drop_vars("commodity")
+        route_demand = a.demand.sel(commodity=a.route_commodity).drop_vars(
+            ["commodity", "commodity_unit"], errors="ignore"
+        )
         has_contract = a.contract > 0
         exposure = (a.min_take_fraction * a.contract - a.delivered).clip(min=0)
+        values = {
+            "utilisation": (a.flow / a.capacity).where(a.capacity > 0),
+            "share_of_demand": (a.delivered / route_demand).where(route_demand > 0),
+            "contract_shortfall": (a.contract - a.delivered).clip(min=0).where(has_contract, 0.0),
+            "take_or_pay_exposure": exposure.where(has_contract & (a.binding_demand_days > 0), 0.0),
+        }
         return xr.Dataset(
-            {
-                "utilisation": (a.flow / a.capacity).where(a.capacity > 0),
-                "share_of_demand": (a.delivered / route_demand).where(route_demand > 0),
-                "contract_shortfall": (a.contract - a.delivered)
-                .clip(min=0)
-                .where(has_contract, 0.0),
-                "take_or_pay_exposure": exposure.where(
-                    has_contract & (a.binding_demand_days > 0), 0.0
-                ),
-            }
+            {name: v.assign_attrs(BY_NAME[name].attrs()) for name, v in values.items()}
         )
 
     def with_derived(self) -> xr.Dataset:
@@ -151,7 +112,7 @@ class Result:
         year) and ``expected_unmet`` (mean unmet volume), dims (year, commodity).
         """
         values = self.with_derived()
-        with _undefined_is_nan():
+        with undefined_is_nan():
             stats = [values.mean("member").expand_dims(statistic=["mean"])]
         for name, q in QUANTILES.items():
             stats.append(member_quantile(values, q).expand_dims(statistic=[name]))
@@ -210,11 +171,12 @@ def build_annual(
     """Wrap the engine's annual arrays in a Dataset with coordinates and units."""
     data: dict[str, Any] = {}
     for name, values in arrays.items():
-        dims = ("member", "year", "commodity" if name in COMMODITY_VARS else "route")
-        if name.endswith("_days"):
-            values = values.astype(np.int16, copy=False)
-        units = "days" if name.endswith("_days") else ("1" if name == "n_minus_1" else "bcm or Mt")
-        data[name] = (dims, values, {"units": units, "description": DESCRIPTIONS.get(name, "")})
+        variable = BY_NAME[name]
+        data[name] = (
+            ("member", "year", variable.axis),
+            values.astype(variable.dtype, copy=False),
+            variable.attrs(),
+        )
     route_objs = [scenario.routes[r] for r in routes]
     return xr.Dataset(
         data,
@@ -224,6 +186,8 @@ def build_annual(
             "route": list(routes),
             "commodity": list(commodities),
             "route_commodity": ("route", [r.commodity for r in route_objs]),
+            "route_unit": unit_coordinate("route", [r.commodity for r in route_objs]),
+            "commodity_unit": unit_coordinate("commodity", list(commodities)),
             "route_label": (
                 "route",
                 [r.label or rid for rid, r in zip(routes, route_objs, strict=True)],

@@ -1,12 +1,15 @@
 """All randomness of a run, drawn once: the realisations engines replay.
 
-Members are drawn in fixed blocks of :data:`BLOCK`: block ``b`` (members
-``b * BLOCK`` to ``b * BLOCK + BLOCK - 1``) draws only from child ``b`` of
-``numpy.random.SeedSequence(seed)``, so a member's realisation never depends on
-chunk size, worker count or ensemble size. Within a block the draws come in a
-fixed order: commissioning delays (routes by id), forced outages (routes by
-id), shocks (by id), demand multipliers (gas, then oil), each for the whole
-block at once. Day indices count from 1 January of the horizon's first year.
+Members are drawn in fixed *substreams* of :data:`SUBSTREAM` members:
+substream ``s`` (members ``s * SUBSTREAM`` to ``s * SUBSTREAM + SUBSTREAM - 1``)
+draws only from child ``s`` of ``numpy.random.SeedSequence(seed)``, so a
+member's realisation never depends on chunk size, block size, worker count or
+ensemble size. (A *block* is the unit of work handed to a worker,
+:mod:`flowsim.ensemble`; a *substream* the unit of random numbers.) Within a
+substream the draws come in a fixed order: commissioning delays (routes by id),
+forced outages (routes by id), shocks (by id), demand multipliers (gas, then
+oil), each for the whole substream at once. Day indices count from 1 January of
+the horizon's first year.
 """
 
 from __future__ import annotations
@@ -18,24 +21,21 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from flowsim.calendar import Calendar
-from flowsim.scenario.schema import (
+from flowsim.arrays import FloatArray, IntArray
+from flowsim.scenario.tree import (
     CommissioningDelay,
-    Commodity,
     ForcedOutages,
     Scenario,
     Shock,
 )
+from flowsim.timeline import Calendar
+from flowsim.variables import COMMODITIES
 
-__all__ = ["BLOCK", "COMMODITIES", "Events", "Realisations", "sample", "sample_block"]
+__all__ = ["SUBSTREAM", "Events", "Realisations", "sample", "sample_substream"]
 
-IntArray = npt.NDArray[np.int64]
-FloatArray = npt.NDArray[np.float64]
 
-COMMODITIES: tuple[Commodity, ...] = ("gas", "oil")
-
-BLOCK = 64
-"""Members per random-number block (child of the seed sequence)."""
+SUBSTREAM = 64
+"""Members per random-number substream (one child of the seed sequence each)."""
 
 
 @dataclass(frozen=True)
@@ -202,12 +202,12 @@ def _delays(rng: np.random.Generator, delay: CommissioningDelay, size: int) -> I
 
 def _outages(rng: np.random.Generator, model: ForcedOutages, size: int, days: int) -> Events:
     """Down periods of an alternating renewal process that starts up, for ``size`` members."""
-    block = max(8, math.ceil(1.2 * days / (model.mtbf_days + model.mttr_days)) + 4)
+    cycles = max(8, math.ceil(1.2 * days / (model.mtbf_days + model.mttr_days)) + 4)
     pieces: list[Events] = []
     t = np.zeros(size, dtype=np.int64)
     while (t < days).any():
-        ups = _durations(rng, model.distribution, model.mtbf_days, model.shape, (size, block))
-        downs = _durations(rng, model.distribution, model.mttr_days, model.shape, (size, block))
+        ups = _durations(rng, model.distribution, model.mtbf_days, model.shape, (size, cycles))
+        downs = _durations(rng, model.distribution, model.mttr_days, model.shape, (size, cycles))
         ends = t[:, None] + np.cumsum(ups + downs, axis=1)
         down_starts = ends - downs
         member, which = np.nonzero(down_starts < days)
@@ -261,42 +261,43 @@ def _demand_multipliers(
     return out
 
 
-def block_rng(seed: int, block: int) -> np.random.Generator:
-    """Generator of member block ``block``: child ``block`` of ``SeedSequence(seed)``."""
-    return np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=(block,))))
+def substream_rng(seed: int, substream: int) -> np.random.Generator:
+    """Generator of substream ``substream``: child ``substream`` of ``SeedSequence(seed)``."""
+    key = (substream,)
+    return np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=key)))
 
 
-def sample_block(scenario: Scenario, block: int, seed: int) -> Realisations:
-    """Draw the realisations of members ``block * BLOCK .. block * BLOCK + BLOCK - 1``."""
-    rng = block_rng(seed, block)
+def sample_substream(scenario: Scenario, substream: int, seed: int) -> Realisations:
+    """Draw the members ``substream * SUBSTREAM .. (substream + 1) * SUBSTREAM - 1``."""
+    rng = substream_rng(seed, substream)
     calendar = Calendar.of(scenario.horizon)
     routes = tuple(sorted(scenario.routes))
     shocks = tuple(sorted(scenario.shocks))
-    delays = np.zeros((BLOCK, len(routes)), dtype=np.int64)
+    delays = np.zeros((SUBSTREAM, len(routes)), dtype=np.int64)
     for r, rid in enumerate(routes):
         delay = scenario.routes[rid].commissioning_delay
         if delay is not None:
-            delays[:, r] = _delays(rng, delay, BLOCK)
+            delays[:, r] = _delays(rng, delay, SUBSTREAM)
     outages = []
     for r, rid in enumerate(routes):
         model = scenario.routes[rid].forced_outages
         if model is not None:
-            outages.append(_outages(rng, model, BLOCK, calendar.n_days).retarget(r))
+            outages.append(_outages(rng, model, SUBSTREAM, calendar.n_days).retarget(r))
     occurrences = []
     for k, sid in enumerate(shocks):
         shock = scenario.shocks[sid]
         eligible = np.arange(calendar.n_days, dtype=np.int64)
         if shock.months:
             eligible = eligible[np.isin(calendar.month_index, np.array(shock.months) - 1)]
-        occurrences.append(_shock(rng, shock, eligible, BLOCK, calendar).retarget(k))
+        occurrences.append(_shock(rng, shock, eligible, SUBSTREAM, calendar).retarget(k))
     return Realisations(
-        members=block * BLOCK + np.arange(BLOCK, dtype=np.int64),
+        members=substream * SUBSTREAM + np.arange(SUBSTREAM, dtype=np.int64),
         routes=routes,
         shocks=shocks,
         delay_days=delays,
         outages=Events.concat(outages),
         shock_events=Events.concat(occurrences),
-        demand_multiplier=_demand_multipliers(rng, scenario, BLOCK, calendar.n_years),
+        demand_multiplier=_demand_multipliers(rng, scenario, SUBSTREAM, calendar.n_years),
     )
 
 
@@ -306,6 +307,6 @@ def sample(scenario: Scenario, members: int | Sequence[int] | IntArray, seed: in
     The draws of member ``m`` are the same whichever other members are drawn.
     """
     ids = np.arange(members) if isinstance(members, int) else np.asarray(members, dtype=np.int64)
-    blocks = [sample_block(scenario, int(b), seed) for b in np.unique(ids // BLOCK)]
-    whole = Realisations.concat(blocks) if len(blocks) != 1 else blocks[0]
+    parts = [sample_substream(scenario, int(s), seed) for s in np.unique(ids // SUBSTREAM)]
+    whole = Realisations.concat(parts) if len(parts) != 1 else parts[0]
     return whole.select(np.searchsorted(whole.members, ids))

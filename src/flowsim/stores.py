@@ -9,51 +9,38 @@ from __future__ import annotations
 
 import contextlib
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 import xarray as xr
 
-from flowsim.engines import des
-from flowsim.engines.core import (
-    ANNUAL_ROUTE_VARS,
-    COMMODITY_VARS,
-    DAILY_COMMODITY_VARS,
-    DAILY_ROUTE_VARS,
-)
-from flowsim.ensemble import DEFAULT_BLOCK, BlockResult, Job
+from flowsim.arrays import Array
+from flowsim.ensemble import DEFAULT_BLOCK, BlockResult, Task
 from flowsim.errors import FlowsimError
 from flowsim.io import atomic_path
 from flowsim.plan import Plan
 from flowsim.results import Result, build_annual, open_result
+from flowsim.variables import ANNUAL, DAILY, unit_coordinate
 
 __all__ = ["FileStore", "MemoryStore"]
-
-Array = np.ndarray[Any, Any]
 
 
 def _annual_arrays(plan: Plan, members: int) -> dict[str, Array]:
     """Zeroed annual arrays of a run, (members, years, routes or commodities)."""
-    widths = {name: len(plan.routes) for name in ANNUAL_ROUTE_VARS}
-    widths |= {name: len(plan.commodities) for name in COMMODITY_VARS}
-    years = plan.calendar.n_years
-    return {
-        name: np.zeros((members, years, width), np.int16 if name.endswith("_days") else float)
-        for name, width in widths.items()
-    }
+    widths = {"route": len(plan.routes), "commodity": len(plan.commodities)}
+    shape = (members, plan.calendar.n_years)
+    return {v.name: np.zeros((*shape, widths[v.axis]), v.dtype) for v in ANNUAL}
 
 
-def _annual_dataset(
-    arrays: dict[str, Array], job: Job, plan: Plan, attrs: dict[str, Any]
-) -> xr.Dataset:
+def _annual_dataset(arrays: dict[str, Array], task: Task, attrs: dict[str, Any]) -> xr.Dataset:
     return build_annual(
         arrays,
-        scenario=job.scenario,
+        scenario=task.run.scenario,
         members=np.arange(next(iter(arrays.values())).shape[0]),
-        years=plan.calendar.years,
-        routes=plan.routes,
-        commodities=plan.commodities,
+        years=task.plan.calendar.years,
+        routes=task.plan.routes,
+        commodities=task.plan.commodities,
         attrs=attrs,
     )
 
@@ -61,11 +48,12 @@ def _annual_dataset(
 class MemoryStore:
     """One run's result arrays in memory, filled block by block."""
 
-    def __init__(self, job: Job, plan: Plan, members: int, attrs: dict[str, Any]) -> None:
-        self.job, self.plan, self.members, self.attrs = job, plan, members, attrs
-        self.annual = _annual_arrays(plan, members)
+    def __init__(self, task: Task, attrs: dict[str, Any]) -> None:
+        self.task, self.attrs = task, attrs
+        self.members = task.run.members
+        self.annual = _annual_arrays(task.plan, self.members)
         self.daily: dict[str, Array] = {}
-        self.events: list[des.TraceEvent] = []
+        self.events: list[Any] = []
 
     def put(self, block: BlockResult) -> None:
         rows = slice(block.first, block.stop)
@@ -77,10 +65,11 @@ class MemoryStore:
         self.events += block.events
 
     def result(self) -> Result:
+        task = self.task
         return Result(
-            _annual_dataset(self.annual, self.job, self.plan, self.attrs),
-            _daily_dataset(self.daily, self.plan, self.attrs) if self.job.daily else None,
-            _trace_table(self.events, self.plan) if self.job.trace else None,
+            _annual_dataset(self.annual, task, self.attrs),
+            _daily_dataset(self.daily, task, self.attrs) if task.daily else None,
+            _trace_table(self.events, task.plan) if task.trace else None,
         )
 
     def close(self) -> None:
@@ -95,17 +84,16 @@ class FileStore:
     Daily values and event traces are not stored this way.
     """
 
-    def __init__(
-        self, job: Job, plan: Plan, members: int, attrs: dict[str, Any], path: Path
-    ) -> None:
-        if job.daily or job.trace:
+    def __init__(self, task: Task, attrs: dict[str, Any], path: Path) -> None:
+        if task.daily or task.trace:
             raise FlowsimError("a result streamed to a file keeps annual values only")
         import h5netcdf
 
         self.path = Path(path)
         self._finish = contextlib.ExitStack()
         tmp = self._finish.enter_context(atomic_path(self.path))
-        empty = _annual_dataset(_annual_arrays(plan, 0), job, plan, attrs | {"has_daily": 0})
+        members = task.run.members
+        empty = _annual_dataset(_annual_arrays(task.plan, 0), task, attrs | {"has_daily": 0})
         chunks = {
             name: {"chunksizes": (min(members, DEFAULT_BLOCK), *empty[name].shape[1:])}
             for name in empty.data_vars
@@ -133,7 +121,7 @@ class FileStore:
         self._finish.__exit__(FlowsimError, FlowsimError("run abandoned"), None)
 
 
-def _trace_table(events: list[des.TraceEvent], plan: Plan) -> pd.DataFrame:
+def _trace_table(events: list[Any], plan: Plan) -> pd.DataFrame:
     """The event trace as a table: member, day, date, route, kind, size, detail."""
     table = pd.DataFrame(
         [vars(e) for e in events], columns=["member", "day", "route", "kind", "size", "detail"]
@@ -143,20 +131,16 @@ def _trace_table(events: list[des.TraceEvent], plan: Plan) -> pd.DataFrame:
     return table.sort_values(["member", "day"], kind="stable", ignore_index=True)
 
 
-def _daily_dataset(arrays: dict[str, Any], plan: Plan, attrs: dict[str, Any]) -> xr.Dataset:
-    dims = {name: "route" for name in DAILY_ROUTE_VARS}
-    dims |= {name: "commodity" for name in DAILY_COMMODITY_VARS}
-    dims["production"] = "source"
+def _daily_dataset(arrays: dict[str, Any], task: Task, attrs: dict[str, Any]) -> xr.Dataset:
+    plan, sources = task.plan, task.run.scenario.sources
     members = next(iter(arrays.values())).shape[0]
+    commodity_of: dict[Literal["route", "commodity", "source"], list[str]] = {
+        "route": [plan.commodities[i] for i in plan.route_commodity],
+        "commodity": list(plan.commodities),
+        "source": [sources[s].commodity for s in plan.sources],
+    }
     return xr.Dataset(
-        {
-            name: (
-                ("member", "day", dims[name]),
-                arrays[f"daily_{name}"],
-                {"units": "bcm or Mt per day"},
-            )
-            for name in dims
-        },
+        {v.name: (("member", "day", v.axis), arrays[f"daily_{v.name}"], v.attrs()) for v in DAILY},
         coords={
             "member": np.arange(members),
             "day": np.datetime64(f"{plan.calendar.start_year:04d}-01-01")
@@ -164,8 +148,12 @@ def _daily_dataset(arrays: dict[str, Any], plan: Plan, attrs: dict[str, Any]) ->
             "route": list(plan.routes),
             "commodity": list(plan.commodities),
             "source": list(plan.sources),
-            "route_commodity": ("route", [plan.commodities[i] for i in plan.route_commodity]),
+            "route_commodity": ("route", commodity_of["route"]),
             "route_source": ("route", [plan.sources[i] for i in plan.route_source]),
+            **{
+                f"{axis}_unit": unit_coordinate(axis, commodities, daily=True)
+                for axis, commodities in commodity_of.items()
+            },
         },
         attrs=attrs,
     )

@@ -3,6 +3,9 @@
 ``summary_frame`` is long (one row per route or commodity, variable, year and
 statistic); ``iamc_frame`` is the IAMC wide format (Model, Scenario, Region,
 Variable, Unit, then one column per year) that IAMC tools and pyam read.
+Volumes are in the commodity's own unit (``units="native"``: bcm/yr, Mt/yr)
+or in energy (``"PJ"``, ``"EJ"``, ``"Mtoe"``: PJ/yr, ...), converted with the
+sourced factors of :mod:`flowsim.units`.
 """
 
 from __future__ import annotations
@@ -10,39 +13,36 @@ from __future__ import annotations
 import pandas as pd
 import xarray as xr
 
-from flowsim.results import Result, member_quantile
+from flowsim.errors import FlowsimError
+from flowsim.labels import display_name
+from flowsim.results import Result
+from flowsim.stats import member_quantile
+from flowsim.units import ENERGY_UNITS, energy_factor
+from flowsim.variables import ANNUAL_UNITS, BY_NAME
 
-__all__ = ["display_name", "iamc_frame", "summary_frame"]
-
-UNITS = {"gas": "bcm/yr", "oil": "Mt/yr"}
-"""Annual unit of each commodity (gas at 20 °C reference conditions)."""
+__all__ = ["iamc_frame", "summary_frame", "volume_unit"]
 
 ROUTE_VARIABLES = ("delivered", "capacity", "utilisation", "share_of_demand", "contract_shortfall")
 COMMODITY_VARIABLES = ("demand", "balancing", "unmet")
 
-_ACRONYMS = {"lng": "LNG", "espo": "ESPO", "pos2": "PoS2", "cagp": "CAGP"}
-_SMALL = {"of", "and", "to", "via"}
+
+def volume_unit(commodity: str, units: str = "native") -> tuple[str, float]:
+    """The unit of a year's volume of ``commodity`` in ``units``, and the factor to it."""
+    if units == "native":
+        return ANNUAL_UNITS[commodity], 1.0
+    if units not in ENERGY_UNITS:
+        raise FlowsimError(
+            f"units must be native or one of {', '.join(ENERGY_UNITS)} (got {units!r})"
+        )
+    return f"{units}/yr", energy_factor(commodity, units)
 
 
-def display_name(identifier: str) -> str:
-    """A readable name from an id: ``power_of_siberia`` -> ``Power of Siberia``."""
-    words = identifier.split("_")
-    out = []
-    for i, word in enumerate(words):
-        if word in _ACRONYMS:
-            out.append(_ACRONYMS[word])
-        elif word in _SMALL and i > 0:
-            out.append(word)
-        else:
-            out.append(word.capitalize())
-    return " ".join(out)
-
-
-def summary_frame(result: Result) -> pd.DataFrame:
+def summary_frame(result: Result, *, units: str = "native") -> pd.DataFrame:
     """Ensemble statistics (or the single member's values) as a long table.
 
     Columns: scenario, kind (route or commodity), name, commodity, variable,
-    unit, year, statistic (value, or mean/p10/p50/p90), value.
+    unit, year, statistic (value, or mean/p10/p50/p90), value. Volumes are in
+    ``units`` (see the module docstring); ratios and probabilities in ``1``.
     """
     a = result.annual
     members = a.sizes["member"]
@@ -66,11 +66,14 @@ def summary_frame(result: Result) -> pd.DataFrame:
             if kind == "route":
                 commodity = dict(zip(a.route.values, a.route_commodity.values, strict=True))
                 table["commodity"] = table["name"].map(commodity)
-                ratio = variable in ("utilisation", "share_of_demand")
-                table["unit"] = "1" if ratio else table["commodity"].map(UNITS)
             else:
                 table["commodity"] = table["name"]
-                table["unit"] = table["commodity"].map(UNITS)
+            if BY_NAME[variable].unit == "ratio":
+                table["unit"] = "1"
+            else:
+                chosen = [volume_unit(c, units) for c in table["commodity"]]
+                table["unit"] = [unit for unit, _ in chosen]
+                table["value"] *= [factor for _, factor in chosen]
             rows.append(
                 table[
                     ["kind", "name", "commodity", "variable", "unit", "year", "statistic", "value"]
@@ -92,11 +95,11 @@ def summary_frame(result: Result) -> pd.DataFrame:
     return out
 
 
-def iamc_frame(result: Result, *, model: str | None = None) -> pd.DataFrame:
+def iamc_frame(result: Result, *, model: str | None = None, units: str = "native") -> pd.DataFrame:
     """Deliveries per route and the demand balance per commodity in IAMC wide format.
 
     Single members give their values; ensembles give the median (P50), with
-    ``|P10`` and ``|P90`` variables beside it.
+    ``|P10`` and ``|P90`` variables beside it. Volumes are in ``units``.
     """
     a = result.annual
     model = model or f"flowsim {a.attrs.get('flowsim_version', '')}".strip()
@@ -113,18 +116,20 @@ def iamc_frame(result: Result, *, model: str | None = None) -> pd.DataFrame:
         for route in a.route.values:
             commodity = str(a.route_commodity.sel(route=route).values)
             kind = str(a.route_kind.sel(route=route).values).capitalize()
+            unit, factor = volume_unit(commodity, units)
             series = reduce(a.delivered.sel(route=route), q)
             name = f"Trade|{commodity.capitalize()}|{kind}|{display_name(str(route))}{suffix}"
-            rows.append((name, UNITS[commodity], series.values))
+            rows.append((name, unit, series.values * factor))
         for commodity in a.commodity.values:
             c = str(commodity)
+            unit, factor = volume_unit(c, units)
             for label, variable in (
                 ("Import Demand", "demand"),
                 ("Balancing", "balancing"),
                 ("Unmet", "unmet"),
             ):
                 series = reduce(a[variable].sel(commodity=commodity), q)
-                rows.append((f"{label}|{c.capitalize()}{suffix}", UNITS[c], series.values))
+                rows.append((f"{label}|{c.capitalize()}{suffix}", unit, series.values * factor))
     years = [int(y) for y in a.year.values]
     table = pd.DataFrame(
         [[model, scenario, "China", name, unit, *values] for name, unit, values in rows],

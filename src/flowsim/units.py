@@ -30,12 +30,15 @@ __all__ = [
     "BCM_PER_MT_LNG",
     "CELSIUS_ZERO_KELVIN",
     "DAYS_PER_YEAR",
+    "ENERGY_UNITS",
     "ISO_REFERENCE_CELSIUS",
     "MBOE_PER_BCM",
     "MTOE_PER_BCM",
+    "MTOE_PER_MT_CRUDE",
     "MT_LNG_PER_BCM",
     "NORMAL_REFERENCE_CELSIUS",
     "PJ_PER_BCM",
+    "PJ_PER_MTOE",
     "REFERENCE_PRESSURE_KPA",
     "RUSSIAN_REFERENCE_CELSIUS",
     "TBTU_PER_BCM",
@@ -48,6 +51,7 @@ __all__ = [
     "bcm_to_pj",
     "convert_gas_volume",
     "days_in_year",
+    "energy_factor",
     "kb_per_day_to_mt_per_year",
     "mcm_per_day_to_bcm_per_year",
     "mt_crude_to_barrels",
@@ -92,6 +96,15 @@ MBOE_PER_BCM: Final[float] = 5.883
 it equals :data:`TBTU_PER_BCM` at 5.8 MMBtu per barrel of oil equivalent."""
 
 # --- Crude oil ----------------------------------------------------------------------------
+
+PJ_PER_MTOE: Final[float] = 41.868
+"""Energy in 1 Mtoe, PJ. Sourced: the IEA/OECD definition of the tonne of oil equivalent
+(10^7 kcal = 41.868 GJ), which BP's conversion table uses too."""
+
+MTOE_PER_MT_CRUDE: Final[float] = 1.0
+"""Oil equivalent of 1 Mt of crude, Mtoe. Assumption: the toe is defined on a reference crude
+of 10 Gcal/t, and flowsim counts a tonne of crude as a tonne of oil equivalent; actual crudes
+differ by a few percent (net calorific values of about 41-43 GJ/t)."""
 
 BARRELS_PER_TONNE_CRUDE: Final[float] = 7.33
 """Barrels per tonne of crude at world-average gravity. Sourced: BP Statistical Review."""
@@ -338,3 +351,32 @@ def convert_gas_volume(
         if not celsius > -CELSIUS_ZERO_KELVIN:
             raise ValueError(f"{name} must be above absolute zero (-273.15 °C), got {celsius!r}")
     return _scale(volume, (to_celsius + CELSIUS_ZERO_KELVIN) / (from_celsius + CELSIUS_ZERO_KELVIN))
+
+
+ENERGY_UNITS: Final = ("PJ", "EJ", "Mtoe")
+"""Energy units a result's volumes can be reported in (``flowsim run --units``)."""
+
+_ENERGY_PER_NATIVE: Final[dict[tuple[str, str], float]] = {
+    ("gas", "PJ"): PJ_PER_BCM,
+    ("gas", "EJ"): PJ_PER_BCM * 1e-3,
+    ("gas", "Mtoe"): MTOE_PER_BCM,
+    ("oil", "PJ"): MTOE_PER_MT_CRUDE * PJ_PER_MTOE,
+    ("oil", "EJ"): MTOE_PER_MT_CRUDE * PJ_PER_MTOE * 1e-3,
+    ("oil", "Mtoe"): MTOE_PER_MT_CRUDE,
+}
+
+
+def energy_factor(commodity: str, unit: str) -> float:
+    """Return the factor from the commodity's own unit (bcm gas, Mt oil) to energy ``unit``.
+
+    ``unit`` is one of :data:`ENERGY_UNITS`: 1 bcm of gas is 36 PJ, 0.036 EJ or
+    0.86 Mtoe (BP's factors); 1 Mt of crude is 41.868 PJ or 1 Mtoe. Annual rates
+    convert alike (bcm/yr to PJ/yr).
+    """
+    factor = _ENERGY_PER_NATIVE.get((commodity, unit))
+    if factor is None:
+        raise ValueError(
+            f"no energy factor for {commodity!r} in {unit!r} "
+            f"(commodities gas, oil; units {', '.join(ENERGY_UNITS)})"
+        )
+    return factor

@@ -8,39 +8,20 @@ array, routes of a commodity in dispatch order (docs/model.md, "One day").
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
-import numpy.typing as npt
 
-from flowsim.calendar import Calendar
-from flowsim.plan import BINDING, Plan
+from flowsim.arrays import BoolArray, FloatArray, IntArray
+from flowsim.plan import Plan
 from flowsim.sampling import Realisations
+from flowsim.timeline import Calendar
+from flowsim.variables import ANNUAL_COMMODITY, ANNUAL_ROUTE, names
 
-__all__ = [
-    "ANNUAL_ROUTE_VARS",
-    "COMMODITY_VARS",
-    "DAILY_COMMODITY_VARS",
-    "DAILY_ROUTE_VARS",
-    "DAILY_SOURCE_VARS",
-    "simulate_chunk",
-]
+__all__ = ["CHUNK_BYTES", "ENGINE", "simulate_chunk"]
 
-FloatArray = npt.NDArray[np.float64]
-IntArray = npt.NDArray[np.int64]
-BoolArray = npt.NDArray[np.bool_]
-
-ANNUAL_ROUTE_VARS = (
-    "delivered",
-    "flow",
-    "capacity",
-    "available",
-    "contract",
-    "outage_days",
-    *(f"binding_{b}_days" for b in BINDING),
-)
-COMMODITY_VARS = ("demand", "balancing", "unmet", "n_minus_1")
-DAILY_ROUTE_VARS = ("flow", "delivered", "available", "contract_limit")
-DAILY_COMMODITY_VARS = ("demand", "balancing", "unmet")
-DAILY_SOURCE_VARS = ("production",)
+CHUNK_BYTES = 1 << 20
+"""Members per call: as many as make one (members, days) float array about 1 MiB."""
 
 
 def _shifted(rates: FloatArray, pad: int, delays: IntArray, days: int) -> FloatArray:
@@ -94,9 +75,9 @@ def simulate_chunk(plan: Plan, real: Realisations, *, daily: bool = False) -> di
     diy_day = cal.days_in_year_of_day
 
     out: dict[str, FloatArray] = {
-        name: np.zeros((m, years, len(plan.routes))) for name in ANNUAL_ROUTE_VARS
+        name: np.zeros((m, years, len(plan.routes))) for name in names(ANNUAL_ROUTE)
     }
-    for name in COMMODITY_VARS:
+    for name in names(ANNUAL_COMMODITY):
         out[name] = np.zeros((m, years, len(plan.commodities)))
     out["contract"][:] = plan.annual_contract
 
@@ -194,7 +175,8 @@ def _count_binding(
     limit: FloatArray | None,
     src: FloatArray | None,
 ) -> None:
-    """Count the days each bound set route ``r``'s flow (ties go to the earlier in BINDING);
+    """Count the days each bound set route ``r``'s flow (ties go to the earlier in
+    :data:`~flowsim.variables.BINDING`);
     ``derated`` marks the days its availability was below 1."""
     open_ = flow != cap_avail
     capacity_bound = cal.yearly_count(~open_)
@@ -229,3 +211,28 @@ def _n_minus_1(cal: Calendar, demand: FloatArray, capacities: list[FloatArray]) 
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             result[:, y] = (total - largest) / demand[rows, peak]
     return result
+
+
+class NumpyEngine:
+    """The vectorised numpy engine (see :mod:`flowsim.engines`)."""
+
+    name = "numpy"
+    daily = True
+    events = False
+
+    def chunk_members(self, plan: Plan) -> int:
+        return max(1, CHUNK_BYTES // (8 * plan.n_days))
+
+    def simulate(
+        self,
+        plan: Plan,
+        real: Realisations,
+        *,
+        daily: bool = False,
+        trace: list[Any] | None = None,
+        cargoes: bool = True,
+    ) -> dict[str, FloatArray]:
+        return simulate_chunk(plan, real, daily=daily)
+
+
+ENGINE = NumpyEngine()

@@ -18,7 +18,7 @@ The readable reference of the model at event level. For one member it builds:
 Derates change at the start of a day (t), sources refill at t + 0.25, cargoes
 arrive at t + 0.4, the dispatcher clears at t + 0.5 and the year closes at
 t + 0.75 of its last day. A seaborne route with ``cargoes`` in its scenario
-moves its volume as cargoes (see :class:`flowsim.scenario.schema.Cargoes`);
+moves its volume as cargoes (see :class:`flowsim.scenario.tree.Cargoes`);
 ``cargoes=False`` makes it flow continuously, as in the core.
 The engine replays exactly the realisations the core engine does, and its
 daily flows equal the core's to rounding (the cross-check tests hold them to
@@ -33,23 +33,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-import numpy.typing as npt
 import simpy
 
-from flowsim.engines.core import (
-    ANNUAL_ROUTE_VARS,
-    COMMODITY_VARS,
-    DAILY_COMMODITY_VARS,
-    DAILY_ROUTE_VARS,
-    DAILY_SOURCE_VARS,
-)
-from flowsim.plan import BINDING, Plan
+from flowsim.arrays import FloatArray
+from flowsim.plan import Plan
 from flowsim.sampling import Events, Realisations
-from flowsim.scenario.schema import Cargoes
+from flowsim.scenario.tree import Cargoes
+from flowsim.variables import ANNUAL, ANNUAL_COMMODITY, ANNUAL_ROUTE, BINDING, DAILY, names
 
-__all__ = ["Derate", "TraceEvent", "simulate_chunk", "simulate_member"]
+__all__ = ["ENGINE", "Derate", "TraceEvent", "simulate_chunk", "simulate_member"]
 
-FloatArray = npt.NDArray[np.float64]
 
 MORNING, ARRIVAL, NOON, EVENING = 0.25, 0.4, 0.5, 0.75
 
@@ -175,8 +168,10 @@ class _Member:
         ]
         self.arrivals: list[dict[int, float]] = [{} for _ in range(n_routes)]
         self.terminal = [0.0] * n_routes  # arrived volume not yet taken by demand
-        self.annual = {name: np.zeros((cal.n_years, n_routes)) for name in ANNUAL_ROUTE_VARS}
-        self.annual |= {name: np.zeros((cal.n_years, n_commodities)) for name in COMMODITY_VARS}
+        self.annual = {name: np.zeros((cal.n_years, n_routes)) for name in names(ANNUAL_ROUTE)}
+        self.annual |= {
+            name: np.zeros((cal.n_years, n_commodities)) for name in names(ANNUAL_COMMODITY)
+        }
 
     def record(self, day: int, route: str, kind: str, size: float, detail: str = "") -> None:
         if self.trace is not None:
@@ -462,9 +457,33 @@ def simulate_chunk(
 ) -> dict[str, FloatArray]:
     """The members of ``real`` one after another, stacked as the core engine returns them."""
     members = [simulate_member(plan, real, i, trace, cargoes) for i in range(len(real.members))]
-    names = [*ANNUAL_ROUTE_VARS, *COMMODITY_VARS]
-    out = {name: np.stack([m[name] for m in members]) for name in names}
+    out = {name: np.stack([m[name] for m in members]) for name in names(ANNUAL)}
     if daily:
-        for name in (*DAILY_ROUTE_VARS, *DAILY_COMMODITY_VARS, *DAILY_SOURCE_VARS):
+        for name in names(DAILY):
             out[f"daily_{name}"] = np.stack([m[f"daily_{name}"] for m in members])
     return out
+
+
+class DesEngine:
+    """The SimPy discrete-event engine (see :mod:`flowsim.engines`)."""
+
+    name = "des"
+    daily = True
+    events = True
+
+    def chunk_members(self, plan: Plan) -> int:
+        return 1
+
+    def simulate(
+        self,
+        plan: Plan,
+        real: Realisations,
+        *,
+        daily: bool = False,
+        trace: list[Any] | None = None,
+        cargoes: bool = True,
+    ) -> dict[str, FloatArray]:
+        return simulate_chunk(plan, real, daily=daily, trace=trace, cargoes=cargoes)
+
+
+ENGINE = DesEngine()

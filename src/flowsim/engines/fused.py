@@ -15,16 +15,14 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-import numpy.typing as npt
 
-from flowsim.engines.core import ANNUAL_ROUTE_VARS, COMMODITY_VARS
+from flowsim.arrays import FloatArray, IntArray
 from flowsim.plan import Plan
 from flowsim.sampling import Events, Realisations
+from flowsim.variables import ANNUAL_COMMODITY, ANNUAL_ROUTE, names
 
-__all__ = ["AVAILABLE", "simulate_chunk"]
+__all__ = ["AVAILABLE", "CHUNK_MEMBERS", "ENGINE", "simulate_chunk"]
 
-FloatArray = npt.NDArray[np.float64]
-IntArray = npt.NDArray[np.int64]
 
 try:
     import numba
@@ -33,6 +31,9 @@ except ImportError:  # pragma: no cover - exercised where numba is absent
 
 AVAILABLE = numba is not None
 """Whether numba is installed, so the fused kernel can run."""
+
+CHUNK_MEMBERS = 256
+"""Members per call (the kernel keeps no arrays over all days)."""
 
 # Row of each variable in the kernel's output arrays.
 _DELIVERED, _FLOW, _CAPACITY, _AVAILABLE, _CONTRACT, _OUTAGE = range(6)
@@ -354,8 +355,8 @@ def simulate_chunk(plan: Plan, real: Realisations) -> dict[str, FloatArray]:
     cal = plan.calendar
     m = len(real.members)
     n_routes, n_shocks = len(plan.routes), len(plan.shocks)
-    route_out = np.zeros((len(ANNUAL_ROUTE_VARS), m, cal.n_years, n_routes))
-    commodity_out = np.zeros((len(COMMODITY_VARS), m, cal.n_years, len(plan.commodities)))
+    route_out = np.zeros((len(ANNUAL_ROUTE), m, cal.n_years, n_routes))
+    commodity_out = np.zeros((len(ANNUAL_COMMODITY), m, cal.n_years, len(plan.commodities)))
     order = [r for rows in plan.dispatch_order for r in rows]
     order_ptr = np.cumsum([0, *(len(rows) for rows in plan.dispatch_order)])
     plan_arrays = (
@@ -392,6 +393,31 @@ def simulate_chunk(plan: Plan, real: Realisations) -> dict[str, FloatArray]:
     groups = min(m, 4 * numba.get_num_threads())
     _kernel(plan_arrays, member_arrays, route_out, commodity_out, groups)
     route_out[_CONTRACT] = plan.annual_contract  # the same for every member
-    out = {name: route_out[i] for i, name in enumerate(ANNUAL_ROUTE_VARS)}
-    out |= {name: commodity_out[i] for i, name in enumerate(COMMODITY_VARS)}
+    out = {name: route_out[i] for i, name in enumerate(names(ANNUAL_ROUTE))}
+    out |= {name: commodity_out[i] for i, name in enumerate(names(ANNUAL_COMMODITY))}
     return out
+
+
+class NumbaEngine:
+    """The fused numba engine (see :mod:`flowsim.engines`)."""
+
+    name = "numba"
+    daily = False
+    events = False
+
+    def chunk_members(self, plan: Plan) -> int:
+        return CHUNK_MEMBERS
+
+    def simulate(
+        self,
+        plan: Plan,
+        real: Realisations,
+        *,
+        daily: bool = False,
+        trace: list[Any] | None = None,
+        cargoes: bool = True,
+    ) -> dict[str, FloatArray]:
+        return simulate_chunk(plan, real)
+
+
+ENGINE = NumbaEngine()

@@ -1,5 +1,6 @@
 """Scenario files: the schema, composition (``extends``, overrides) and validation."""
 
+from flowsim.scenario.fields import CITE_KINDS
 from flowsim.scenario.loading import (
     load_scenario,
     scenario_from_dict,
@@ -8,7 +9,7 @@ from flowsim.scenario.loading import (
     split_selector,
     validate_file,
 )
-from flowsim.scenario.schema import CITE_KINDS, Scenario
+from flowsim.scenario.tree import Scenario
 
 __all__ = [
     "CITE_KINDS",

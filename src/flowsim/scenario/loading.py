@@ -24,7 +24,7 @@ from pydantic import ValidationError
 
 from flowsim.errors import Problem, ScenarioError, did_you_mean
 from flowsim.scenario.problems import LOADER_KEYS, located_messages
-from flowsim.scenario.schema import Scenario
+from flowsim.scenario.tree import Scenario
 
 __all__ = [
     "load_scenario",

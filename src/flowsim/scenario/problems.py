@@ -15,7 +15,8 @@ from typing import Any
 from pydantic import BaseModel, Tag, ValidationError
 
 from flowsim.errors import did_you_mean
-from flowsim.scenario.schema import LocatedProblems, Scenario, _show
+from flowsim.scenario.fields import LocatedProblems, show_value
+from flowsim.scenario.tree import Scenario
 
 __all__ = ["LOADER_KEYS", "located_messages"]
 
@@ -133,20 +134,21 @@ def _describe(err: Any, parent: Any) -> str:
         return "unknown key" + did_you_mean(key, known)
     if kind in _BOUNDS:
         bound = next(iter(ctx.values()))
-        return f"must be {_BOUNDS[kind]} {_number(bound)} (got {_show(got)})"
+        return f"must be {_BOUNDS[kind]} {_number(bound)} (got {show_value(got)})"
     if kind in _TYPE_WORDS:
-        return f"must be {_TYPE_WORDS[kind]} (got {_show(got)})"
+        return f"must be {_TYPE_WORDS[kind]} (got {show_value(got)})"
     if kind == "finite_number":
-        return f"must be a finite number (got {_show(got)})"
+        return f"must be a finite number (got {show_value(got)})"
     if kind == "literal_error":
-        message = f"must be {ctx['expected']} (got {_show(got)})"
+        message = f"must be {ctx['expected']} (got {show_value(got)})"
         if isinstance(got, str):
             options = [o.strip(" '") for o in str(ctx["expected"]).replace(" or ", ",").split(",")]
             message += did_you_mean(got, options, list_known=False)
         return message
     if kind == "string_pattern_mismatch":
         return (
-            f"must be lowercase letters, digits and '_', starting with a letter (got {_show(got)})"
+            "must be lowercase letters, digits and '_', starting with a letter "
+            f"(got {show_value(got)})"
         )
     if kind == "too_short":
         return f"must have at least {ctx['min_length']} entries (got {ctx['actual_length']})"

@@ -16,8 +16,9 @@ from annotated_types import MaxLen, MinLen
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
-from flowsim.scenario import schema
-from flowsim.scenario.schema import CITE_KINDS, Scenario
+from flowsim.scenario import fields, schedules, tree
+from flowsim.scenario.fields import CITE_KINDS
+from flowsim.scenario.tree import Scenario
 
 __all__ = ["file_json_schema", "render_markdown"]
 
@@ -76,9 +77,9 @@ def _marker(metadata: list[Any]) -> str | None:
     """The name of a schema alias (cite, schedule, id) recognised by its validator."""
     for m in metadata:
         func = getattr(m, "func", None)
-        if func is schema._check_cite:
+        if func is fields._check_cite:
             return "cite"
-        if func is schema._check_order:
+        if func is schedules._check_order:
             return "[schedule](#schedule)"
         if getattr(m, "pattern", None):
             return "id"
@@ -156,28 +157,28 @@ def _model_section(model: type[BaseModel]) -> list[str]:
 
 _MODELS: tuple[type[BaseModel], ...] = (
     Scenario,
-    schema.Horizon,
-    schema.RunSettings,
-    schema.Source,
-    schema.Route,
-    schema.Contract,
-    schema.Maintenance,
-    schema.ForcedOutages,
-    schema.CommissioningDelay,
-    schema.Cargoes,
-    schema.Demand,
-    schema.Seasonality,
-    schema.DemandUncertainty,
-    schema.Balancing,
-    schema.Shock,
-    schema.Step,
-    schema.Ramp,
+    tree.Horizon,
+    tree.RunSettings,
+    tree.Source,
+    tree.Route,
+    tree.Contract,
+    tree.Maintenance,
+    tree.ForcedOutages,
+    tree.CommissioningDelay,
+    tree.Cargoes,
+    tree.Demand,
+    tree.Seasonality,
+    tree.DemandUncertainty,
+    tree.Balancing,
+    tree.Shock,
+    schedules.Step,
+    schedules.Ramp,
 )
 
 _INTRO = f"""\
 # Scenario file reference
 
-Generated from the schema in `src/flowsim/scenario/schema.py` by
+Generated from the schema in `src/flowsim/scenario/` by
 `flowsim schema --format markdown`; do not edit by hand (a test fails when it
 is stale). See `docs/scenarios.md` for a guided introduction.
 

@@ -14,12 +14,10 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from flowsim.scenario.schema import Horizon
+from flowsim.arrays import FloatArray, IntArray
+from flowsim.scenario.tree import Horizon
 
 __all__ = ["Calendar"]
-
-IntArray = npt.NDArray[np.int64]
-FloatArray = npt.NDArray[np.float64]
 
 
 @dataclass(frozen=True)

@@ -1,271 +1,55 @@
-"""The scenario schema: typed, frozen pydantic models of model.md section 3.
+"""The scenario tree: typed, frozen pydantic models of docs/model.md, "Scenario objects".
 
 Every model forbids unknown keys and is immutable once validated. Units live in
 field names (``duration_days``, ``hazard_per_year``); annual rates in schedules
 are in the commodity's annual unit per year (bcm/yr for gas, Mt/yr for oil).
 Every table that holds a real-world figure has a ``cite`` that says where the
-figure comes from (see :data:`CITE_KINDS`).
+figure comes from (see :data:`~flowsim.scenario.fields.CITE_KINDS`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 from typing import Annotated, Any, Literal
 
-from pydantic import (
-    AfterValidator,
-    BaseModel,
-    BeforeValidator,
-    ConfigDict,
-    Discriminator,
-    Field,
-    StringConstraints,
-    Tag,
-    field_validator,
-    model_validator,
-)
+import tomli_w
+from pydantic import Field, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
 from flowsim.errors import did_you_mean
+from flowsim.scenario.fields import (
+    MAX_YEAR,
+    MIN_YEAR,
+    Cite,
+    Commodity,
+    Day,
+    Fraction,
+    Id,
+    LocatedProblems,
+    Model,
+    NonNegative,
+)
+from flowsim.scenario.schedules import Schedule
 
 __all__ = [
-    "CITE_KINDS",
     "Balancing",
     "Cargoes",
     "CommissioningDelay",
-    "Commodity",
     "Contract",
     "Demand",
     "DemandUncertainty",
     "ForcedOutages",
     "Horizon",
-    "LocatedProblems",
     "Maintenance",
-    "Ramp",
     "Route",
     "RunSettings",
     "Scenario",
-    "Schedule",
     "Seasonality",
     "Shock",
     "Source",
-    "Step",
 ]
-
-Commodity = Literal["gas", "oil"]
-
-CITE_KINDS = ("agreement", "report", "derived", "estimate", "assumption")
-"""How a figure is known: a signed agreement, a published report, arithmetic
-on sourced figures, an interpolated or recalled value, or a modelling
-assumption (which must say why)."""
-
-MIN_YEAR, MAX_YEAR = 1900, 2200
-
-
-class Model(BaseModel):
-    """Base of every scenario model: frozen, strict, no unknown keys, finite numbers."""
-
-    model_config = ConfigDict(
-        frozen=True,
-        extra="forbid",
-        strict=True,
-        allow_inf_nan=False,
-        use_attribute_docstrings=True,
-        populate_by_name=False,
-    )
-
-
-def _show(value: Any) -> str:
-    """Describe a found value for an error message."""
-    if isinstance(value, dict):
-        return "a table"
-    if isinstance(value, list):
-        return "an array"
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    text = repr(value)
-    return text if len(text) <= 40 else text[:37] + "..."
-
-
-def _to_date(value: Any) -> dt.date:
-    """Accept an ISO date (TOML date or string) or a bare year (1 January)."""
-    if isinstance(value, dt.datetime):
-        raise PydanticCustomError(
-            "date_with_time",
-            "must be a date without a time of day (got {got})",
-            {"got": _show(value)},
-        )
-    if isinstance(value, dt.date):
-        day = value
-    elif isinstance(value, int) and not isinstance(value, bool):
-        if not MIN_YEAR <= value <= MAX_YEAR:
-            raise PydanticCustomError(
-                "year_range",
-                "a bare year must be in {lo}..{hi} (got {got})",
-                {"lo": MIN_YEAR, "hi": MAX_YEAR, "got": value},
-            )
-        return dt.date(value, 1, 1)
-    elif isinstance(value, str):
-        try:
-            day = dt.date.fromisoformat(value)
-        except ValueError:
-            raise PydanticCustomError(
-                "date_format",
-                "must be an ISO date like 2019-12-02 or a year like 2019 (got {got})",
-                {"got": _show(value)},
-            ) from None
-    else:
-        raise PydanticCustomError(
-            "date_type",
-            "must be an ISO date like 2019-12-02 or a year like 2019 (got {got})",
-            {"got": _show(value)},
-        )
-    if not MIN_YEAR <= day.year <= MAX_YEAR:
-        raise PydanticCustomError(
-            "year_range",
-            "must fall in the years {lo}..{hi} (got {got})",
-            {"lo": MIN_YEAR, "hi": MAX_YEAR, "got": day.isoformat()},
-        )
-    return day
-
-
-Day = Annotated[dt.date, BeforeValidator(_to_date)]
-"""A calendar day: a TOML date (``2019-12-02``) or a bare year (1 January)."""
-
-
-def _check_cite(text: str) -> str:
-    kind, sep, rest = text.partition(":")
-    if not sep or kind.strip() not in CITE_KINDS or not rest.strip():
-        raise PydanticCustomError(
-            "cite",
-            "must read 'KIND: where the figure comes from' with KIND one of {kinds} (got {got})",
-            {"kinds": ", ".join(CITE_KINDS), "got": _show(text)},
-        )
-    return text
-
-
-Cite = Annotated[str, AfterValidator(_check_cite)]
-"""Where a figure comes from: ``"agreement: Gazprom-CNPC SPA, 21 May 2014"``."""
-
-Id = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)]
-"""A key of sources, routes and shocks: lowercase letters, digits and ``_``."""
-
-Fraction = Annotated[float, Field(ge=0.0, le=1.0)]
-NonNegative = Annotated[float, Field(ge=0.0)]
-
-
-class LocatedProblems(ValueError):
-    """Several problems found by one validator, each at its own key path.
-
-    ``items`` are (path relative to the validated table, message) pairs.
-    """
-
-    def __init__(self, items: list[tuple[tuple[str | int, ...], str]]) -> None:
-        self.items = items
-        super().__init__("; ".join(message for _, message in items))
-
-
-# --- schedules -------------------------------------------------------------
-
-
-class Step(Model):
-    """From a day on, the annual rate is ``value`` (until the next entry)."""
-
-    from_: Day = Field(alias="from")
-    """First day on which the value applies (ISO date or bare year)."""
-    value: NonNegative
-    """Annual rate: bcm/yr for gas, Mt/yr for oil."""
-    cite: Cite
-    """Where the figure comes from."""
-
-
-class Ramp(Model):
-    """Between two days the annual rate moves from ``from_value`` to ``to_value``.
-
-    It holds ``to_value`` after ``end`` until the next entry.
-    """
-
-    start: Day
-    """First day of the ramp; the rate is ``from_value`` on it."""
-    end: Day
-    """Day the ramp reaches ``to_value``."""
-    from_value: NonNegative
-    """Annual rate at ``start``: bcm/yr for gas, Mt/yr for oil."""
-    to_value: NonNegative
-    """Annual rate at and after ``end``: bcm/yr for gas, Mt/yr for oil."""
-    shape: Literal["linear", "logistic"] = "linear"
-    """Straight line, or an S-curve (slow start, fast middle, slow finish)."""
-    cite: Cite
-    """Where the figures come from."""
-
-    @field_validator("end")
-    @classmethod
-    def _after_start(cls, end: dt.date, info: Any) -> dt.date:
-        start = info.data.get("start")
-        if start is not None and end <= start:
-            raise PydanticCustomError(
-                "ramp_order",
-                "must be after start {start} (got {got})",
-                {"start": start.isoformat(), "got": end.isoformat()},
-            )
-        return end
-
-
-def _entry_kind(entry: Any) -> str | None:
-    if isinstance(entry, dict):
-        return "ramp" if "start" in entry or "end" in entry else "step"
-    if isinstance(entry, Step | Ramp):
-        return "step" if isinstance(entry, Step) else "ramp"
-    return None
-
-
-ScheduleEntry = Annotated[
-    Annotated[Step, Tag("step")] | Annotated[Ramp, Tag("ramp")],
-    Discriminator(
-        _entry_kind,
-        custom_error_type="schedule_entry",
-        custom_error_message=(
-            "must be a step {from = DATE, value = RATE, cite = ...} or a ramp "
-            "{start, end, from_value, to_value, cite}"
-        ),
-    ),
-]
-
-
-def entry_start(entry: Step | Ramp) -> dt.date:
-    """The first day an entry of a schedule applies."""
-    return entry.from_ if isinstance(entry, Step) else entry.start
-
-
-def _check_order(entries: list[Step | Ramp]) -> list[Step | Ramp]:
-    for i in range(1, len(entries)):
-        prev, cur = entries[i - 1], entries[i]
-        prev_last = prev.end if isinstance(prev, Ramp) else entry_start(prev)
-        if entry_start(cur) <= entry_start(prev) or (
-            isinstance(prev, Ramp) and entry_start(cur) < prev_last
-        ):
-            raise PydanticCustomError(
-                "schedule_order",
-                "entries must be in date order without overlap: [{i}] starts {cur}, "
-                "before [{j}] {what} {prev}",
-                {
-                    "i": i,
-                    "j": i - 1,
-                    "cur": entry_start(cur).isoformat(),
-                    "what": "ends" if isinstance(prev, Ramp) else "starts",
-                    "prev": prev_last.isoformat(),
-                },
-            )
-    return entries
-
-
-Schedule = Annotated[list[ScheduleEntry], AfterValidator(_check_order)]
-"""An annual rate over time: steps and ramps in date order; 0 before the first entry."""
-
-
-# --- routes ----------------------------------------------------------------
 
 
 class Contract(Model):
@@ -704,6 +488,19 @@ class Scenario(Model):
         if problems:
             raise LocatedProblems(problems)
         return self
+
+    def to_toml(self) -> str:
+        """The resolved scenario as TOML (unset optional keys left out); loads back equal."""
+        return tomli_w.dumps(self.model_dump(by_alias=True, exclude_none=True))
+
+    def digest(self) -> str:
+        """SHA-256 of the scenario's canonical JSON: equal scenarios, equal digests.
+
+        Stable across runs, machines and key order in the file; any changed
+        figure or cite changes it.
+        """
+        text = json.dumps(self.model_dump(mode="json", by_alias=True), sort_keys=True)
+        return hashlib.sha256(text.encode()).hexdigest()
 
     def routes_of(self, commodity: Commodity) -> list[str]:
         """Route ids carrying ``commodity`` in dispatch order (priority, then id)."""

@@ -1,0 +1,5 @@
+"""``python -m flowsim.cli``: the flowsim command."""
+
+from flowsim.cli import main
+
+main()

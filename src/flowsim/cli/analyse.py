@@ -1,0 +1,133 @@
+"""Commands that hold results against something: ``compare``, ``backtest``, ``crosscheck``."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import click
+from rich.console import Console
+
+from flowsim.cli.errors import EXIT_USAGE
+from flowsim.cli.options import figures_option, members_option, out_option, seed_option
+from flowsim.errors import FlowsimError
+
+__all__ = ["backtest_command", "compare_command", "crosscheck_command"]
+
+
+@click.command("compare")
+@click.argument("items", nargs=-1, required=True, metavar="A B [C ...]")
+@members_option(help="Members of scenarios run here.")
+@seed_option()
+@out_option("Folder for comparison.csv and the figures.", Path("flowsim-out") / "compare")
+def compare_command(items: Sequence[str], members: int | None, seed: int | None, out: Path) -> None:
+    """Set scenarios (file.toml, file.toml#NAME) or results (results.nc) side by side.
+
+    Prints, for selected years, the first one's deliveries of every route that
+    differs and of each commodity in total, and the others' differences from
+    it; writes comparison.csv and overlay and difference figures.
+    """
+    from flowsim.cli.render import comparison_table
+    from flowsim.compare import compare
+    from flowsim.outputs import write_comparison
+
+    if len(items) < 2:
+        raise click.UsageError("compare needs at least two scenarios or results")
+    comparison = compare(*items, members=members, seed=seed)
+    Console().print(comparison_table(comparison))
+    write_comparison(comparison, out)
+    click.echo(f"wrote {out}/: comparison.csv, overlay and difference figures")
+
+
+@click.command("backtest")
+@click.argument("scenario_path", metavar="[SCENARIO]", required=False)
+@click.option(
+    "--data",
+    "data_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Reported flows CSV [the shipped data/reported_flows.csv].",
+)
+@members_option()
+@seed_option()
+@out_option("Folder for backtest.csv, backtest_stats.csv, figures [flowsim-out/<name>-backtest].")
+@figures_option()
+def backtest_command(
+    scenario_path: str | None,
+    data_path: Path | None,
+    members: int | None,
+    seed: int | None,
+    out: Path | None,
+    figures: bool,
+) -> None:
+    """Hold SCENARIO's simulated annual flows against reported ones, series by series.
+
+    SCENARIO defaults to the shipped historical.toml (historical.toml#ensemble
+    is its P10-P90 calibration check). Prints each reported figure with its
+    status beside the simulated one and the error, then MAPE and bias over the
+    sourced years per series and, for ensembles, the share of sourced figures
+    inside the P10-P90 band. Writes backtest.csv, backtest_stats.csv and a
+    figure per series. A malformed --data file gets one line per problem and
+    exit code 2.
+    """
+    from flowsim import backtest as bt
+    from flowsim.cli.render import backtest_stats, backtest_table
+    from flowsim.outputs import write_backtest
+    from flowsim.scenario import load_scenario
+    from flowsim.shipped import data_file, scenario_file
+    from flowsim.simulate import run
+
+    scenario = load_scenario(scenario_path or scenario_file("historical"))
+    data = data_path or data_file("reported_flows.csv")
+    routes = {rid: route.commodity for rid, route in scenario.routes.items()}
+    try:
+        reported = bt.read_reported(data, routes)
+    except bt.ReportedDataError as exc:
+        for problem in exc.problems:
+            click.echo(str(problem), err=True)
+        raise click.exceptions.Exit(EXIT_USAGE) from None
+    result = run(scenario, members=members, seed=seed)
+    check = bt.backtest(result, reported)
+    console = Console(width=max(Console().width, 110))
+    console.print(backtest_table(check))
+    console.print(backtest_stats(check))
+    if check.left_out:
+        console.print(
+            f"{check.left_out} reported figures of years outside {scenario.horizon.start_year}-"
+            f"{scenario.horizon.end_year} left out",
+            highlight=False,
+        )
+    if check.coverage is not None:
+        sourced = check.table[check.table["status"] == "sourced"]
+        console.print(
+            f"P10-P90 coverage: {int(sourced['inside'].sum())} of {len(sourced)} sourced figures "
+            f"({check.coverage:.0%}) inside the band of {check.members} members "
+            "(about 80% if the uncertainty model is right)",
+            highlight=False,
+        )
+    folder = out or Path("flowsim-out") / f"{scenario.name}-backtest"
+    write_backtest(check, result, folder, data=Path(data).name, figures=figures)
+    drawn = f", {len(check.stats)} figures (PNG and SVG)" if figures else ""
+    console.print(f"wrote {folder}/: backtest.csv, backtest_stats.csv{drawn}", highlight=False)
+
+
+@click.command("crosscheck")
+@click.argument("scenario_path", metavar="SCENARIO")
+@members_option(default=20, help="Members run by both engines.")
+@seed_option()
+def crosscheck_command(scenario_path: str, members: int, seed: int | None) -> None:
+    """Run both engines on the same members and print their largest differences.
+
+    Exits 1 when the core and the DES differ by more than 1e-9 (relative).
+    """
+    from flowsim.cli.render import crosscheck_table
+    from flowsim.crosscheck import crosscheck
+
+    check = crosscheck(scenario_path, members, seed)
+    console = Console(width=max(Console().width, 100))
+    console.print(crosscheck_table(check))
+    console.print(
+        f"largest relative difference {check.worst:.2e} (tolerance {check.tolerance:.0e})",
+        highlight=False,
+    )
+    if not check.agree:
+        raise FlowsimError("the engines disagree")

@@ -1,0 +1,246 @@
+"""Rich tables of the command line: what each command prints, and nothing else.
+
+Each function takes a library object (a Result, a Comparison, a Bench, a
+Backtest, a Crosscheck) and returns a :class:`rich.table.Table`; the commands
+print them.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from rich.table import Table
+
+from flowsim.results import SHORTFALL_TOLERANCE
+from flowsim.stats import member_quantile
+
+if TYPE_CHECKING:
+    from flowsim.backtest import Backtest
+    from flowsim.bench import Bench, Measurement
+    from flowsim.compare import Comparison
+    from flowsim.crosscheck import Crosscheck
+    from flowsim.results import Result
+
+__all__ = [
+    "backtest_stats",
+    "backtest_table",
+    "bench_table",
+    "comparison_table",
+    "crosscheck_table",
+    "report_years",
+    "routes_table",
+    "scaling_table",
+    "summary_table",
+]
+
+
+def report_years(years: list[int]) -> list[int]:
+    """First and last year, and the years ending in 0 or 5 between them (at most 9)."""
+    chosen = [y for y in years if y % 5 == 0 and years[0] < y < years[-1]]
+    while len(chosen) > 7:
+        chosen = chosen[::2]
+    return [years[0], *chosen, years[-1]] if len(years) > 1 else years
+
+
+def summary_table(result: Result) -> Table:
+    """Delivered per route and demand balance per commodity, selected years."""
+    a = result.annual
+    years = report_years([int(y) for y in a.year.values])
+    members = a.sizes["member"]
+    title = f"{a.attrs['scenario_name']}: delivered volumes (bcm for gas, Mt for oil)"
+    if members > 1:
+        title += f", median of {members} members (P10/P90 in results.nc)"
+    table = Table(title=title, title_justify="left")
+    table.add_column("route / commodity")
+    for year in years:
+        table.add_column(str(year), justify="right")
+
+    def cells(values: Any) -> list[str]:
+        middle = values.median("member") if members > 1 else values.isel(member=0)
+        return [f"{float(middle.sel(year=year)):.1f}" for year in years]
+
+    for commodity in a.commodity.values:
+        for route in a.route.values[a.route_commodity.values == commodity]:
+            table.add_row(str(route), *cells(a.delivered.sel(route=route)))
+        c = a.sel(commodity=commodity)
+        if not bool(c.demand.isnull().all()):
+            table.add_row(f"[b]{commodity} demand[/b]", *cells(c.demand))
+            table.add_row(f"{commodity} balancing", *cells(c.balancing))
+            table.add_row(f"{commodity} unmet", *cells(c.unmet))
+            if members > 1:
+                short = (c.unmet > SHORTFALL_TOLERANCE * c.demand).mean("member")
+                table.add_row(
+                    f"{commodity} P(shortfall)", *[f"{float(short.sel(year=y)):.0%}" for y in years]
+                )
+        table.add_section()
+    return table
+
+
+def routes_table(result: Result) -> Table:
+    """Each route in the last year: capacity, deliveries, utilisation, share of demand."""
+    a = result.annual
+    year = int(a.year.values[-1])
+    last = result.with_derived().sel(year=year)
+    members = a.sizes["member"]
+    table = Table(
+        title=f"Routes in {year}" + (" (median, P10-P90 in brackets)" if members > 1 else ""),
+        title_justify="left",
+    )
+    for column in ("route", "capacity", "delivered", "utilisation", "share of demand"):
+        table.add_column(column, justify="left" if column == "route" else "right")
+    for route in a.route.values:
+        r = last.sel(route=route)
+        unit = "bcm" if str(r.route_commodity.values) == "gas" else "Mt"
+
+        def stat(name: str, scale: float = 1.0, fmt: str = ".1f", r: Any = r) -> str:
+            mid = float(member_quantile(r[name], 0.5)) * scale
+            if members == 1:
+                return f"{mid:{fmt}}"
+            lo, hi = (float(member_quantile(r[name], q)) * scale for q in (0.1, 0.9))
+            return f"{mid:{fmt}} [{lo:{fmt}}-{hi:{fmt}}]"
+
+        table.add_row(
+            str(route),
+            f"{stat('capacity')} {unit}",
+            f"{stat('delivered')} {unit}",
+            f"{stat('utilisation', 100, '.0f')}%",
+            f"{stat('share_of_demand', 100, '.1f')}%",
+        )
+    return table
+
+
+def comparison_table(comparison: Comparison) -> Table:
+    """Baseline deliveries and the others' differences, selected years."""
+    table_data = comparison.table
+    years = report_years(sorted({int(y) for y in table_data.index.get_level_values("year")}))
+    first = comparison.names[0]
+    letters = {name: chr(ord("A") + i) for i, name in enumerate(comparison.names)}
+    legend = "; ".join(f"{letter} = {name}" for name, letter in letters.items())
+    table = Table(
+        title=f"Deliveries (bcm for gas, Mt for oil) of A, and each other's difference from A. "
+        f"{legend}",
+        title_justify="left",
+    )
+    table.add_column("route / commodity")
+    for year in years:
+        table.add_column(str(year), justify="right")
+    differences = [f"{other} - {first}" for other in comparison.names[1:]]
+    for variable in ("delivered", "delivered_total", "balancing", "unmet"):
+        rows = table_data.xs(variable, level="variable")
+        for name in dict.fromkeys(rows.index.get_level_values("name")):
+            values = rows.xs(name, level="name").droplevel("unit")
+            if variable == "delivered" and not (values[differences].abs() > 1e-9).any().any():
+                continue  # a route the same in every result
+            label = name if variable == "delivered" else f"{name} {variable.replace('_', ' ')}"
+            table.add_row(f"[b]{label}[/b]", *[f"{values.loc[y, first]:.1f}" for y in years])
+            for other in comparison.names[1:]:
+                column = values[f"{other} - {first}"]
+                table.add_row(f"  {letters[other]} - A", *[f"{column.loc[y]:+.1f}" for y in years])
+        table.add_section()
+    return table
+
+
+def bench_table(result: Bench) -> Table:
+    """One row per engine: wall time, rates, peak memory, speed-up over the DES, floor."""
+    table = Table(title="flowsim bench")
+    for name in ("engine", "members", "years", "routes", "wall s", "member-years/s"):
+        table.add_column(name, justify="left" if name == "engine" else "right")
+    for name in ("route-days/s", "peak MiB", "x DES", "x floor"):
+        table.add_column(name, justify="right")
+    for r in result.rows:
+        engine = "DES" if r.spec.engine == "des" else f"core {r.spec.engine}"
+        table.add_row(
+            engine,
+            f"{r.spec.members:,}",
+            str(r.years),
+            str(r.routes),
+            f"{r.seconds:.2f}",
+            f"{r.member_years_per_s:,.0f}",
+            f"{r.route_days_per_s / 1e6:,.1f} M",
+            f"{r.peak_mib:,.0f}",
+            f"{result.speedup(r):,.0f}",
+            f"{r.seconds / result.floor_seconds(r):,.1f}",
+        )
+    return table
+
+
+def backtest_table(check: Backtest) -> Table:
+    """Every reported figure beside the simulated one, with error and status."""
+    ensemble = check.members > 1
+    table = Table(
+        title=f"{check.scenario}: simulated vs reported deliveries"
+        + (f" (median of {check.members} members)" if ensemble else ""),
+        title_justify="left",
+    )
+    columns = ["series", "year", "status", "reported", "simulated", "error", "error %"]
+    for column in [*columns, *(["P10-P90", "inside"] if ensemble else [])]:
+        table.add_column(column, justify="left" if column in ("series", "status") else "right")
+    for series, rows in check.table.groupby("series", sort=False):
+        for row in rows.itertuples():
+            cells = [
+                str(series),
+                str(row.year),
+                str(row.status),
+                f"{row.reported:.2f} {row.unit}",
+                f"{row.simulated:.2f}",
+                f"{row.error:+.2f}",
+                f"{row.error_pct:+.1f}%",
+            ]
+            if ensemble:
+                cells += [f"{row.p10:.1f}-{row.p90:.1f}", "yes" if row.inside else "no"]
+            table.add_row(*cells)
+        table.add_section()
+    return table
+
+
+def backtest_stats(check: Backtest) -> Table:
+    """Error statistics per series over its sourced years."""
+    table = Table(title="Errors over sourced years (bias > 0: model high)", title_justify="left")
+    for column in ("series", "routes", "sourced", "MAPE", "bias", "worst", "MAPE all years"):
+        table.add_column(column, justify="left" if column in ("series", "routes") else "right")
+    for row in check.stats.itertuples():
+        scored = row.sourced_years > 0
+        table.add_row(
+            str(row.series),
+            str(row.route),
+            str(row.sourced_years),
+            f"{row.mape_pct:.1f}%" if scored else "-",
+            f"{row.bias_pct:+.1f}%" if scored else "-",
+            f"{row.worst_error_pct:+.1f}% ({row.worst_year})" if scored else "-",
+            f"{row.mape_all_pct:.1f}%",
+        )
+    return table
+
+
+def scaling_table(rows: list[Measurement], engine: str) -> Table:
+    """One row per scaling measurement: axis, value, members, wall time, rate, memory."""
+    from flowsim.bench import axis_of
+
+    table = Table(title=f"Scaling, core ({engine}), results streamed to a file")
+    for name in ("axis", "value", "members", "wall s", "member-years/s", "peak MiB"):
+        table.add_column(name, justify="left" if name == "axis" else "right")
+    for r in rows:
+        axis, value = axis_of(r)
+        table.add_row(
+            axis,
+            f"{value:,}",
+            f"{r.spec.members:,}",
+            f"{r.seconds:.2f}",
+            f"{r.member_years_per_s:,.0f}",
+            f"{r.peak_mib:,.0f}",
+        )
+    return table
+
+
+def crosscheck_table(check: Crosscheck) -> Table:
+    """The largest relative difference between the engines, variable by variable."""
+    table = Table(
+        title=f"{check.scenario}: core ({check.engines[0]}) against {check.engines[1]}, "
+        f"{check.members} members (tolerance {check.tolerance:.0e})",
+        title_justify="left",
+    )
+    for column in ("variable", "largest relative difference", ""):
+        table.add_column(column, justify="left" if column == "variable" else "right")
+    for name, value in check.differences.items():
+        table.add_row(name, f"{value:.2e}", "" if value <= check.tolerance else "exceeds")
+    return table

@@ -1,0 +1,212 @@
+"""``flowsim run``: simulate scenarios and write their results, tables and figures."""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+
+import click
+from rich.console import Console
+
+from flowsim.cli.options import (
+    engine_option,
+    figures_option,
+    members_option,
+    out_option,
+    seed_option,
+    units_option,
+)
+from flowsim.errors import FlowsimError
+
+__all__ = ["run_command"]
+
+
+@click.command("run")
+@click.argument("scenario_paths", metavar="SCENARIO...", nargs=-1, required=True)
+@click.option("--scenario", "name", help="Named scenario of the file (same as FILE#NAME).")
+@members_option()
+@seed_option()
+@out_option(
+    "Output folder [flowsim-out/<scenario name>]; with several scenarios, "
+    "each goes into OUT/<scenario name>."
+)
+@engine_option()
+@click.option("--trace", is_flag=True, help="DES only: also write every event to trace.csv.")
+@click.option("--daily", is_flag=True, help="Also keep daily values (small runs only).")
+@click.option(
+    "--format",
+    "formats",
+    default="nc,csv,iamc",
+    show_default=True,
+    callback=lambda _ctx, _param, value: _formats(value),
+    help="Data files: nc (results.nc), csv (summary.csv), iamc (iamc.csv).",
+)
+@units_option()
+@figures_option()
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    help="Run blocks of members in N local processes (or N workers of --scheduler local).",
+)
+@click.option(
+    "--scheduler",
+    metavar="ADDRESS",
+    help="Run on a Dask cluster: its scheduler (tcp://HOST:PORT), or 'local' to start "
+    "one on this machine. Needs 'pip install flowsim[dask]'.",
+)
+@click.option(
+    "--block-size",
+    type=click.IntRange(min=1),
+    help="Members per block handed to a worker (best a multiple of 64) [1024; DES 1].",
+)
+@click.option(
+    "--stream",
+    is_flag=True,
+    help="Write annual values to results.nc block by block instead of holding them "
+    "in memory (ensembles larger than memory).",
+)
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+def run_command(
+    scenario_paths: tuple[str, ...],
+    name: str | None,
+    members: int | None,
+    seed: int | None,
+    out: Path | None,
+    engine: str,
+    trace: bool,
+    daily: bool,
+    formats: list[str],
+    units: str,
+    figures: bool,
+    workers: int | None,
+    scheduler: str | None,
+    block_size: int | None,
+    stream: bool,
+    quiet: bool,
+) -> None:
+    """Simulate each SCENARIO and write its results, tables and figures.
+
+    Prints delivered volumes per route for selected years (for ensembles the
+    median) and demand, balancing and unmet per commodity. Writes results.nc,
+    summary.csv, iamc.csv, the resolved scenario and figures (PNG and SVG) into
+    the output folder, all or nothing.
+
+    Several scenarios run through the same workers. FILE#* stands for the
+    file's scenario and every named scenario in its [scenarios] table (a sweep).
+    Results do not depend on --workers, --scheduler or --block-size.
+    """
+    from flowsim.cli.render import routes_table, summary_table
+    from flowsim.outputs import write_outputs
+    from flowsim.scenario import load_scenario
+    from flowsim.simulate import execute
+    from flowsim.spec import Placement, RunSpec
+
+    paths = _expand_sweeps(scenario_paths)
+    if name is not None and len(paths) > 1:
+        raise click.UsageError("--scenario selects in one file; use FILE#NAME with several")
+    scenarios = [load_scenario(path, name) for path in paths]
+    names = [s.name for s in scenarios]
+    twice = sorted({n for n in names if names.count(n) > 1})
+    if twice:
+        raise click.UsageError(f"scenario named more than once: {', '.join(twice)}")
+    spec = RunSpec.of(
+        scenarios, members=members, seed=seed, engine=engine, daily=daily, trace=trace
+    )
+    root = out or Path("flowsim-out")
+    folders = [out if out is not None and len(scenarios) == 1 else root / n for n in names]
+    with _streaming(folders, names, enabled=stream) as streamed:
+        where = Placement(
+            workers=workers, scheduler=scheduler, block_size=block_size, files=tuple(streamed)
+        )
+        with _progress(spec.members, enabled=not quiet) as advance:
+            results = execute(spec, where, progress=advance)
+        console = Console()
+        for i, (scenario, result, folder) in enumerate(
+            zip(scenarios, results, folders, strict=True)
+        ):
+            written = write_outputs(
+                result,
+                scenario,
+                folder,
+                formats=formats,
+                figures=figures,
+                streamed=where.file_of(i),
+                units=units,
+            )
+            if len(scenarios) > 1:
+                console.rule(scenario.name)
+            console.print(summary_table(result))
+            console.print(routes_table(result))
+            shown = sorted({p.parts[0] + ("/" if len(p.parts) > 1 else "") for p in written})
+            console.print(f"wrote {folder}/: {', '.join(shown)}", highlight=False, soft_wrap=True)
+
+
+@contextlib.contextmanager
+def _streaming(
+    folders: Sequence[Path], names: Sequence[str], *, enabled: bool
+) -> Iterator[list[Path]]:
+    """Hidden files in the output folders that ``--stream`` writes results into (none without).
+
+    On the way out the files are gone (moved into place or removed), and so
+    are the folders made for them if nothing was written there.
+    """
+    if not enabled:
+        yield []
+        return
+    made: list[Path] = []
+    try:
+        for folder in folders:
+            made += [p for p in (folder, *folder.parents) if not p.exists()][::-1]
+            folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise FlowsimError(f"cannot create output folder {exc.filename}: {exc.strerror}") from None
+    files = [folder / f".{name}.streaming.nc" for folder, name in zip(folders, names, strict=True)]
+    try:
+        yield files
+    finally:
+        for file in files:
+            file.unlink(missing_ok=True)
+        for folder in reversed(made):
+            with contextlib.suppress(OSError):
+                folder.rmdir()  # only if empty
+
+
+def _expand_sweeps(paths: Sequence[str]) -> list[str]:
+    """``FILE#*`` becomes FILE and FILE#NAME for every named scenario of FILE."""
+    from flowsim.scenario import scenario_names
+
+    expanded: list[str] = []
+    for path in paths:
+        if path.endswith("#*"):
+            file = path.removesuffix("#*")
+            expanded += [file, *(f"{file}#{n}" for n in scenario_names(file))]
+        else:
+            expanded.append(path)
+    return expanded
+
+
+def _formats(value: str) -> list[str]:
+    from flowsim.outputs import FORMATS
+
+    chosen = [f.strip() for f in value.split(",") if f.strip()]
+    unknown = [f for f in chosen if f not in FORMATS]
+    if unknown:
+        raise click.BadParameter(
+            f"unknown format {', '.join(unknown)} (choose from {', '.join(FORMATS)})"
+        )
+    return chosen
+
+
+@contextlib.contextmanager
+def _progress(total: int, *, enabled: bool) -> Iterator[Callable[[int, int], None] | None]:
+    """A rich progress bar on stderr for ensembles, when stderr is a terminal."""
+    if not enabled or total < 2 or not sys.stderr.isatty():
+        yield None
+        return
+    from rich.progress import Progress
+
+    with Progress(console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task("members", total=total)
+        yield lambda done, _total: bar.update(task, completed=done)
