@@ -62,15 +62,17 @@ documents = st.recursive(
 
 
 def check(load: Any) -> None:
-    problems: tuple[Any, ...] = ()
+    """``load()`` gives a Scenario, or a ScenarioError whose every problem is one located line."""
     try:
         result = load()
     except ScenarioError as exc:
-        problems = exc.problems
-        assert problems, "a ScenarioError must name at least one problem"
+        assert exc.problems, "a ScenarioError must name at least one problem"
+        for problem in exc.problems:
+            assert problem.file, problem
+            assert problem.message.strip(), problem
+            assert str(problem).isprintable(), problem  # one line, whatever the input held
     else:
         assert isinstance(result, Scenario)
-    assert all(str(p) for p in problems)
 
 
 def paths_of(doc: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:

@@ -62,11 +62,13 @@ class Problem:
     column: int | None = None
 
     def __str__(self) -> str:
+        """One line: ``file[:line[:column]]: key.path: message`` (control characters escaped)."""
         where = self.file
         if self.line is not None:
             where += f":{self.line}" + (f":{self.column}" if self.column is not None else "")
         key = format_path(self.path)
-        return f"{where}: {key}: {self.message}" if key else f"{where}: {self.message}"
+        text = f"{where}: {key}: {self.message}" if key else f"{where}: {self.message}"
+        return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
 class ScenarioError(FlowsimError, ValueError):

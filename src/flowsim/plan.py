@@ -20,8 +20,9 @@ from functools import cached_property
 import numpy as np
 
 from flowsim.arrays import BoolArray, FloatArray, IntArray
+from flowsim.scenario.route import Cargoes, Maintenance, Route
 from flowsim.scenario.schedules import annual_rates
-from flowsim.scenario.tree import Cargoes, Maintenance, Route, Scenario, Seasonality
+from flowsim.scenario.tree import Scenario, Seasonality
 from flowsim.timeline import Calendar
 from flowsim.variables import COMMODITIES
 

@@ -22,12 +22,8 @@ import numpy as np
 import numpy.typing as npt
 
 from flowsim.arrays import FloatArray, IntArray
-from flowsim.scenario.tree import (
-    CommissioningDelay,
-    ForcedOutages,
-    Scenario,
-    Shock,
-)
+from flowsim.scenario.route import CommissioningDelay, ForcedOutages
+from flowsim.scenario.tree import Scenario, Shock
 from flowsim.timeline import Calendar
 from flowsim.variables import COMMODITIES
 

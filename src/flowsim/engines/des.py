@@ -18,7 +18,7 @@ The readable reference of the model at event level. For one member it builds:
 Derates change at the start of a day (t), sources refill at t + 0.25, cargoes
 arrive at t + 0.4, the dispatcher clears at t + 0.5 and the year closes at
 t + 0.75 of its last day. A seaborne route with ``cargoes`` in its scenario
-moves its volume as cargoes (see :class:`flowsim.scenario.tree.Cargoes`);
+moves its volume as cargoes (see :class:`flowsim.scenario.route.Cargoes`);
 ``cargoes=False`` makes it flow continuously, as in the core.
 The engine replays exactly the realisations the core engine does, and its
 daily flows equal the core's to rounding (the cross-check tests hold them to
@@ -38,7 +38,7 @@ import simpy
 from flowsim.arrays import FloatArray
 from flowsim.plan import Plan
 from flowsim.sampling import Events, Realisations
-from flowsim.scenario.tree import Cargoes
+from flowsim.scenario.route import Cargoes
 from flowsim.variables import ANNUAL, ANNUAL_COMMODITY, ANNUAL_ROUTE, BINDING, DAILY, names
 
 __all__ = ["ENGINE", "Derate", "TraceEvent", "simulate_chunk", "simulate_member"]

@@ -31,207 +31,22 @@ from flowsim.scenario.fields import (
     Model,
     NonNegative,
 )
+from flowsim.scenario.route import (
+    Route,
+)
 from flowsim.scenario.schedules import Schedule
 
 __all__ = [
     "Balancing",
-    "Cargoes",
-    "CommissioningDelay",
-    "Contract",
     "Demand",
     "DemandUncertainty",
-    "ForcedOutages",
     "Horizon",
-    "Maintenance",
-    "Route",
     "RunSettings",
     "Scenario",
     "Seasonality",
     "Shock",
     "Source",
 ]
-
-
-class Contract(Model):
-    """A supply contract on a route; the route never flows more than it allows on a day."""
-
-    acq: Schedule
-    """Annual contract quantity (ACQ): bcm/yr for gas, Mt/yr for oil."""
-    min_take_fraction: Fraction = 0.0
-    """Take-or-pay floor as a fraction of ACQ (0.85 = buyer pays for 85% of ACQ)."""
-    daily_flexibility: Annotated[float, Field(ge=1.0)] = 1.0
-    """Most the buyer may take on one day, as a multiple of ACQ / days in the year."""
-    cite: Cite
-    """Where the contract terms (take-or-pay floor, flexibility) come from."""
-
-
-class Maintenance(Model):
-    """A planned maintenance window, once or repeated every few years on the same date."""
-
-    start: Day
-    """First day of the (first) window."""
-    duration_days: Annotated[int, Field(ge=1)]
-    """Length of each window in whole days."""
-    derate_fraction: Fraction = 1.0
-    """Share of capacity lost during the window (1.0 = full stop)."""
-    every_years: Annotated[int, Field(ge=1)] | None = None
-    """Repeat the window every this many years on the same calendar day."""
-    until: Day | None = None
-    """No repeat starts after this day (default: repeat to the end of the horizon)."""
-    cite: Cite
-    """Where the dates and durations come from."""
-
-    @model_validator(mode="after")
-    def _until_needs_repeat(self) -> Maintenance:
-        if self.until is not None and self.every_years is None:
-            raise PydanticCustomError("until_without_repeat", "'until' needs 'every_years'")
-        if self.until is not None and self.until < self.start:
-            raise PydanticCustomError(
-                "until_order",
-                "'until' ({until}) is before 'start' ({start})",
-                {"until": self.until.isoformat(), "start": self.start.isoformat()},
-            )
-        return self
-
-
-class ForcedOutages(Model):
-    """Random unplanned outages: an alternating renewal process of up- and down-times.
-
-    Each up-time and each down-time is drawn from ``distribution`` with the given
-    mean and rounded up to whole days.
-    """
-
-    mtbf_days: Annotated[float, Field(gt=0.0)]
-    """Mean time between failures (mean up-time), days."""
-    mttr_days: Annotated[float, Field(gt=0.0)]
-    """Mean time to repair (mean down-time), days."""
-    distribution: Literal["exponential", "lognormal", "weibull"] = "exponential"
-    """Distribution of up- and down-times."""
-    shape: Annotated[float, Field(gt=0.0)] | None = None
-    """Lognormal: sigma of the log; Weibull: shape k. Not used by exponential."""
-    derate_fraction: Annotated[float, Field(gt=0.0, le=1.0)] = 1.0
-    """Share of capacity lost while down (1.0 = full stop)."""
-    cite: Cite
-    """Where the failure and repair figures come from."""
-
-    @model_validator(mode="after")
-    def _shape_fits(self) -> ForcedOutages:
-        if self.distribution == "exponential" and self.shape is not None:
-            raise PydanticCustomError("shape_unused", "'shape' is not used by an exponential")
-        if self.distribution != "exponential" and self.shape is None:
-            raise PydanticCustomError(
-                "shape_missing", "a {dist} needs 'shape'", {"dist": self.distribution}
-            )
-        return self
-
-
-class CommissioningDelay(Model):
-    """How late a route's capacity schedule starts, drawn once per member in whole days.
-
-    ``fixed`` uses ``days``; ``uniform`` draws from ``min_days``..``max_days``;
-    ``triangular`` adds ``mode_days``.
-    """
-
-    distribution: Literal["fixed", "uniform", "triangular"]
-    """How the delay is drawn."""
-    days: Annotated[int, Field(ge=0)] | None = None
-    """The delay of a ``fixed`` distribution, days."""
-    min_days: Annotated[int, Field(ge=0)] | None = None
-    """Shortest delay, days."""
-    mode_days: Annotated[int, Field(ge=0)] | None = None
-    """Most likely delay of a ``triangular`` distribution, days."""
-    max_days: Annotated[int, Field(ge=0)] | None = None
-    """Longest delay, days."""
-    cite: Cite
-    """Where the delay figures come from."""
-
-    @model_validator(mode="after")
-    def _fields_fit(self) -> CommissioningDelay:
-        needs = {
-            "fixed": ("days",),
-            "uniform": ("min_days", "max_days"),
-            "triangular": ("min_days", "mode_days", "max_days"),
-        }[self.distribution]
-        given = {
-            k for k in ("days", "min_days", "mode_days", "max_days") if getattr(self, k) is not None
-        }
-        missing = [k for k in needs if k not in given]
-        extra = sorted(given - set(needs))
-        if missing or extra:
-            parts = []
-            if missing:
-                parts.append("needs " + ", ".join(f"'{k}'" for k in missing))
-            if extra:
-                parts.append("does not use " + ", ".join(f"'{k}'" for k in extra))
-            raise PydanticCustomError(
-                "delay_fields",
-                "a {dist} delay {parts}",
-                {"dist": self.distribution, "parts": " and ".join(parts)},
-            )
-        lo, mid, hi = self.min_days, self.mode_days, self.max_days
-        if lo is not None and hi is not None and not (lo <= (mid if mid is not None else lo) <= hi):
-            raise PydanticCustomError(
-                "delay_order",
-                "needs min_days <= mode_days <= max_days (got {got})",
-                {"got": ", ".join(str(v) for v in (lo, mid, hi) if v is not None)},
-            )
-        return self
-
-
-class Cargoes(Model):
-    """How a seaborne route moves its volume in the DES engine (the core flows continuously).
-
-    The day's flow fills a cargo at the loading port; each full cargo takes a
-    free berth for ``loading_days``, sails ``voyage_days`` and lands at the
-    receiving terminal, which serves demand from what has landed. Loading is not
-    held back by the day's demand.
-    """
-
-    size: Annotated[float, Field(gt=0.0)]
-    """Volume of one cargo: bcm (gas, as regasified) or Mt (crude)."""
-    loading_days: Annotated[int, Field(ge=1)] = 1
-    """Days a cargo occupies a berth."""
-    voyage_days: Annotated[int, Field(ge=1)]
-    """Days from the loading port to China."""
-    berths: Annotated[int, Field(ge=1)] | None = None
-    """Loading berths (omitted: never a queue)."""
-    cite: Cite
-    """Where the cargo size, berths and voyage come from."""
-
-
-class Route(Model):
-    """A pipeline or sea lane carrying one commodity from one source into China."""
-
-    label: str | None = None
-    """Name for tables and figures (default: the route id)."""
-    commodity: Commodity
-    """What the route carries."""
-    source: Id
-    """Id of the supply source that feeds it (a key of ``sources``)."""
-    kind: Literal["pipeline", "seaborne"] = "pipeline"
-    """Pipeline or sea lane."""
-    transit_countries: list[str] = []
-    """Countries crossed between the source and China (shocks can target them)."""
-    capacity: Schedule
-    """Technical capacity into China: bcm/yr for gas, Mt/yr for oil."""
-    contract: Contract | None = None
-    """Supply contract limiting daily flow (omitted: no contract limit)."""
-    priority: Annotated[int, Field(ge=0)] = 0
-    """Dispatch order within the commodity: lower goes first; ties go by route id."""
-    own_use_loss_fraction: Annotated[float, Field(ge=0.0, lt=1.0)] = 0.0
-    """Share of entry flow used or lost on the way (fuel gas, line pack, losses)."""
-    maintenance: list[Maintenance] = []
-    """Planned maintenance windows."""
-    forced_outages: ForcedOutages | None = None
-    """Unplanned outage model (omitted: none)."""
-    commissioning_delay: CommissioningDelay | None = None
-    """Random or fixed delay of the whole capacity schedule (omitted: on time)."""
-    cargoes: Cargoes | None = None
-    """Seaborne only: move the volume as cargoes in the DES engine (omitted: continuous)."""
-    cite: Cite
-    """Where the route's own figures (kind, transit, loss, priority) come from."""
-    notes: str = ""
-    """Free text for readers of the file."""
 
 
 class Source(Model):
