@@ -66,13 +66,15 @@ def check(load: Any) -> None:
     try:
         result = load()
     except ScenarioError as exc:
-        assert exc.problems, "a ScenarioError must name at least one problem"
-        for problem in exc.problems:
-            assert problem.file, problem
-            assert problem.message.strip(), problem
-            assert str(problem).isprintable(), problem  # one line, whatever the input held
+        problems = exc.problems
     else:
         assert isinstance(result, Scenario)
+        return
+    assert problems, "a ScenarioError must name at least one problem"
+    for problem in problems:
+        assert problem.file, problem
+        assert problem.message.strip(), problem
+        assert str(problem).isprintable(), problem  # one line, whatever the input held
 
 
 def paths_of(doc: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
