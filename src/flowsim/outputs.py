@@ -9,10 +9,11 @@ before the move leaves the output folder as it was.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -29,6 +30,7 @@ if TYPE_CHECKING:
 __all__ = [
     "FORMATS",
     "MANIFEST",
+    "streaming_files",
     "write_backtest",
     "write_comparison",
     "write_outputs",
@@ -90,6 +92,36 @@ def _produce(
     if figures:
         (folder / "figures").mkdir()
         _figures(result, folder / "figures")
+
+
+@contextlib.contextmanager
+def streaming_files(
+    folders: Sequence[Path], names: Sequence[str], *, enabled: bool
+) -> Iterator[list[Path]]:
+    """Hidden files in the output ``folders`` to stream results into (none unless ``enabled``).
+
+    On the way out the files are gone (moved into place or removed), and so
+    are the folders made for them if nothing was written there.
+    """
+    if not enabled:
+        yield []
+        return
+    made: list[Path] = []
+    try:
+        for folder in folders:
+            made += [p for p in (folder, *folder.parents) if not p.exists()][::-1]
+            folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise FlowsimError(f"cannot create output folder {exc.filename}: {exc.strerror}") from None
+    files = [folder / f".{name}.streaming.nc" for folder, name in zip(folders, names, strict=True)]
+    try:
+        yield files
+    finally:
+        for file in files:
+            file.unlink(missing_ok=True)
+        for folder in reversed(made):
+            with contextlib.suppress(OSError):
+                folder.rmdir()  # only if empty
 
 
 def write_outputs(

@@ -18,7 +18,6 @@ from flowsim.cli.options import (
     seed_option,
     units_option,
 )
-from flowsim.errors import FlowsimError
 
 __all__ = ["run_command"]
 
@@ -98,7 +97,7 @@ def run_command(
     Results do not depend on --workers, --scheduler or --block-size.
     """
     from flowsim.cli.render import routes_table, summary_table
-    from flowsim.outputs import write_outputs
+    from flowsim.outputs import streaming_files, write_outputs
     from flowsim.scenario import load_scenario
     from flowsim.simulate import execute
     from flowsim.spec import Placement, RunSpec
@@ -116,7 +115,7 @@ def run_command(
     )
     root = out or Path("flowsim-out")
     folders = [out if out is not None and len(scenarios) == 1 else root / n for n in names]
-    with _streaming(folders, names, enabled=stream) as streamed:
+    with streaming_files(folders, names, enabled=stream) as streamed:
         where = Placement(
             workers=workers, scheduler=scheduler, block_size=block_size, files=tuple(streamed)
         )
@@ -141,36 +140,6 @@ def run_command(
             console.print(routes_table(result))
             shown = sorted({p.parts[0] + ("/" if len(p.parts) > 1 else "") for p in written})
             console.print(f"wrote {folder}/: {', '.join(shown)}", highlight=False, soft_wrap=True)
-
-
-@contextlib.contextmanager
-def _streaming(
-    folders: Sequence[Path], names: Sequence[str], *, enabled: bool
-) -> Iterator[list[Path]]:
-    """Hidden files in the output folders that ``--stream`` writes results into (none without).
-
-    On the way out the files are gone (moved into place or removed), and so
-    are the folders made for them if nothing was written there.
-    """
-    if not enabled:
-        yield []
-        return
-    made: list[Path] = []
-    try:
-        for folder in folders:
-            made += [p for p in (folder, *folder.parents) if not p.exists()][::-1]
-            folder.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise FlowsimError(f"cannot create output folder {exc.filename}: {exc.strerror}") from None
-    files = [folder / f".{name}.streaming.nc" for folder, name in zip(folders, names, strict=True)]
-    try:
-        yield files
-    finally:
-        for file in files:
-            file.unlink(missing_ok=True)
-        for folder in reversed(made):
-            with contextlib.suppress(OSError):
-                folder.rmdir()  # only if empty
 
 
 def _expand_sweeps(paths: Sequence[str]) -> list[str]:
