@@ -106,3 +106,19 @@ def test_unknown_keyword_and_mismatched_files_are_refused(tmp_path: Path) -> Non
         flowsim.run(REFERENCE, memebrs=2)  # type: ignore[call-arg]
     with pytest.raises(FlowsimError, match="2 result files for 1 scenarios"):
         flowsim.run_many([REFERENCE], files=[tmp_path / "a.nc", tmp_path / "b.nc"])
+
+
+def test_fused_warns_at_the_callers_line_and_may_not_contradict_engine() -> None:
+    """The deprecated fused= warns pointing at the user's call; with another engine it fails."""
+    with pytest.warns(DeprecationWarning, match="use engine='numpy'") as caught:
+        spec = RunSpec.of([REFERENCE], fused=False)
+    assert spec.engine == "numpy"
+    assert caught[0].filename == __file__
+    with pytest.warns(DeprecationWarning, match="fused=") as caught:
+        flowsim.run(REFERENCE, fused=False)
+    assert caught[0].filename == __file__
+    with (
+        pytest.warns(DeprecationWarning, match="fused="),
+        pytest.raises(FlowsimError, match="fused=True contradicts engine='des'"),
+    ):
+        RunSpec.of([REFERENCE], fused=True, engine="des")

@@ -11,6 +11,7 @@ results under any Placement.
 from __future__ import annotations
 
 import os
+import sys
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -104,14 +105,16 @@ class RunSpec:
             Deprecated: ``True`` is ``engine="numba"``, ``False`` ``engine="numpy"``.
         """
         if fused is not None:
+            named = "numba" if fused else "numpy"
             warnings.warn(
-                "run(fused=...) is deprecated and will be removed in the next release: "
-                f"use engine='{'numba' if fused else 'numpy'}'",
+                f"run(fused=...) is deprecated and will be removed in the next release: "
+                f"use engine='{named}'",
                 DeprecationWarning,
-                stacklevel=3,
+                stacklevel=_outside_flowsim(),
             )
-            if engine in engines.ALIASES:
-                engine = "numba" if fused else "numpy"
+            if engine not in (*engines.ALIASES, named):
+                raise FlowsimError(f"fused={fused} contradicts engine='{engine}'")
+            engine = named
         for name, value, low, high in (
             ("members", members, 1, None),
             ("seed", seed, 0, SEED_LIMIT),
@@ -192,6 +195,14 @@ def split_options(
     placed = {k: v for k, v in options.items() if k in where}
     placement = Placement(**placed, files=paths)  # type: ignore[arg-type]
     return spec, placement, options.get("progress")
+
+
+def _outside_flowsim() -> int:
+    """The ``stacklevel`` of a warning that names the first caller outside flowsim."""
+    frame, level = sys._getframe(1), 1
+    while frame.f_back is not None and frame.f_globals.get("__name__", "").startswith("flowsim"):
+        frame, level = frame.f_back, level + 1
+    return level
 
 
 def _check_int(name: str, value: object, low: int, high: int | None) -> None:

@@ -1,0 +1,282 @@
+"""Shared cases of the engine tests: scenarios, a hypothesis strategy, invariant checks.
+
+Not a test module (it holds no tests); the engine, cross-check, plan, sampling
+and result tests import from here, never from each other.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from hypothesis import strategies as st
+
+from flowsim import Result
+from flowsim.sampling import Realisations
+from flowsim.scenario import Scenario, scenario_from_dict, scenario_from_text
+
+from .conftest import ROOT, tiny_doc
+
+__all__ = [
+    "CARGO_SCENARIO",
+    "CITE",
+    "RANDOM",
+    "RANDOM_SCENARIO",
+    "SHIPPED",
+    "annual",
+    "assert_daily_invariants",
+    "generated",
+    "has_random_elements",
+    "members_identical",
+    "scenario",
+]
+
+CITE = "assumption: test"
+SHIPPED = sorted((ROOT / "scenarios").glob("*.toml"))
+"""Every shipped scenario file."""
+
+
+def scenario(doc: dict[str, Any]) -> Scenario:
+    """The validated scenario of a document (a :func:`tiny_doc` the test adapted)."""
+    return scenario_from_dict(doc)
+
+
+def annual(result: Result, var: str, route: str = "pipe", member: int = 0) -> list[float]:
+    """One route's annual values of ``var`` in one member, year by year."""
+    values: list[float] = result.annual[var].sel(route=route, member=member).values.tolist()
+    return values
+
+
+# --- a scenario with every kind of randomness ----------------------------------
+
+RANDOM = """\
+[horizon]
+start_year = 2020
+end_year = 2024
+[sources.field]
+commodity = "gas"
+[routes.pipe]
+commodity = "gas"
+source = "field"
+capacity = [{from = 2020, value = 38, cite = "assumption: t"}]
+cite = "assumption: t"
+[routes.pipe.forced_outages]
+mtbf_days = 60
+mttr_days = 4
+distribution = "lognormal"
+shape = 0.8
+cite = "assumption: t"
+[routes.pipe.commissioning_delay]
+distribution = "triangular"
+min_days = 0
+mode_days = 30
+max_days = 400
+cite = "assumption: t"
+[demand.gas]
+annual = [{from = 2020, value = 45, cite = "assumption: t"}]
+uncertainty = {sigma = 0.1, persistence = 0.5, cite = "assumption: t"}
+[balancing.gas]
+label = "LNG"
+cap = [{from = 2020, value = 5, cite = "assumption: t"}]
+[shocks.cold_winter]
+routes = ["pipe"]
+hazard_per_year = 0.5
+months = [12, 1, 2]
+duration_days = 20
+duration_distribution = "exponential"
+derate_fraction = 0.5
+cite = "assumption: t"
+"""
+
+RANDOM_SCENARIO = scenario_from_text(RANDOM)
+"""RANDOM, loaded (scenarios are frozen, so the tests share one)."""
+
+
+# --- a seaborne route that moves cargoes (DES) ---------------------------------
+
+CARGO_SCENARIO = """\
+[horizon]
+start_year = 2021
+end_year = 2024
+[sources.crude]
+commodity = "oil"
+[routes.tankers]
+commodity = "oil"
+source = "crude"
+kind = "seaborne"
+capacity = [{from = 2021, value = 36.5, cite = "assumption: test, 0.1 Mt/day"}]
+own_use_loss_fraction = 0.01
+cite = "assumption: test"
+[routes.tankers.cargoes]
+size = 0.7
+loading_days = 1
+voyage_days = 5
+cite = "assumption: test, about an Aframax-Suezmax cargo"
+"""
+
+
+# --- randomness of a scenario ---------------------------------------------------
+
+
+def has_random_elements(s: Scenario) -> bool:
+    """Whether members of ``s`` can differ.
+
+    Random are: forced outages, a commissioning delay that is not ``fixed``, a
+    shock with ``hazard_per_year``, ``probability < 1`` or a random duration,
+    and demand uncertainty. Without any of these every member is the same.
+    """
+    routes = any(
+        r.forced_outages is not None
+        or (r.commissioning_delay is not None and r.commissioning_delay.distribution != "fixed")
+        for r in s.routes.values()
+    )
+    shocks = any(
+        k.hazard_per_year is not None or k.probability < 1 or k.duration_distribution != "fixed"
+        for k in s.shocks.values()
+    )
+    demand = any(d.uncertainty is not None for d in s.demand.values())
+    return routes or shocks or demand
+
+
+def members_identical(real: Realisations) -> bool:
+    """Whether every member of ``real`` has the same draws as the first."""
+    n = len(real.members)
+
+    def events(which: str, m: int) -> list[tuple[int, int, int]]:
+        e = getattr(real, which).of(member=m)
+        return sorted(zip(e.target.tolist(), e.start.tolist(), e.duration.tolist(), strict=True))
+
+    return all(
+        np.array_equal(real.delay_days[m], real.delay_days[0])
+        and np.array_equal(real.demand_multiplier[m], real.demand_multiplier[0])
+        and events("outages", m) == events("outages", 0)
+        and events("shock_events", m) == events("shock_events", 0)
+        for m in range(1, n)
+    )
+
+
+# --- invariants -------------------------------------------------------------------
+
+
+def assert_daily_invariants(result: Result) -> None:
+    """model.md section 5 invariants, every day of every member, to 1e-9 relative."""
+    d = result.daily
+    assert d is not None
+    for name in ("flow", "delivered", "available", "balancing", "unmet"):
+        assert np.isfinite(d[name]).all(), name
+    tol = 1e-9
+    assert (d.flow >= 0).all()
+    assert (d.flow <= d.available * (1 + tol) + 1e-15).all()
+    assert (d.flow <= d.contract_limit * (1 + tol) + 1e-15).all()
+    used = d.flow.groupby(d.route_source).sum("route").rename(route_source="source")
+    assert (used <= d.production.sel(source=used.source) * (1 + tol) + 1e-15).all()
+    routes_delivered = (
+        d.delivered.groupby(d.route_commodity).sum("route").rename(route_commodity="commodity")
+    )
+    for c in d.commodity.values:
+        if d.demand.sel(commodity=c).isnull().all():  # no demand block: not demand limited
+            assert (d.unmet.sel(commodity=c) == 0).all()
+            continue
+        total = (
+            routes_delivered.sel(commodity=c)
+            + d.balancing.sel(commodity=c)
+            + d.unmet.sel(commodity=c)
+        )
+        np.testing.assert_allclose(total, d.demand.sel(commodity=c), rtol=tol, atol=1e-15)
+
+
+# --- random small scenarios ---------------------------------------------------------
+
+CAP = st.floats(0, 100)
+
+
+@st.composite
+def generated(draw: st.DrawFn) -> Scenario:
+    """Random small scenarios: 1-4 routes on 1-2 sources, contracts, losses, demand, shocks."""
+    doc = tiny_doc()
+    n_sources = draw(st.integers(1, 2))
+    doc["sources"] = {
+        f"s{i}": {
+            "commodity": "gas",
+            **(
+                {"production": [{"from": 2000, "value": draw(CAP), "cite": CITE}]}
+                if draw(st.booleans())
+                else {}
+            ),
+        }
+        for i in range(n_sources)
+    }
+    routes = {}
+    for r in range(draw(st.integers(1, 4))):
+        route: dict[str, Any] = {
+            "commodity": "gas",
+            "source": f"s{draw(st.integers(0, n_sources - 1))}",
+            "capacity": [
+                {"from": 2023, "value": draw(CAP), "cite": CITE},
+                {
+                    "start": 2024,
+                    "end": 2025,
+                    "from_value": draw(CAP),
+                    "to_value": draw(CAP),
+                    "shape": draw(st.sampled_from(["linear", "logistic"])),
+                    "cite": CITE,
+                },
+            ],
+            "priority": draw(st.integers(0, 2)),
+            "own_use_loss_fraction": draw(st.floats(0, 0.3)),
+            "cite": CITE,
+        }
+        if draw(st.booleans()):
+            route["contract"] = {
+                "acq": [{"from": 2023, "value": draw(CAP), "cite": CITE}],
+                "daily_flexibility": draw(st.floats(1, 1.5)),
+                "cite": CITE,
+            }
+        if draw(st.booleans()):
+            route["forced_outages"] = {
+                "mtbf_days": draw(st.floats(5, 400)),
+                "mttr_days": draw(st.floats(1, 30)),
+                "cite": CITE,
+            }
+        if draw(st.booleans()):
+            route["commissioning_delay"] = {
+                "distribution": "uniform",
+                "min_days": 0,
+                "max_days": draw(st.integers(0, 400)),
+                "cite": CITE,
+            }
+        routes[f"r{r}"] = route
+    doc["routes"] = routes
+    if draw(st.booleans()):
+        doc["demand"] = {
+            "gas": {
+                "annual": [{"from": 2023, "value": draw(CAP), "cite": CITE}],
+                "seasonality": {
+                    "monthly_weights": draw(st.lists(st.floats(0.1, 3), min_size=12, max_size=12)),
+                    "cite": CITE,
+                },
+                "uncertainty": {
+                    "sigma": draw(st.floats(0, 0.3)),
+                    "persistence": draw(st.floats(0, 1)),
+                    "cite": CITE,
+                },
+            }
+        }
+        cap = draw(st.one_of(st.none(), CAP))
+        doc["balancing"] = {
+            "gas": {
+                "label": "LNG",
+                **({} if cap is None else {"cap": [{"from": 2023, "value": cap, "cite": CITE}]}),
+            }
+        }
+    if draw(st.booleans()):
+        doc["shocks"] = {
+            "random": {
+                "routes": ["r0"],
+                "hazard_per_year": draw(st.floats(0, 3)),
+                "duration_days": draw(st.integers(1, 60)),
+                "derate_fraction": draw(st.floats(0, 1)),
+                "cite": CITE,
+            }
+        }
+    return scenario(doc)

@@ -1,0 +1,106 @@
+"""Results (flowsim.results): summaries, derived values, netCDF round trip, open_result."""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+from pathlib import Path
+
+import numpy as np
+import pytest
+import xarray as xr
+
+import flowsim
+from flowsim import FlowsimError
+from flowsim.results import SHORTFALL_TOLERANCE
+from flowsim.sampling import sample
+
+from .conftest import tiny_doc
+from .engine_cases import CITE, RANDOM_SCENARIO, scenario
+
+
+def test_netcdf_round_trip_keeps_values_and_provenance(tmp_path: Path) -> None:
+    """to_netcdf then open_result gives the same data, provenance and scenario."""
+    result = flowsim.run(RANDOM_SCENARIO, members=4, seed=2, daily=True)
+    path = result.to_netcdf(tmp_path / "results.nc")
+    assert path == tmp_path / "results.nc"
+    again = flowsim.open_result(path)
+    xr.testing.assert_identical(again.annual, result.annual)
+    assert again.daily is not None
+    assert result.daily is not None
+    xr.testing.assert_identical(again.daily, result.daily)
+    assert again.scenario == RANDOM_SCENARIO
+    assert again.annual.attrs["seed"] == 2
+    assert again.annual.attrs["engine"] == "numpy"  # daily values: the numpy engine
+    assert [p.name for p in tmp_path.iterdir()] == ["results.nc"]
+
+
+def test_failed_write_leaves_no_file(tmp_path: Path) -> None:
+    """A write that fails midway leaves neither the target nor a temporary file."""
+    result = flowsim.run(RANDOM_SCENARIO, members=2)
+    result.annual.attrs["bad"] = {"nested": "dict"}  # netCDF cannot store it
+    with pytest.raises(TypeError):
+        result.to_netcdf(tmp_path / "results.nc")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_open_result_rejects_other_files(tmp_path: Path) -> None:
+    """A missing or foreign file is a FlowsimError, not a crash."""
+    with pytest.raises(FlowsimError, match="no such result file"):
+        flowsim.open_result(tmp_path / "nope.nc")
+    junk = tmp_path / "junk.nc"
+    junk.write_text("not netcdf")
+    with pytest.raises(FlowsimError, match="not a flowsim result"):
+        flowsim.open_result(junk)
+
+
+def test_summary_has_ensemble_statistics() -> None:
+    """summary() gives mean and P10 <= P50 <= P90 per variable, and shortfall figures."""
+    result = flowsim.run(RANDOM_SCENARIO, members=50, seed=1)
+    s = result.summary()
+    a = result.annual
+    assert s.statistic.values.tolist() == ["mean", "p10", "p50", "p90"]
+    d = s.delivered.sel(route="pipe")
+    mean = a.delivered.mean("member").sel(route="pipe")
+    xr.testing.assert_allclose(d.sel(statistic="mean", drop=True), mean)
+    assert (d.sel(statistic="p10") <= d.sel(statistic="p50")).all()
+    assert (d.sel(statistic="p50") <= d.sel(statistic="p90")).all()
+    assert (d.sel(statistic="p10") < d.sel(statistic="p90")).any()  # the members do spread
+    share_short = (a.unmet > SHORTFALL_TOLERANCE * a.demand).mean("member")
+    xr.testing.assert_allclose(s.shortfall_probability, share_short)
+    xr.testing.assert_allclose(s.expected_unmet, a.unmet.mean("member"))
+    assert {"utilisation", "take_or_pay_exposure", "n_minus_1"} <= set(s.data_vars)
+
+
+def test_summary_of_a_route_never_built_is_nan_not_an_error() -> None:
+    """Utilisation of a route with no capacity in any member is NaN in the summary, silently."""
+    doc = tiny_doc()
+    doc["routes"]["unbuilt"] = {**copy.deepcopy(doc["routes"]["pipe"]), "capacity": []}
+    s = flowsim.run(scenario(doc), members=3).summary()
+    assert s.utilisation.sel(route="unbuilt").isnull().all()
+    assert not s.utilisation.sel(route="pipe").isnull().any()
+    assert (s.delivered.sel(route="unbuilt") == 0).all()
+
+
+def test_shortfall_probability_is_the_share_of_members_short() -> None:
+    """A halt that happens with probability 0.5 leaves exactly the members it hits short."""
+    doc = tiny_doc()
+    doc["demand"] = {"gas": {"annual": [{"from": 2000, "value": 30, "cite": CITE}]}}
+    doc["shocks"] = {
+        "halt": {
+            "routes": ["pipe"],
+            "start": dt.date(2024, 3, 1),
+            "duration_days": 30,
+            "probability": 0.5,
+            "cite": CITE,
+        }
+    }
+    s = scenario(doc)
+    hit = len(np.unique(sample(s, 200, seed=3).shock_events.member)) / 200
+    assert 0.35 < hit < 0.65
+    summary = flowsim.run(s, members=200, seed=3).summary()
+    short = summary.shortfall_probability.sel(commodity="gas").values.tolist()
+    assert short == pytest.approx([0, hit, 0])
+    assert summary.expected_unmet.sel(commodity="gas").values == pytest.approx(
+        [0, hit * 30 * 30 / 366, 0]
+    )

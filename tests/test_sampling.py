@@ -1,0 +1,64 @@
+"""The random draws (flowsim.sampling): per member, in their months, with the stated means."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import flowsim
+from flowsim.sampling import SUBSTREAM, sample
+from flowsim.timeline import Calendar
+
+from .engine_cases import RANDOM_SCENARIO, SHIPPED, has_random_elements, members_identical
+
+
+def test_realisations_are_per_member() -> None:
+    """Sampling members [3, 4] gives the same draws as members 3 and 4 of a larger sample."""
+    part = sample(RANDOM_SCENARIO, [3, 4], seed=9)
+    whole = sample(RANDOM_SCENARIO, 6, seed=9)
+    assert part.members.tolist() == [3, 4]
+    assert part.delay_days.tolist() == whole.delay_days[3:5].tolist()
+    assert part.demand_multiplier.tolist() == whole.demand_multiplier[3:5].tolist()
+    for i, m in enumerate((3, 4)):
+        mine, theirs = part.outages.of(member=i), whole.outages.of(member=m)
+        assert len(mine) > 0  # mtbf 60 days over five years: some outages to compare
+        assert mine.start.tolist() == theirs.start.tolist()
+        assert mine.duration.tolist() == theirs.duration.tolist()
+
+
+def test_members_across_substreams_keep_their_draws() -> None:
+    """A member drawn alone equals the same member of a sample spanning several substreams."""
+    late = SUBSTREAM + 5
+    alone = sample(RANDOM_SCENARIO, [late], seed=9)
+    whole = sample(RANDOM_SCENARIO, 2 * SUBSTREAM, seed=9)
+    assert alone.delay_days.tolist() == whole.delay_days[late : late + 1].tolist()
+    assert alone.demand_multiplier.tolist() == whole.demand_multiplier[late : late + 1].tolist()
+    assert alone.outages.start.tolist() == whole.outages.of(member=late).start.tolist()
+
+
+def test_hazard_shocks_start_only_in_their_months() -> None:
+    """A winter hazard starts only in December, January or February, about 0.5 a year."""
+    real = sample(RANDOM_SCENARIO, 400, seed=3)
+    cal = Calendar.of(RANDOM_SCENARIO.horizon)
+    months = {int(cal.month_index[s]) for s in real.shock_events.start}
+    assert months <= {11, 0, 1}
+    per_year = len(real.shock_events) / (400 * cal.n_years)
+    assert 0.4 < per_year < 0.6
+
+
+def test_forced_outage_durations_have_the_stated_means() -> None:
+    """Down-times average mttr (rounded up), are whole days of at least one; delays in range."""
+    real = sample(RANDOM_SCENARIO, 300, seed=4)
+    assert (real.outages.duration >= 1).all()
+    assert 4.0 < real.outages.duration.mean() < 5.5  # mean 4 days, rounded up to whole days
+    assert ((real.delay_days >= 0) & (real.delay_days <= 400)).all()
+    assert len(np.unique(real.delay_days)) > 50  # triangular 0..400: the delays do vary
+
+
+@pytest.mark.parametrize("path", SHIPPED, ids=lambda p: p.stem)
+def test_members_differ_exactly_in_scenarios_with_random_elements(path: Path) -> None:
+    """Members draw differently exactly where a scenario has random elements, else all alike."""
+    s = flowsim.load_scenario(path)
+    assert members_identical(sample(s, 20, seed=11)) == (not has_random_elements(s))
