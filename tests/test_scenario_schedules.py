@@ -8,7 +8,6 @@ import numpy as np
 import pytest
 
 from flowsim.scenario.schedules import Ramp, Step, annual_rates
-from flowsim.timeline import Calendar
 
 CITE = "assumption: test"
 
@@ -65,12 +64,3 @@ def test_ramp_then_step() -> None:
     schedule = [ramp("2020-01-01", "2021-01-01", 0, 30), step("2022-01-01", 38)]
     rates = annual_rates(schedule, on("2021-06-01", "2022-01-01"))
     assert rates.tolist() == [30, 38]
-
-
-def test_calendar_counts_leap_days() -> None:
-    """2015-2050 has 13,149 days; 2024 has 366."""
-    cal = Calendar(2015, 2050)
-    assert cal.n_days == 13_149
-    assert cal.days_in_year[cal.years.tolist().index(2024)] == 366
-    assert cal.date_of(cal.year_starts[-1]) == dt.date(2050, 1, 1)
-    assert cal.month_index[cal.day_of(dt.date(2016, 2, 29))] == 1

@@ -46,3 +46,12 @@ def test_yearly_sums_and_counts_go_row_by_row() -> None:
     assert cal.yearly_sum(ones).tolist() == [[365, 366, 365], [730, 732, 730]]
     winter = np.broadcast_to(cal.month_index == 0, (2, cal.n_days))
     assert cal.yearly_count(winter).tolist() == [[31, 31, 31], [31, 31, 31]]
+
+
+def test_calendar_counts_leap_days() -> None:
+    """2015-2050 has 13,149 days; 2024 has 366."""
+    cal = Calendar(2015, 2050)
+    assert cal.n_days == 13_149
+    assert cal.days_in_year[cal.years.tolist().index(2024)] == 366
+    assert cal.date_of(cal.year_starts[-1]) == dt.date(2050, 1, 1)
+    assert cal.month_index[cal.day_of(dt.date(2016, 2, 29))] == 1
