@@ -277,3 +277,29 @@ def test_all_exports_exist() -> None:
     missing = [name for name in units.__all__ if not hasattr(units, name)]
     assert missing == []
     assert (RUSSIAN_REFERENCE_CELSIUS, ISO_REFERENCE_CELSIUS) == (20.0, 15.0)
+
+
+@pytest.mark.parametrize(
+    ("commodity", "unit", "factor"),
+    [
+        ("gas", "PJ", 36.0),  # BP: 1 bcm = 36 PJ
+        ("gas", "EJ", 0.036),
+        ("gas", "Mtoe", 0.86),  # BP: 1 bcm = 0.86 Mtoe
+        ("oil", "Mtoe", 1.0),  # a tonne of crude counted as a tonne of oil equivalent
+        ("oil", "PJ", 41.868),  # 1 toe = 10^7 kcal = 41.868 GJ
+        ("oil", "EJ", 0.041868),
+    ],
+)
+def test_energy_factor_by_hand(commodity: str, unit: str, factor: float) -> None:
+    """bcm of gas and Mt of crude convert to PJ, EJ and Mtoe by the sourced factors."""
+    assert units.energy_factor(commodity, unit) == pytest.approx(factor, rel=1e-12)
+
+
+def test_energy_factors_agree_with_the_gas_conversions() -> None:
+    """energy_factor gives what bcm_to_pj and bcm_to_mtoe give, and refuses the unknown."""
+    assert units.energy_factor("gas", "PJ") == units.bcm_to_pj(1.0)
+    assert units.energy_factor("gas", "Mtoe") == units.bcm_to_mtoe(1.0)
+    with pytest.raises(ValueError, match="no energy factor for 'coal' in 'PJ'"):
+        units.energy_factor("coal", "PJ")
+    with pytest.raises(ValueError, match="no energy factor for 'gas' in 'kWh'"):
+        units.energy_factor("gas", "kWh")
