@@ -122,3 +122,16 @@ def test_fused_warns_at_the_callers_line_and_may_not_contradict_engine() -> None
         pytest.raises(FlowsimError, match="fused=True contradicts engine='des'"),
     ):
         RunSpec.of([REFERENCE], fused=True, engine="des")
+
+
+def test_a_spec_made_by_hand_is_checked_too() -> None:
+    """RunSpec and ScenarioRun built directly refuse an alias, a bad count or a bad seed."""
+    (run,) = RunSpec.of([REFERENCE]).runs
+    with pytest.raises(FlowsimError, match="'core' is an alias"):
+        RunSpec((run,), "core")
+    with pytest.raises(FlowsimError, match="an event trace needs engine='des'"):
+        RunSpec((run,), "numpy", trace=True)
+    with pytest.raises(FlowsimError, match="members must be >= 1"):
+        dataclasses.replace(run, members=0)
+    with pytest.raises(FlowsimError, match="seed must be >= 0"):
+        dataclasses.replace(run, seed=-5)

@@ -59,6 +59,10 @@ class ScenarioRun:
     members: int
     seed: int
 
+    def __post_init__(self) -> None:
+        _check_int("members", self.members, 1, None)
+        _check_int("seed", self.seed, 0, SEED_LIMIT)
+
 
 @dataclass(frozen=True)
 class RunSpec:
@@ -70,6 +74,10 @@ class RunSpec:
     daily: bool = False
     trace: bool = False
     cargoes: bool = True
+
+    def __post_init__(self) -> None:
+        if engines.resolve(self.engine, daily=self.daily, trace=self.trace) != self.engine:
+            raise FlowsimError(f"engine '{self.engine}' is an alias: use RunSpec.of to resolve it")
 
     @classmethod
     def of(
@@ -115,12 +123,6 @@ class RunSpec:
             if engine not in (*engines.ALIASES, named):
                 raise FlowsimError(f"fused={fused} contradicts engine='{engine}'")
             engine = named
-        for name, value, low, high in (
-            ("members", members, 1, None),
-            ("seed", seed, 0, SEED_LIMIT),
-        ):
-            if value is not None:
-                _check_int(name, value, low, high)
         loaded = [s if isinstance(s, Scenario) else load_scenario(s) for s in scenarios]
         runs = tuple(
             ScenarioRun(
