@@ -15,14 +15,13 @@ from flowsim import Result
 from flowsim.sampling import Realisations
 from flowsim.scenario import Scenario, scenario_from_dict, scenario_from_text
 
-from .conftest import ROOT, tiny_doc
+from .conftest import tiny_doc
 
 __all__ = [
     "CARGO_SCENARIO",
     "CITE",
     "RANDOM",
     "RANDOM_SCENARIO",
-    "SHIPPED",
     "annual",
     "assert_daily_invariants",
     "generated",
@@ -32,8 +31,6 @@ __all__ = [
 ]
 
 CITE = "assumption: test"
-SHIPPED = sorted((ROOT / "scenarios").glob("*.toml"))
-"""Every shipped scenario file."""
 
 
 def scenario(doc: dict[str, Any]) -> Scenario:

@@ -1,21 +1,19 @@
-"""The back-test: its numbers come from the data file, and bad data files are clear errors."""
+"""The back-test: its numbers come from the data file, and bad data files are clear errors.
+
+The ``flowsim backtest`` command is tested in test_cli_analyse.py.
+"""
 
 from __future__ import annotations
 
 import csv
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
-from click.testing import CliRunner
 
 import flowsim
 from flowsim.backtest import STATUSES, ReportedDataError, backtest, read_reported
-from flowsim.cli import EXIT_USAGE, cli
 from flowsim.shipped import data_file, scenario_file
 
 from .conftest import ROOT
@@ -233,62 +231,10 @@ def test_a_bad_year_and_duplicates_are_errors(tmp_path: Path) -> None:
     assert "has year 2019 twice (first on line 3)" in str(error.value)
 
 
-def test_years_the_scenario_does_not_simulate_are_left_out_and_counted(tmp_path: Path) -> None:
+def test_years_the_scenario_does_not_simulate_are_left_out_and_counted() -> None:
     """A projection from 2015 is held against the reported figures of 2015 on only."""
     reference = ROOT / "scenarios" / "reference.toml"
     reported = read_reported(DATA)
     check = backtest(flowsim.run(reference, members=1), reported)
     assert set(check.table["year"]) == {y for y in reported["year"] if y >= 2015}
     assert check.left_out == int((reported["year"] < 2015).sum()) > 0
-    result = CliRunner().invoke(
-        cli, ["backtest", str(reference), "--no-figures", "--out", str(tmp_path)]
-    )
-    assert result.exit_code == 0, result.output
-    assert f"{check.left_out} reported figures of years outside 2015-2050 left out" in (
-        result.output
-    )
-
-
-def test_cli_bad_data_exits_2_with_one_line_per_problem(tmp_path: Path) -> None:
-    """`flowsim backtest --data bad.csv`: problems on stderr, exit 2, no traceback, no output."""
-    rows = _raw()[:3]
-    rows[0] = {**rows[0], "status": "guess"}
-    rows[2] = {**rows[2], "route": "nowhere"}
-    path = _write(tmp_path, rows)
-    out = tmp_path / "out"
-    result = CliRunner().invoke(cli, ["backtest", "--data", str(path), "--out", str(out)])
-    assert result.exit_code == EXIT_USAGE
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 2
-    assert lines[0].startswith(f"{path}:2: column 'status'")
-    assert lines[1].startswith(f"{path}:4: column 'route': unknown route 'nowhere'")
-    assert "Traceback" not in result.output
-    assert not out.exists()
-
-
-def test_cli_missing_data_file(tmp_path: Path) -> None:
-    """A --data file that does not exist is one line and exit 2."""
-    result = CliRunner().invoke(cli, ["backtest", "--data", str(tmp_path / "gone.csv")])
-    assert result.exit_code == EXIT_USAGE
-    assert result.stderr.strip() == f"{tmp_path / 'gone.csv'}: cannot read the file: " + (
-        "No such file or directory"
-    )
-
-
-def test_cli_backtest_from_an_installed_flowsim(tmp_path: Path) -> None:
-    """`flowsim backtest` with no arguments, outside the checkout, runs the shipped back-test."""
-    proc = subprocess.run(
-        [sys.executable, "-m", "flowsim.cli", "backtest", "--out", str(tmp_path / "bt")],
-        capture_output=True,
-        text=True,
-        check=False,
-        cwd=tmp_path,
-        env={**os.environ, "COLUMNS": "200"},
-    )
-    assert proc.returncode == 0, proc.stderr
-    assert "CAGP" in proc.stdout
-    assert "Errors over sourced years" in proc.stdout
-    written = pd.read_csv(tmp_path / "bt" / "backtest.csv")
-    assert written["reported"].tolist() == [float(r["volume"]) for r in _raw()]
-    figures = {p.name for p in (tmp_path / "bt").iterdir()}
-    assert {"backtest_CAGP.png", "backtest_CAGP.svg", "backtest_PoS1.svg"} <= figures

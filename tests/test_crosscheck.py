@@ -16,8 +16,8 @@ from flowsim.crosscheck import TOLERANCE, crosscheck
 from flowsim.sampling import sample
 from flowsim.scenario import Scenario
 
-from .conftest import ROOT, tiny_doc
-from .engine_cases import CITE, SHIPPED, generated, has_random_elements, members_identical, scenario
+from .conftest import ROOT, SHIPPED, tiny_doc
+from .engine_cases import CITE, generated, has_random_elements, members_identical, scenario
 
 RANDOM_MEMBERS = 20
 """Members compared in a shipped scenario with random elements."""

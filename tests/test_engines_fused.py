@@ -17,7 +17,8 @@ from flowsim.plan import Plan
 from flowsim.sampling import sample
 from flowsim.scenario import Scenario
 
-from .engine_cases import RANDOM_SCENARIO, SHIPPED, generated
+from .conftest import SHIPPED
+from .engine_cases import RANDOM_SCENARIO, generated
 
 pytestmark = pytest.mark.skipif(not fused.AVAILABLE, reason="numba is not installed")
 

@@ -1,82 +1,83 @@
-"""The files of a run: formats, figures, atomicity, stale files, interruption."""
+"""The files of a run: all or nothing, the manifest and stale files, formats, figure names.
+
+Figures are drawn but, where their pixels are not the point, saved as empty
+files (``quick_figures``); test_plots.py and the command-line tests save real ones.
+"""
 
 from __future__ import annotations
 
-import signal
-import subprocess
-import sys
-import time
+import errno
+import os
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
 import pytest
-from click.testing import CliRunner
 
 import flowsim
-from flowsim.cli import EXIT_INTERRUPTED, cli
-from flowsim.outputs import MANIFEST, write_outputs
-from flowsim.tables import iamc_frame, summary_frame
+from flowsim import plots
+from flowsim.backtest import backtest, read_reported
+from flowsim.outputs import MANIFEST, write_backtest, write_outputs
+from flowsim.scenario import scenario_from_dict
+from flowsim.shipped import data_file
 
-from .conftest import ROOT
-
-SCENARIOS = ROOT / "scenarios"
-SHIPPED = sorted(SCENARIOS.glob("*.toml"))
-
-
-@pytest.fixture(scope="module")
-def ensemble() -> flowsim.Result:
-    return flowsim.run(SCENARIOS / "monte_carlo.toml", members=12, seed=3)
+from .conftest import SCENARIOS, SHIPPED, tiny_doc
 
 
-@pytest.fixture(scope="module")
-def single() -> flowsim.Result:
-    return flowsim.run(SCENARIOS / "reference.toml")
+@pytest.fixture
+def quick_figures(monkeypatch: pytest.MonkeyPatch) -> None:
+    """plots.save writes empty PNG and SVG files instead of rendering the figure."""
+
+    def save(fig: object, stem: str | os.PathLike[str]) -> list[Path]:
+        paths = [Path(f"{os.fspath(stem)}{suffix}") for suffix in (".png", ".svg")]
+        for path in paths:
+            path.write_bytes(b"")
+        return paths
+
+    monkeypatch.setattr(plots, "save", save)
+
+
+def listing(folder: Path) -> list[str]:
+    """Every file below ``folder``, relative to it, sorted."""
+    return sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file())
 
 
 @pytest.mark.parametrize("path", SHIPPED, ids=lambda p: p.stem)
-def test_run_works_on_every_shipped_scenario(path: Path, tmp_path: Path) -> None:
-    """`flowsim run` on each shipped scenario exits 0 and writes its data files."""
-    result = CliRunner().invoke(
-        cli, ["run", str(path), "--members", "3", "--no-figures", "--quiet", "--out", str(tmp_path)]
-    )
-    assert result.exit_code == 0, result.output
-    names = {p.name for p in tmp_path.iterdir()}
-    assert {"results.nc", "summary.csv", "iamc.csv", "scenario.toml"} <= names
+def test_every_shipped_scenario_writes_its_data_files(
+    path: Path, shipped_run: Callable[[str, int], flowsim.Result], tmp_path: Path
+) -> None:
+    """One member of each shipped scenario writes results.nc, both tables and its scenario.
+
+    One member: the ensemble statistics of summary.csv are the same code for every
+    scenario (test_tables.py); the ensemble tables of each render in test_cli_run.py.
+    """
+    result = shipped_run(path.stem, 1)
+    written = write_outputs(result, result.scenario, tmp_path, figures=False)
+    names = ["iamc.csv", "results.nc", "scenario.toml", "summary.csv"]
+    assert [p.as_posix() for p in written] == names
+    assert listing(tmp_path) == sorted([MANIFEST, *names])
+    assert (tmp_path / MANIFEST).read_text().split() == names
+    summary = pd.read_csv(tmp_path / "summary.csv")
+    assert set(summary[summary.kind == "route"].name) == set(result.annual.route.values)
+    saved = flowsim.open_result(tmp_path / "results.nc")
+    assert saved.annual.attrs["scenario_name"] == result.scenario.name
 
 
-def test_run_as_a_subprocess_writes_figures(tmp_path: Path) -> None:
-    """The installed entry point writes PNG and SVG figures next to the data."""
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "flowsim.cli",
-            "run",
-            str(SCENARIOS / "historical.toml"),
-            "--out",
-            str(tmp_path),
-            "--quiet",
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert proc.returncode == 0, proc.stderr
-    figures = {p.name for p in (tmp_path / "figures").iterdir()}
-    assert {
-        "deliveries_gas.png",
-        "deliveries_gas.svg",
-        "share_of_demand_oil.png",
-        "capacity_vs_delivered_gas.svg",
-    } <= figures
-
-
-def test_format_option_chooses_data_files_and_removes_stale_ones(tmp_path: Path) -> None:
-    """A second run with --format nc --no-figures leaves no file of the first run behind."""
-    base = ["run", str(SCENARIOS / "reference.toml"), "--out", str(tmp_path), "--quiet"]
-    assert CliRunner().invoke(cli, base).exit_code == 0
+@pytest.mark.usefixtures("quick_figures")
+def test_format_option_chooses_data_files_and_removes_stale_ones(
+    tiny_result: flowsim.Result, tmp_path: Path
+) -> None:
+    """A second write of nc only, no figures, removes the first one's other files, not others'."""
+    first = write_outputs(tiny_result, tiny_result.scenario, tmp_path)
+    assert {p.parts[0] for p in first} == {
+        "figures",
+        "iamc.csv",
+        "results.nc",
+        "scenario.toml",
+        "summary.csv",
+    }
     (tmp_path / "notes.txt").write_text("mine")  # not flowsim's: must survive
-    assert CliRunner().invoke(cli, [*base, "--format", "nc", "--no-figures"]).exit_code == 0
+    write_outputs(tiny_result, tiny_result.scenario, tmp_path, formats=["nc"], figures=False)
     assert sorted(p.name for p in tmp_path.iterdir()) == [
         MANIFEST,
         "notes.txt",
@@ -86,225 +87,94 @@ def test_format_option_chooses_data_files_and_removes_stale_ones(tmp_path: Path)
     assert (tmp_path / MANIFEST).read_text().split() == ["results.nc", "scenario.toml"]
 
 
-def test_unknown_format_is_a_usage_error(tmp_path: Path) -> None:
-    """--format xlsx is refused before anything runs."""
-    result = CliRunner().invoke(
-        cli,
-        ["run", str(SCENARIOS / "reference.toml"), "--format", "nc,xlsx", "--out", str(tmp_path)],
-    )
-    assert result.exit_code == 2
-    assert "unknown format xlsx" in result.output
-    assert not any(tmp_path.iterdir())
+@pytest.mark.usefixtures("quick_figures")
+@pytest.mark.parametrize(
+    ("members", "fans"), [(1, []), (2, ["figures/fan_gas", "figures/fan_pipe"])]
+)
+def test_three_figures_per_commodity_and_fans_for_ensembles(
+    tmp_path: Path, members: int, fans: list[str]
+) -> None:
+    """Three figures per commodity; ensembles add a fan chart per commodity and per route."""
+    result = flowsim.run(scenario_from_dict(tiny_doc()), members=members)
+    written = write_outputs(result, result.scenario, tmp_path, formats=[])
+    stems = ["figures/capacity_vs_delivered_gas", "figures/deliveries_gas", *fans]
+    stems.append("figures/share_of_demand_gas")
+    expected = sorted(f"{stem}{suffix}" for stem in stems for suffix in (".png", ".svg"))
+    assert [p.as_posix() for p in written] == sorted([*expected, "scenario.toml"])
 
 
-def test_interrupted_run_leaves_no_result_file(tmp_path: Path) -> None:
-    """Ctrl-C during an ensemble exits 130 with one line, and writes nothing."""
+def test_a_trace_is_written_as_trace_csv(tmp_path: Path) -> None:
+    """A DES run with a trace writes its events to trace.csv beside the data."""
+    result = flowsim.run(scenario_from_dict(tiny_doc()), engine="des", trace=True)
+    assert result.trace is not None
+    write_outputs(result, result.scenario, tmp_path, formats=["csv"], figures=False)
+    trace = pd.read_csv(tmp_path / "trace.csv")
+    assert list(trace.columns) == ["member", "day", "date", "route", "kind", "size", "detail"]
+    assert len(trace) == len(result.trace)
+
+
+def test_a_streamed_file_becomes_results_nc(tmp_path: Path) -> None:
+    """The file a run streamed into is moved into place as results.nc, not copied."""
+    streamed = tmp_path / ".streaming.nc"
+    result = flowsim.run(scenario_from_dict(tiny_doc()), members=3, file=streamed)
+    inode = streamed.stat().st_ino
     out = tmp_path / "out"
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "flowsim.cli",
-            "run",
-            str(SCENARIOS / "monte_carlo.toml"),
-            "--engine",
-            "des",
-            "--members",
-            "200",
-            "--out",
-            str(out),
-            "--quiet",
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    time.sleep(3)
-    proc.send_signal(signal.SIGINT)
-    _, err = proc.communicate(timeout=60)
-    assert proc.returncode == EXIT_INTERRUPTED
-    assert err.strip() == "flowsim: interrupted"
-    assert not out.exists() or not any(p.is_file() for p in out.rglob("*"))
-
-
-def test_summary_csv_has_ensemble_statistics(ensemble: flowsim.Result) -> None:
-    """summary.csv rows carry mean/P10/P50/P90 and the shortfall probability, with units."""
-    table = summary_frame(ensemble)
-    assert set(table.statistic) == {"mean", "p10", "p50", "p90", "probability"}
-    pos = table[(table.name == "power_of_siberia") & (table.variable == "delivered")]
-    assert set(pos.unit) == {"bcm/yr"}
-    p10 = pos[pos.statistic == "p10"].set_index("year").value
-    p90 = pos[pos.statistic == "p90"].set_index("year").value
-    assert (p10 <= p90).all()
-
-
-def test_iamc_table_has_the_standard_columns(single: flowsim.Result) -> None:
-    """iamc.csv: Model, Scenario, Region, Variable, Unit, then years; trade variables per route."""
-    table = iamc_frame(single)
-    assert list(table.columns[:5]) == ["Model", "Scenario", "Region", "Variable", "Unit"]
-    assert table.columns[5] == 2015
-    assert "Trade|Gas|Pipeline|Power of Siberia" in set(table.Variable)
-    row = table[table.Variable == "Trade|Gas|Pipeline|Power of Siberia"].iloc[0]
-    assert row[2050] == pytest.approx(
-        float(single.annual.delivered.sel(route="power_of_siberia", year=2050, member=0))
-    )
-    assert (table.Region == "China").all()
-
-
-def test_iamc_ensemble_adds_quantile_variables(ensemble: flowsim.Result) -> None:
-    """An ensemble exports the median and |P10, |P90 variables."""
-    variables = set(iamc_frame(ensemble).Variable)
-    assert {"Import Demand|Gas", "Import Demand|Gas|P10", "Import Demand|Gas|P90"} <= variables
-
-
-def test_deliveries_figure_content(single: flowsim.Result) -> None:
-    """Stacked area: one area per gas route, demand line, units on the axis, footnote."""
-    fig = single.plot.deliveries("gas")
-    ax = fig.axes[0]
-    gas_routes = int((single.annual.route_commodity == "gas").sum())
-    assert ax.get_ylabel() == "Deliveries (bcm/yr)"
-    assert ax.get_xlabel() == "Year"
-    assert len(ax.collections) == gas_routes
-    assert [line.get_label() for line in ax.get_lines()] == ["Import demand"]
-    assert "Scenario: reference" in fig.texts[0].get_text()
-
-
-def test_fan_chart_content(ensemble: flowsim.Result) -> None:
-    """Fan chart: one P10-P90 band and one P50 line, band below line below band top."""
-    fig = ensemble.plot.fan(route="power_of_siberia")
-    ax = fig.axes[0]
-    assert len(ax.collections) == 1
-    assert [line.get_label() for line in ax.get_lines()] == ["P50"]
-    assert ax.get_ylabel() == "Deliveries (bcm/yr)"
-
-
-def test_share_and_capacity_figures(single: flowsim.Result) -> None:
-    """Share of demand in percent per route; one capacity panel per oil route."""
-    share = single.plot.share_of_demand("oil")
-    assert share.axes[0].get_ylabel() == "Share of import demand (%)"
-    oil_routes = int((single.annual.route_commodity == "oil").sum())
-    assert len(share.axes[0].get_lines()) == oil_routes
-    panels = [ax for ax in single.plot.capacity_vs_delivered("oil").axes if ax.get_visible()]
-    assert len(panels) == oil_routes
-    assert {line.get_label() for line in panels[0].get_lines()} == {"Capacity", "Delivered"}
-
-
-def test_svg_output_is_reproducible(single: flowsim.Result, tmp_path: Path) -> None:
-    """Writing the same figure twice gives byte-identical SVG (no dates, fixed ids)."""
-    from flowsim.plots import save
-
-    a = save(single.plot.deliveries("oil"), tmp_path / "a")[1].read_bytes()
-    b = save(single.plot.deliveries("oil"), tmp_path / "b")[1].read_bytes()
-    assert a == b
+    write_outputs(result, result.scenario, out, formats=["nc"], figures=False, streamed=streamed)
+    assert not streamed.exists()
+    assert (out / "results.nc").stat().st_ino == inode
+    assert flowsim.open_result(out / "results.nc").annual.sizes["member"] == 3
 
 
 def test_write_outputs_into_an_unwritable_place_changes_nothing(
-    single: flowsim.Result, tmp_path: Path
+    tiny_result: flowsim.Result, tmp_path: Path
 ) -> None:
     """A folder that cannot be made is a FlowsimError naming it."""
     blocker = tmp_path / "file"
     blocker.write_text("")
     with pytest.raises(flowsim.FlowsimError, match="cannot create output folder"):
-        write_outputs(single, single.scenario, blocker / "sub")
-
-
-def test_compare_scenarios_and_results(single: flowsim.Result, tmp_path: Path) -> None:
-    """compare() of a result and a named scenario: values side by side and differences."""
-    never = SCENARIOS / "pos2_50bcm.toml#never"
-    comparison = flowsim.compare(single, str(never))
-    table = comparison.table
-    assert list(table.columns) == ["reference", "pos2_50bcm-never", "pos2_50bcm-never - reference"]
-    altai = table.xs(("delivered", "altai", "bcm/yr", 2040))
-    assert altai["pos2_50bcm-never"] == 0
-    assert altai["pos2_50bcm-never - reference"] == pytest.approx(-altai["reference"])
-    path = single.to_netcdf(tmp_path / "results.nc")
-    again = flowsim.compare(path, single)
-    assert (again.table.iloc[:, 2] == 0).all()
-
-
-def test_compare_command_writes_table_and_figures(tmp_path: Path) -> None:
-    """`flowsim compare A B` prints differences and writes comparison.csv and figures."""
-    result = CliRunner().invoke(
-        cli,
-        [
-            "compare",
-            str(SCENARIOS / "pos2_50bcm.toml"),
-            f"{SCENARIOS / 'pos2_50bcm.toml'}#never",
-            "--out",
-            str(tmp_path),
-        ],
-    )
-    assert result.exit_code == 0, result.output
-    assert "B - A" in result.output
-    table = pd.read_csv(tmp_path / "comparison.csv")
-    assert {"variable", "name", "unit", "year"} <= set(table.columns)
-    assert {"overlay_gas.png", "difference_gas.svg"} <= {p.name for p in tmp_path.iterdir()}
-
-
-def test_compare_needs_two_items() -> None:
-    """One item is a usage error."""
-    result = CliRunner().invoke(cli, ["compare", str(SCENARIOS / "reference.toml")])
-    assert result.exit_code == 2
-
-
-def test_diff_lists_parameters_key_by_key() -> None:
-    """diff() gives key paths with both values; identical scenarios have none."""
-    differences = flowsim.diff(
-        SCENARIOS / "pos2_50bcm.toml", f"{SCENARIOS / 'pos2_50bcm.toml'}#never"
-    )
-    paths = [path for path, _, _ in differences]
-    assert "routes.altai.capacity[0].to_value" in paths
-    assert flowsim.diff(SCENARIOS / "reference.toml", SCENARIOS / "reference.toml") == []
-    result = CliRunner().invoke(
-        cli, ["diff", str(SCENARIOS / "reference.toml"), str(SCENARIOS / "reference.toml")]
-    )
-    assert result.output.strip() == "no differences"
-
-
-@pytest.mark.parametrize("path", SHIPPED, ids=lambda p: p.stem)
-def test_compare_and_diff_work_on_every_shipped_scenario(path: Path, tmp_path: Path) -> None:
-    """`flowsim compare reference X` and `flowsim diff reference X` succeed for each shipped X."""
-    reference = str(SCENARIOS / "reference.toml")
-    compared = CliRunner().invoke(
-        cli, ["compare", reference, str(path), "--members", "2", "--out", str(tmp_path)]
-    )
-    assert compared.exit_code == 0, compared.output
-    assert (tmp_path / "comparison.csv").is_file()
-    differed = CliRunner().invoke(cli, ["diff", reference, str(path)])
-    assert differed.exit_code == 0, differed.output
-    assert differed.output.strip()
+        write_outputs(tiny_result, tiny_result.scenario, blocker / "sub")
 
 
 def test_a_full_disk_is_a_clear_error_and_leaves_nothing(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tiny_result: flowsim.Result, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """ENOSPC while writing: one line naming the folder and the cause; no file appears."""
-    import errno
 
     def full(*_args: object, **_kwargs: object) -> None:
         raise OSError(errno.ENOSPC, "No space left on device")
 
     monkeypatch.setattr("flowsim.results.Result.to_netcdf", full)
-    result = CliRunner().invoke(
-        cli, ["run", str(SCENARIOS / "reference.toml"), "--out", str(tmp_path), "--quiet"]
-    )
-    assert result.exit_code == 1
-    assert result.stderr.strip() == (
-        f"flowsim: cannot write results to {tmp_path}: No space left on device"
-    )
+    with pytest.raises(flowsim.FlowsimError) as error:
+        write_outputs(tiny_result, tiny_result.scenario, tmp_path, figures=False)
+    assert str(error.value) == f"cannot write results to {tmp_path}: No space left on device"
     assert list(tmp_path.iterdir()) == []
 
 
-def test_figure_files_hold_their_labels(tmp_path: Path, single: flowsim.Result) -> None:
-    """The SVG files written carry the title, axis labels with units and the footnote."""
-    write_outputs(single, single.scenario, tmp_path, formats=["nc"])
-    svg = (tmp_path / "figures" / "deliveries_oil.svg").read_text()
-    for text in (
-        "Oil deliveries to China by route",
-        "Deliveries (Mt/yr)",
-        "Year",
-        "Scenario: reference",
-    ):
-        assert text in svg, text
-    png = (tmp_path / "figures" / "deliveries_oil.png").read_bytes()
-    assert png.startswith(b"\x89PNG")
+@pytest.mark.usefixtures("quick_figures")
+def test_a_folder_in_the_way_leaves_no_partial_output(
+    tiny_result: flowsim.Result, tmp_path: Path
+) -> None:
+    """If results.nc cannot be put in place, nothing else is moved in and no temporary is left."""
+    (tmp_path / "results.nc").mkdir()  # a folder where the file should go
+    with pytest.raises(flowsim.FlowsimError, match=f"cannot write results to {tmp_path}"):
+        write_outputs(tiny_result, tiny_result.scenario, tmp_path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["results.nc"]
+    assert list((tmp_path / "results.nc").iterdir()) == []
+
+
+@pytest.mark.usefixtures("quick_figures")
+def test_backtest_writes_its_tables_and_a_figure_per_series(tmp_path: Path) -> None:
+    """backtest.csv, backtest_stats.csv and a PNG and SVG per reported series; or no figures."""
+    result = flowsim.run(SCENARIOS / "historical.toml")
+    check = backtest(result, read_reported(data_file("reported_flows.csv")))
+    write_backtest(check, result, tmp_path / "with", data="reported_flows.csv")
+    figures = sorted(
+        f"backtest_{s}.{kind}" for s in check.stats["series"] for kind in ("png", "svg")
+    )
+    tables = ["backtest.csv", "backtest_stats.csv"]
+    assert listing(tmp_path / "with") == sorted([*tables, *figures])
+    assert len(figures) == 2 * len(check.stats) > 0
+    write_backtest(check, result, tmp_path / "without", data="x.csv", figures=False)
+    assert listing(tmp_path / "without") == tables
+    written = pd.read_csv(tmp_path / "with" / "backtest.csv")
+    assert len(written) == len(check.table)

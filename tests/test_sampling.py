@@ -11,7 +11,8 @@ import flowsim
 from flowsim.sampling import SUBSTREAM, sample
 from flowsim.timeline import Calendar
 
-from .engine_cases import RANDOM_SCENARIO, SHIPPED, has_random_elements, members_identical
+from .conftest import SHIPPED
+from .engine_cases import RANDOM_SCENARIO, has_random_elements, members_identical
 
 
 def test_realisations_are_per_member() -> None:

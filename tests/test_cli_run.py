@@ -1,0 +1,280 @@
+"""``flowsim run``: options, output folders, sweeps, streaming, errors, and the installed command.
+
+The end-to-end tests run ``python -m flowsim.cli`` in a subprocess; the Ctrl-C
+one waits for the run's progress bar before interrupting it, and then for the
+process to end, never for a fixed time.
+"""
+
+from __future__ import annotations
+
+import os
+import pty
+import re
+import signal
+import socket
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+import tomli_w
+from click.testing import CliRunner
+from rich.console import Console
+
+import flowsim
+from flowsim import executors, simulate
+from flowsim.cli import EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_INVALID_SCENARIO, cli
+from flowsim.cli.render import routes_table, summary_table
+from flowsim.errors import FlowsimError
+
+from .conftest import (
+    DATA,
+    MONTE_CARLO,
+    SCENARIOS,
+    SHIPPED,
+    assert_identical,
+    tiny_doc,
+)
+
+BASE = DATA / "malformed" / "_base.toml"
+
+
+def run(*args: str) -> tuple[int, str, str]:
+    """Invoke the command line in this process: exit code, stdout, stderr."""
+    result = CliRunner().invoke(cli, list(args))
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_run_prints_a_table_and_writes_results(tmp_path: Path) -> None:
+    """`flowsim run` prints delivered volumes per route and writes results.nc and scenario.toml."""
+    code, out, err = run("run", str(BASE), "--out", str(tmp_path / "out"), "--no-figures")
+    assert code == 0, err
+    assert "pipe" in out
+    assert "gas demand" in out
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
+        "flowsim-manifest.txt",
+        "iamc.csv",
+        "results.nc",
+        "scenario.toml",
+        "summary.csv",
+    ]
+    result = flowsim.open_result(tmp_path / "out" / "results.nc")
+    assert result.annual.attrs["scenario_name"] == "base"
+    assert flowsim.load_scenario(tmp_path / "out" / "scenario.toml").routes.keys() == {
+        "pipe",
+        "spur",
+    }
+
+
+def test_run_ensemble_reports_median_and_shortfall_probability(tmp_path: Path) -> None:
+    """With members > 1 the table says it shows medians and adds P(shortfall) rows."""
+    code, out, _ = run(
+        "run",
+        f"{BASE}#late_start",
+        "--members",
+        "5",
+        "--format",
+        "nc",
+        "--no-figures",
+        "--out",
+        str(tmp_path),
+    )
+    assert code == 0
+    assert "median of 5 members" in " ".join(out.split())
+    assert "gas P(shortfall)" in out
+
+
+@pytest.mark.parametrize("path", SHIPPED, ids=lambda p: p.stem)
+def test_run_tables_render_for_every_shipped_scenario(
+    path: Path, shipped_run: Callable[[str, int], flowsim.Result]
+) -> None:
+    """The tables `flowsim run` prints render for a two-member run of each shipped scenario."""
+    result = shipped_run(path.stem, 2)
+    console = Console(width=200, record=True)
+    console.print(summary_table(result))
+    console.print(routes_table(result))
+    text = " ".join(console.export_text().split())
+    assert "median of 2 members" in text
+    for route in result.annual.route.values:
+        assert str(route) in text
+
+
+def test_run_rejects_an_invalid_scenario_with_exit_3(tmp_path: Path) -> None:
+    """An invalid scenario stops `flowsim run` before anything is written."""
+    bad = DATA / "malformed" / "negative_capacity.toml"
+    code, _, err = run("run", str(bad), "--out", str(tmp_path / "out"))
+    assert code == EXIT_INVALID_SCENARIO
+    assert "capacity[1].value: must be >= 0 (got -3)" in err
+    assert not (tmp_path / "out").exists()
+
+
+def test_run_with_an_impossible_output_folder_fails_clearly(tmp_path: Path) -> None:
+    """An --out folder that cannot be created is one error line and exit 1."""
+    blocker = tmp_path / "a_file"
+    blocker.write_text("")
+    code, _, err = run("run", str(BASE), "--out", str(blocker / "out"), "--quiet")
+    assert code == EXIT_FAILURE
+    assert err.startswith(f"flowsim: cannot create output folder {blocker / 'out'}")
+
+
+def test_unknown_format_is_a_usage_error(tmp_path: Path) -> None:
+    """--format xlsx is refused before anything runs."""
+    result = CliRunner().invoke(
+        cli,
+        ["run", str(SCENARIOS / "reference.toml"), "--format", "nc,xlsx", "--out", str(tmp_path)],
+    )
+    assert result.exit_code == 2
+    assert "unknown format xlsx" in result.output
+    assert not any(tmp_path.iterdir())
+
+
+def test_cli_runs_a_sweep_file_into_one_folder_per_scenario(tmp_path: Path) -> None:
+    """FILE#* runs the file's scenario and each named one, each into its own folder."""
+    sweep = SCENARIOS / "pos2_50bcm.toml"
+    result = CliRunner().invoke(
+        cli,
+        ["run", f"{sweep}#*", "--out", str(tmp_path), "--no-figures", "--format", "nc", "--quiet"],
+    )
+    assert result.exit_code == 0, result.output
+    names = [flowsim.load_scenario(sweep).name] + [
+        flowsim.load_scenario(sweep, n).name for n in ("never", "start_2033", "mongolia_halt")
+    ]
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(names)
+    for name in names:
+        saved = flowsim.open_result(tmp_path / name / "results.nc")
+        assert saved.annual.attrs["scenario_name"] == name
+
+
+def test_cli_refuses_two_scenarios_with_one_name(tmp_path: Path) -> None:
+    """Two scenarios that would write into one folder are a usage error."""
+    result = CliRunner().invoke(
+        cli, ["run", str(MONTE_CARLO), str(MONTE_CARLO), "--out", str(tmp_path)]
+    )
+    assert result.exit_code == 2
+    assert "scenario named more than once" in result.output
+
+
+def test_cli_stream_writes_the_same_results_file(tmp_path: Path) -> None:
+    """--stream writes the same results.nc and tables, block by block, as a run in memory."""
+    args = ["run", str(MONTE_CARLO), "--members", "70", "--block-size", "32"]
+    args += ["--format", "nc,iamc", "--no-figures", "--quiet"]
+    runner = CliRunner()
+    memory = runner.invoke(cli, [*args, "--out", str(tmp_path / "memory")])
+    assert memory.exit_code == 0, memory.output
+    streamed = runner.invoke(cli, [*args, "--out", str(tmp_path / "stream"), "--stream"])
+    assert streamed.exit_code == 0, streamed.output
+    assert_identical(
+        flowsim.open_result(tmp_path / "memory" / "results.nc"),
+        flowsim.open_result(tmp_path / "stream" / "results.nc"),
+    )
+    assert sorted(p.name for p in (tmp_path / "stream").iterdir()) == sorted(
+        p.name for p in (tmp_path / "memory").iterdir()
+    )
+    iamc = "iamc.csv"
+    assert (tmp_path / "stream" / iamc).read_text() == (tmp_path / "memory" / iamc).read_text()
+
+
+def test_a_failed_streamed_cli_run_leaves_no_folder(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """A run that fails after streaming began removes the half file and the folders it made."""
+
+    def fail(spec: object, placement: flowsim.Placement, **kwargs: object) -> None:
+        for file in placement.files:
+            assert file is not None
+            file.write_bytes(b"half a result")
+        raise FlowsimError("worker lost")
+
+    monkeypatch.setattr(simulate, "execute", fail)
+    out = tmp_path / "new" / "folder"
+    result = CliRunner().invoke(cli, ["run", str(MONTE_CARLO), "--stream", "--out", str(out)])
+    assert result.exit_code == 1
+    assert result.output == "flowsim: worker lost\n"
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_unreachable_scheduler_is_one_line_and_exit_1(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """--scheduler at an address nobody listens at: one line naming it, exit 1, no folder."""
+    # The wait is CONNECT_TIMEOUT's business (test_executors.py); shorten it here.
+    # DaskExecutor binds it as a default argument at import, so patch that too.
+    monkeypatch.setattr(executors, "CONNECT_TIMEOUT", 1.0)
+    monkeypatch.setattr(executors.DaskExecutor.__init__, "__defaults__", (None, 1.0))
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        address = f"tcp://127.0.0.1:{s.getsockname()[1]}"
+    result = CliRunner().invoke(
+        cli, ["run", str(MONTE_CARLO), "--scheduler", address, "--out", str(tmp_path / "out")]
+    )
+    assert result.exit_code == 1
+    assert result.output.startswith(f"flowsim: cannot reach the Dask scheduler at {address}")
+    assert len(result.output.strip().splitlines()) == 1
+    assert not (tmp_path / "out").exists()
+
+
+# --- the installed command, in a subprocess ---------------------------------------
+
+
+def test_run_as_a_subprocess_writes_figures(tmp_path: Path) -> None:
+    """The installed entry point writes each figure as PNG and SVG next to the data."""
+    scenario = tmp_path / "tiny.toml"
+    scenario.write_text(tomli_w.dumps(tiny_doc()), encoding="utf-8")
+    out = tmp_path / "out"
+    proc = subprocess.run(
+        [sys.executable, "-m", "flowsim.cli", "run", str(scenario), "--out", str(out), "--quiet"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    figures = sorted(p.name for p in (out / "figures").iterdir())
+    stems = ("capacity_vs_delivered_gas", "deliveries_gas", "share_of_demand_gas")
+    assert figures == sorted(f"{stem}.{kind}" for stem in stems for kind in ("png", "svg"))
+    assert (out / "figures" / "deliveries_gas.png").read_bytes().startswith(b"\x89PNG")
+    assert (
+        "Gas deliveries to China by route" in (out / "figures" / "deliveries_gas.svg").read_text()
+    )
+
+
+def test_interrupted_run_leaves_no_result_file(tmp_path: Path) -> None:
+    """Ctrl-C during an ensemble exits 130 with one line, and writes nothing."""
+    out = tmp_path / "out"
+    command = [sys.executable, "-m", "flowsim.cli", "run", str(MONTE_CARLO), "--engine", "des"]
+    command += ["--members", "400", "--out", str(out)]
+    terminal, stderr = pty.openpty()  # stderr a terminal: the progress bar shows
+    environment = {**os.environ, "TERM": "xterm", "COLUMNS": "100"}
+    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=stderr, env=environment)
+    os.close(stderr)
+    try:
+        # The run is under way once the progress bar is drawn.
+        shown = read_until(terminal, b"members")
+        assert b"members" in shown, f"no progress bar: {shown!r}"
+        proc.send_signal(signal.SIGINT)
+        shown += read_until(terminal, None)  # to the end of the process's output
+        proc.wait(timeout=300)  # a safety net: the run takes minutes uninterrupted
+    finally:
+        os.close(terminal)
+        if proc.poll() is None:
+            proc.kill()
+        proc.communicate()
+    assert proc.returncode == EXIT_INTERRUPTED
+    lines = re.sub(rb"\x1b\[[0-9;?]*[A-Za-z]", b"", shown).decode().splitlines()
+    assert [line.strip() for line in lines if line.strip()][-1:] == ["flowsim: interrupted"]
+    assert "Traceback" not in "".join(lines)
+    assert not out.exists()
+
+
+def read_until(terminal: int, marker: bytes | None) -> bytes:
+    """What the process writes to ``terminal`` until ``marker`` (None: until it closes it)."""
+    seen = b""
+    while marker is None or marker not in seen:
+        try:
+            chunk = os.read(terminal, 4096)
+        except OSError:  # EIO: the process closed its end
+            break
+        if not chunk:
+            break
+        seen += chunk
+    return seen

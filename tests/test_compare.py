@@ -1,0 +1,65 @@
+"""Projections side by side (compare) and the parameters two scenarios differ in (diff)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+import flowsim
+from flowsim.errors import FlowsimError
+
+from .conftest import SCENARIOS, SHIPPED
+
+
+def test_compare_scenarios_and_results(single: flowsim.Result, tmp_path: Path) -> None:
+    """compare() of a result and a named scenario: values side by side and differences."""
+    never = SCENARIOS / "pos2_50bcm.toml#never"
+    comparison = flowsim.compare(single, str(never))
+    table = comparison.table
+    assert list(table.columns) == ["reference", "pos2_50bcm-never", "pos2_50bcm-never - reference"]
+    altai = table.xs(("delivered", "altai", "bcm/yr", 2040))
+    assert altai["pos2_50bcm-never"] == 0
+    assert altai["pos2_50bcm-never - reference"] == pytest.approx(-altai["reference"])
+    path = single.to_netcdf(tmp_path / "results.nc")
+    again = flowsim.compare(path, single)
+    assert (again.table.iloc[:, 2] == 0).all()
+
+
+def test_compare_needs_two_items(single: flowsim.Result) -> None:
+    """One item is not a comparison."""
+    with pytest.raises(FlowsimError, match="compare needs at least two scenarios or results"):
+        flowsim.compare(single)
+
+
+def test_results_of_one_name_get_numbered(single: flowsim.Result) -> None:
+    """The same scenario twice is told apart by its position."""
+    assert flowsim.compare(single, single).names == ("reference", "reference (2)")
+
+
+@pytest.mark.parametrize("path", SHIPPED, ids=lambda p: p.stem)
+def test_compare_works_on_every_shipped_scenario(
+    path: Path, shipped_run: Callable[[str, int], flowsim.Result]
+) -> None:
+    """reference against each shipped scenario (two members): the table and both figures."""
+    reference, other = shipped_run("reference", 2), shipped_run(path.stem, 2)
+    comparison = flowsim.compare(reference, other)
+    first, second = comparison.names
+    assert list(comparison.table.columns) == [first, second, f"{second} - {first}"]
+    assert set(comparison.table.index.get_level_values("name")) >= set(
+        str(r) for r in other.annual.route.values
+    )
+    for commodity in ("gas", "oil"):
+        assert comparison.overlay(commodity).axes[0].get_lines()
+        assert comparison.difference(commodity).axes
+
+
+def test_diff_lists_parameters_key_by_key() -> None:
+    """diff() gives key paths with both values; identical scenarios have none."""
+    differences = flowsim.diff(
+        SCENARIOS / "pos2_50bcm.toml", f"{SCENARIOS / 'pos2_50bcm.toml'}#never"
+    )
+    paths = [path for path, _, _ in differences]
+    assert "routes.altai.capacity[0].to_value" in paths
+    assert flowsim.diff(SCENARIOS / "reference.toml", SCENARIOS / "reference.toml") == []
