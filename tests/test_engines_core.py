@@ -24,11 +24,10 @@ from flowsim.plan import Plan
 from flowsim.sampling import Events, Realisations
 from flowsim.scenario import Scenario
 
-from .conftest import tiny_doc
+from .conftest import SHIPPED, tiny_doc
 from .engine_cases import (
     CITE,
     RANDOM_SCENARIO,
-    SHIPPED,
     annual,
     assert_daily_invariants,
     generated,

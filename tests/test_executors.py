@@ -103,12 +103,6 @@ def test_workers_that_keep_dying_give_up_with_one_error(monkeypatch: pytest.Monk
         pool.close()
 
 
-@pytest.mark.xfail(
-    reason="package bug: ProcessExecutor.close() looks for the pool's processes after "
-    "shutdown() dropped them (None), so it terminates none and running blocks go on; "
-    "a one-hour block would hold this test for its safety net, so it is not run",
-    run=False,
-)
 def test_closing_a_process_pool_stops_the_blocks_running(tmp_path: Path) -> None:
     """close() stops a block that is running: its worker ends and the block never finishes."""
     marks = [(tmp_path / f"started{i}", tmp_path / f"finished{i}") for i in range(2)]
@@ -260,10 +254,6 @@ def test_unreachable_scheduler_is_one_error_naming_it(monkeypatch: pytest.Monkey
     assert "\n" not in str(error.value)
 
 
-@pytest.mark.xfail(
-    reason="package bug: DaskExecutor(timeout=CONNECT_TIMEOUT) binds the constant at import",
-    strict=True,
-)
 def test_the_connect_timeout_is_read_when_connecting(monkeypatch: pytest.MonkeyPatch) -> None:
     """flowsim.executors.CONNECT_TIMEOUT, changed at run time, is the wait for a scheduler."""
     import distributed

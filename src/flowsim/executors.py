@@ -134,9 +134,11 @@ class ProcessExecutor:
                 raise
 
     def close(self) -> None:
+        # Stop blocks already running too (ProcessPoolExecutor cannot before 3.14):
+        # take the processes first, shutdown() forgets them.
+        running = list((getattr(self._pool, "_processes", None) or {}).values())
         self._pool.shutdown(wait=False, cancel_futures=True)
-        # Stop blocks already running too (ProcessPoolExecutor cannot before 3.14).
-        for process in list((getattr(self._pool, "_processes", None) or {}).values()):
+        for process in running:
             process.terminate()
 
 
@@ -149,8 +151,9 @@ class DaskExecutor:
     """
 
     def __init__(
-        self, address: str, workers: int | None = None, timeout: float = CONNECT_TIMEOUT
+        self, address: str, workers: int | None = None, timeout: float | None = None
     ) -> None:
+        timeout = CONNECT_TIMEOUT if timeout is None else timeout
         try:
             from distributed import Client, LocalCluster
         except ImportError:
@@ -168,6 +171,7 @@ class DaskExecutor:
                     processes=True,
                     host="127.0.0.1",
                     dashboard_address=None,
+                    scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},
                     silence_logs=logging.ERROR,
                 )
             finally:

@@ -92,18 +92,22 @@ class FileStore:
         self.path = Path(path)
         self._finish = contextlib.ExitStack()
         tmp = self._finish.enter_context(atomic_path(self.path))
-        members = task.run.members
-        empty = _annual_dataset(_annual_arrays(task.plan, 0), task, attrs | {"has_daily": 0})
-        chunks = {
-            name: {"chunksizes": (min(members, DEFAULT_BLOCK), *empty[name].shape[1:])}
-            for name in empty.data_vars
-        }
-        empty.to_netcdf(
-            tmp, engine="h5netcdf", mode="w", unlimited_dims=["member"], encoding=chunks
-        )
-        self._file = h5netcdf.File(tmp, "a")
-        self._file.resize_dimension("member", members)
-        self._file.variables["member"][:] = np.arange(members)
+        try:
+            members = task.run.members
+            empty = _annual_dataset(_annual_arrays(task.plan, 0), task, attrs | {"has_daily": 0})
+            chunks = {
+                name: {"chunksizes": (min(members, DEFAULT_BLOCK), *empty[name].shape[1:])}
+                for name in empty.data_vars
+            }
+            empty.to_netcdf(
+                tmp, engine="h5netcdf", mode="w", unlimited_dims=["member"], encoding=chunks
+            )
+            self._file = h5netcdf.File(tmp, "a")
+            self._file.resize_dimension("member", members)
+            self._file.variables["member"][:] = np.arange(members)
+        except BaseException as exc:  # Ctrl-C too: remove the unfinished file now
+            self._finish.__exit__(type(exc), exc, exc.__traceback__)
+            raise
 
     def put(self, block: BlockResult) -> None:
         for name, values in block.annual.items():

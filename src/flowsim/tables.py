@@ -46,11 +46,11 @@ def summary_frame(result: Result, *, units: str = "native") -> pd.DataFrame:
     """
     a = result.annual
     members = a.sizes["member"]
-    values = result.with_derived()
+    summary = result.summary() if members > 1 else None
     stats = (
-        values.isel(member=0).expand_dims(statistic=["value"])
-        if members == 1
-        else result.summary().drop_vars(["shortfall_probability", "expected_unmet"])
+        result.with_derived().isel(member=0).expand_dims(statistic=["value"])
+        if summary is None
+        else summary.drop_vars(["shortfall_probability", "expected_unmet"])
     )
     rows = []
     for kind, names, variables in (
@@ -80,8 +80,8 @@ def summary_frame(result: Result, *, units: str = "native") -> pd.DataFrame:
                 ]
             )
     out = pd.concat(rows, ignore_index=True)
-    if members > 1:
-        short = result.summary().shortfall_probability.to_dataframe().reset_index()
+    if summary is not None:
+        short = summary.shortfall_probability.to_dataframe().reset_index()
         short = short.rename(columns={"commodity": "name", "shortfall_probability": "value"})
         short = short.assign(
             kind="commodity",
