@@ -34,7 +34,7 @@ if TYPE_CHECKING:
     from flowsim.plan import Plan
     from flowsim.sampling import Realisations
 
-__all__ = ["ALIASES", "ENGINES", "Engine", "get", "resolve"]
+__all__ = ["ALIASES", "ENGINES", "Engine", "get", "numba_installed", "resolve"]
 
 
 class Engine(Protocol):
