@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import re
 import tomllib
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from flowsim import load_scenario
+from flowsim import ScenarioError, load_scenario
 from flowsim.scenario import Scenario, scenario_from_dict, scenario_from_text
 
 from .conftest import DATA, ROOT
@@ -75,3 +77,45 @@ def test_digest_is_stable_and_changes_with_any_figure() -> None:
     doc = json.loads(scenario.model_dump_json(by_alias=True))
     doc["routes"]["pipe"]["cite"] = "report: another source"
     assert scenario_from_dict(doc).digest() != scenario.digest()
+
+
+@pytest.mark.parametrize(
+    ("where", "value", "message"),
+    [
+        (("routes", "pipe", "capacity", 0, "value"), 1e308, "must be <= 10000 (got 1e+308)"),
+        (("sources", "field", "production", 0, "value"), 2e4, "must be <= 10000"),
+        (("routes", "pipe", "forced_outages", "mtbf_days"), 0.001, "must be >= 1 (got 0.001)"),
+        (("routes", "pipe", "commissioning_delay", "days"), 10**9, "must be <= 36525"),
+    ],
+)
+def test_absurd_magnitudes_are_refused(
+    where: tuple[str | int, ...], value: float, message: str
+) -> None:
+    """Rates beyond 10,000 bcm/yr or Mt/yr, sub-day outage means and century delays are errors."""
+    cite = "assumption: t"
+    doc = {
+        "horizon": {"start_year": 2020, "end_year": 2021},
+        "sources": {
+            "field": {
+                "commodity": "gas",
+                "production": [{"from": 2020, "value": 50, "cite": cite}],
+            }
+        },
+        "routes": {
+            "pipe": {
+                "commodity": "gas",
+                "source": "field",
+                "capacity": [{"from": 2020, "value": 38, "cite": cite}],
+                "forced_outages": {"mtbf_days": 300, "mttr_days": 3, "cite": cite},
+                "commissioning_delay": {"distribution": "fixed", "days": 10, "cite": cite},
+                "cite": cite,
+            }
+        },
+    }
+    assert scenario_from_dict(doc).routes["pipe"].capacity  # valid as it stands
+    target: Any = doc
+    for key in where[:-1]:
+        target = target[key]
+    target[where[-1]] = value
+    with pytest.raises(ScenarioError, match=re.escape(message)):
+        scenario_from_dict(doc)

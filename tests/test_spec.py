@@ -135,3 +135,13 @@ def test_a_spec_made_by_hand_is_checked_too() -> None:
         dataclasses.replace(run, members=0)
     with pytest.raises(FlowsimError, match="seed must be >= 0"):
         dataclasses.replace(run, seed=-5)
+
+
+@pytest.mark.parametrize(
+    "address", ["not-an-address", "tcp://host", "http://host:8786", "tcp://h:0"]
+)
+def test_a_malformed_scheduler_address_is_refused_before_anything_starts(address: str) -> None:
+    """A scheduler that is neither 'local' nor SCHEME://HOST:PORT fails at once, in one line."""
+    with pytest.raises(FlowsimError, match=r"^scheduler must be 'local' or an address like"):
+        Placement(scheduler=address)
+    assert Placement(scheduler="tcp://[::1]:8786").scheduler == "tcp://[::1]:8786"

@@ -31,6 +31,7 @@ __all__ = [
     "Executor",
     "ProcessExecutor",
     "SerialExecutor",
+    "check_address",
     "cpu_count",
     "make_executor",
 ]
@@ -208,6 +209,24 @@ class DaskExecutor:
         if self._cluster is not None:
             with contextlib.suppress(Exception):
                 self._cluster.close()
+
+
+SCHEMES = ("tcp", "tls", "ws", "wss", "ucx")
+"""Dask comm protocols a scheduler address may name."""
+
+
+def check_address(address: str) -> None:
+    """Refuse, before anything starts, a scheduler that is neither ``local`` nor ``SCHEME://HOST:PORT``."""
+    if address == "local":
+        return
+    scheme, sep, rest = address.partition("://")
+    host, colon, port = rest.rpartition(":")
+    if not (
+        sep and scheme in SCHEMES and host and colon and port.isdigit() and 0 < int(port) < 65536
+    ):
+        raise FlowsimError(
+            f"scheduler must be 'local' or an address like tcp://HOST:8786 (got {address!r})"
+        )
 
 
 def make_executor(workers: int | None = None, scheduler: str | None = None) -> Executor:

@@ -20,6 +20,7 @@ from typing import TypedDict
 
 from flowsim import engines
 from flowsim.errors import FlowsimError
+from flowsim.executors import check_address
 from flowsim.scenario import Scenario, load_scenario
 
 __all__ = ["Placement", "RunOptions", "RunSpec", "ScenarioRun", "split_options"]
@@ -173,6 +174,8 @@ class Placement:
             value = getattr(self, name)
             if value is not None:
                 _check_int(name, value, 1, None)
+        if self.scheduler is not None:
+            check_address(self.scheduler)
 
     def file_of(self, index: int) -> Path | None:
         """The result file of scenario ``index`` of the run (None: in memory)."""

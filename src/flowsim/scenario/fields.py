@@ -22,6 +22,8 @@ from pydantic_core import PydanticCustomError
 
 __all__ = [
     "CITE_KINDS",
+    "MAX_DAYS",
+    "MAX_RATE",
     "MAX_YEAR",
     "MIN_YEAR",
     "Cite",
@@ -32,6 +34,7 @@ __all__ = [
     "LocatedProblems",
     "Model",
     "NonNegative",
+    "Rate",
     "show_value",
 ]
 
@@ -137,6 +140,17 @@ Id = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=6
 
 Fraction = Annotated[float, Field(ge=0.0, le=1.0)]
 NonNegative = Annotated[float, Field(ge=0.0)]
+
+MAX_RATE = 10_000.0
+"""Largest annual rate a schedule may hold, bcm/yr or Mt/yr: more than twice the world's
+gas production (about 4,000 bcm in 2023) or crude output (about 4,500 Mt). A larger
+figure is a typo or a unit slip (a rate in m³ or barrels), not a pipeline."""
+
+Rate = Annotated[float, Field(ge=0.0, le=MAX_RATE)]
+"""An annual rate: bcm/yr for gas, Mt/yr for oil, at most :data:`MAX_RATE`."""
+
+MAX_DAYS = 36_525
+"""Longest delay or duration in days a scenario may give (100 years)."""
 
 
 class LocatedProblems(ValueError):

@@ -12,6 +12,7 @@ from pydantic import Field, model_validator
 from pydantic_core import PydanticCustomError
 
 from flowsim.scenario.fields import (
+    MAX_DAYS,
     Cite,
     Commodity,
     Day,
@@ -42,7 +43,7 @@ class Maintenance(Model):
 
     start: Day
     """First day of the (first) window."""
-    duration_days: Annotated[int, Field(ge=1)]
+    duration_days: Annotated[int, Field(ge=1, le=MAX_DAYS)]
     """Length of each window in whole days."""
     derate_fraction: Fraction = 1.0
     """Share of capacity lost during the window (1.0 = full stop)."""
@@ -73,10 +74,10 @@ class ForcedOutages(Model):
     mean and rounded up to whole days.
     """
 
-    mtbf_days: Annotated[float, Field(gt=0.0)]
-    """Mean time between failures (mean up-time), days."""
-    mttr_days: Annotated[float, Field(gt=0.0)]
-    """Mean time to repair (mean down-time), days."""
+    mtbf_days: Annotated[float, Field(ge=1.0, le=MAX_DAYS)]
+    """Mean time between failures (mean up-time), days (at least one: times are whole days)."""
+    mttr_days: Annotated[float, Field(ge=1.0, le=MAX_DAYS)]
+    """Mean time to repair (mean down-time), days (at least one: times are whole days)."""
     distribution: Literal["exponential", "lognormal", "weibull"] = "exponential"
     """Distribution of up- and down-times."""
     shape: Annotated[float, Field(gt=0.0)] | None = None
@@ -106,13 +107,13 @@ class CommissioningDelay(Model):
 
     distribution: Literal["fixed", "uniform", "triangular"]
     """How the delay is drawn."""
-    days: Annotated[int, Field(ge=0)] | None = None
+    days: Annotated[int, Field(ge=0, le=MAX_DAYS)] | None = None
     """The delay of a ``fixed`` distribution, days."""
-    min_days: Annotated[int, Field(ge=0)] | None = None
+    min_days: Annotated[int, Field(ge=0, le=MAX_DAYS)] | None = None
     """Shortest delay, days."""
-    mode_days: Annotated[int, Field(ge=0)] | None = None
+    mode_days: Annotated[int, Field(ge=0, le=MAX_DAYS)] | None = None
     """Most likely delay of a ``triangular`` distribution, days."""
-    max_days: Annotated[int, Field(ge=0)] | None = None
+    max_days: Annotated[int, Field(ge=0, le=MAX_DAYS)] | None = None
     """Longest delay, days."""
     cite: Cite
     """Where the delay figures come from."""

@@ -17,7 +17,7 @@ import numpy.typing as npt
 from pydantic import AfterValidator, Discriminator, Field, Tag, field_validator
 from pydantic_core import PydanticCustomError
 
-from flowsim.scenario.fields import Cite, Day, Model, NonNegative
+from flowsim.scenario.fields import Cite, Day, Model, Rate
 
 __all__ = ["LOGISTIC_STEEPNESS", "Ramp", "Schedule", "Step", "annual_rates", "entry_start"]
 
@@ -27,7 +27,7 @@ class Step(Model):
 
     from_: Day = Field(alias="from")
     """First day on which the value applies (ISO date or bare year)."""
-    value: NonNegative
+    value: Rate
     """Annual rate: bcm/yr for gas, Mt/yr for oil."""
     cite: Cite
     """Where the figure comes from."""
@@ -43,9 +43,9 @@ class Ramp(Model):
     """First day of the ramp; the rate is ``from_value`` on it."""
     end: Day
     """Day the ramp reaches ``to_value``."""
-    from_value: NonNegative
+    from_value: Rate
     """Annual rate at ``start``: bcm/yr for gas, Mt/yr for oil."""
-    to_value: NonNegative
+    to_value: Rate
     """Annual rate at and after ``end``: bcm/yr for gas, Mt/yr for oil."""
     shape: Literal["linear", "logistic"] = "linear"
     """Straight line, or an S-curve (slow start, fast middle, slow finish)."""

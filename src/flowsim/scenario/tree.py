@@ -20,6 +20,7 @@ from pydantic_core import PydanticCustomError
 
 from flowsim.errors import did_you_mean
 from flowsim.scenario.fields import (
+    MAX_DAYS,
     MAX_YEAR,
     MIN_YEAR,
     Cite,
@@ -130,11 +131,12 @@ class Shock(Model):
     """Fixed first day of the shock."""
     probability: Fraction = 1.0
     """Chance that a fixed-date shock happens at all in a member."""
-    hazard_per_year: NonNegative | None = None
-    """Mean number of random occurrences per year (Poisson), instead of ``start``."""
+    hazard_per_year: Annotated[float, Field(ge=0.0, le=365.0)] | None = None
+    """Mean number of random occurrences per year (Poisson, at most one a day on average),
+    instead of ``start``."""
     months: list[Annotated[int, Field(ge=1, le=12)]] = []
     """Random occurrences start only in these months (default: any month)."""
-    duration_days: Annotated[int, Field(ge=1)] | None = None
+    duration_days: Annotated[int, Field(ge=1, le=MAX_DAYS)] | None = None
     """Length in days (mean if exponential); omitted with ``start``: to the horizon's end."""
     duration_distribution: Literal["fixed", "exponential"] = "fixed"
     """Whether each occurrence lasts exactly ``duration_days`` or a random time with that mean."""
