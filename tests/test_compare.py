@@ -63,3 +63,30 @@ def test_diff_lists_parameters_key_by_key() -> None:
     paths = [path for path, _, _ in differences]
     assert "routes.altai.capacity[0].to_value" in paths
     assert flowsim.diff(SCENARIOS / "reference.toml", SCENARIOS / "reference.toml") == []
+
+
+def test_diff_of_a_route_never_built_shows_what_it_loses() -> None:
+    """A schedule emptied in B lists A's entries as gone, never '(absent) -> []'."""
+    lines = flowsim.diff(SCENARIOS / "pos2_50bcm.toml", f"{SCENARIOS / 'pos2_50bcm.toml'}#never")
+    altai = {path: (a, b) for path, a, b in lines if path.startswith("routes.altai.capacity")}
+    assert altai
+    assert all(b is None and a is not None for a, b in altai.values())
+    assert "routes.altai.capacity" not in altai
+
+
+def test_results_over_different_horizons_compare_on_common_years(
+    write_toml: Callable[[str, str], Path],
+) -> None:
+    """Horizons that differ are aligned on the years both cover, with a note: no NaN rows."""
+    short = write_toml(
+        "short.toml",
+        f'extends = "{SCENARIOS / "reference.toml"}"\n'
+        'name = "short"\n[horizon]\nstart_year = 2020\nend_year = 2030\n',
+    )
+    comparison = flowsim.compare(SCENARIOS / "reference.toml", short)
+    years = sorted(set(comparison.table.index.get_level_values("year")))
+    assert (years[0], years[-1]) == (2020, 2030)
+    assert not comparison.table.isna().any().any()
+    (note,) = comparison.notes
+    assert "2020-2030" in note
+    assert "reference covers 2015-2050" in note

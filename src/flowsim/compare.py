@@ -44,6 +44,8 @@ class Comparison:
     table: pd.DataFrame
     """Rows (variable, name, unit, year); columns: each result's value (median for
     ensembles), then ``<name> - <first>`` for the others."""
+    notes: tuple[str, ...] = ()
+    """What the reader should know about the comparison (years left out, ...)."""
 
     def _footnote(self, fig: Figure) -> None:
         from flowsim.plots import footnote
@@ -154,10 +156,22 @@ def compare(*items: Item, members: int | None = None, seed: int | None = None) -
     for result in results:
         name = str(result.annual.attrs.get("scenario_name", "result"))
         names.append(name if name not in names else f"{name} ({len(names) + 1})")
-    table = pd.concat([_frame(r) for r in results], axis=1, keys=names)
+    spans = [{int(y) for y in r.annual.year.values} for r in results]
+    common = set.intersection(*spans)
+    if not common:
+        raise FlowsimError("the results share no year: nothing to compare")
+    notes: list[str] = []
+    if any(span != common for span in spans):
+        notes.append(
+            f"compared over the years all results cover, {min(common)}-{max(common)}; "
+            + ", ".join(f"{n} covers {min(s)}-{max(s)}" for n, s in zip(names, spans, strict=True))
+        )
+    frames = [_frame(r) for r in results]
+    frames = [f[f.index.get_level_values("year").isin(sorted(common))] for f in frames]
+    table = pd.concat(frames, axis=1, keys=names)
     for name in names[1:]:
         table[f"{name} - {names[0]}"] = table[name] - table[names[0]]
-    return Comparison(tuple(names), results, table.sort_index())
+    return Comparison(tuple(names), results, table.sort_index(), tuple(notes))
 
 
 def _flatten(value: Any, path: tuple[str | int, ...] = ()) -> dict[tuple[str | int, ...], Any]:
@@ -166,7 +180,8 @@ def _flatten(value: Any, path: tuple[str | int, ...] = ()) -> dict[tuple[str | i
         for key, item in value.items():
             out |= _flatten(item, (*path, key))
         return out
-    if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
+    if isinstance(value, list) and all(isinstance(v, dict) for v in value):
+        # schedules and windows entry by entry; an empty one has no entries to show
         out = {}
         for i, item in enumerate(value):
             out |= _flatten(item, (*path, i))
@@ -179,7 +194,8 @@ def diff(
 ) -> list[tuple[str, Any, Any]]:
     """The parameters that differ between two resolved scenarios: (key path, in a, in b).
 
-    A key present in one only shows ``None`` for the other.
+    A key present in one only shows ``None`` for the other; so do the entries of
+    a schedule that is empty in the other (a route never built).
     """
     first = a if isinstance(a, Scenario) else load_scenario(a)
     second = b if isinstance(b, Scenario) else load_scenario(b)
