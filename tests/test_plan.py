@@ -116,3 +116,29 @@ def test_seasonal_demand_keeps_each_years_total() -> None:
         3 * gas[cal.day_of(dt.date(2023, 6, 10))]
     )
     assert np.isinf(plan.production).all()  # no production schedule: never limiting
+
+
+def test_idle_routes_are_those_that_never_flow_in_the_horizon() -> None:
+    """A route never built, built after the horizon, or delayed past it is idle; others not."""
+    doc = tiny_doc()  # 2023-2025, one pipe of 38 bcm/yr from 2000
+    cite = CITE
+    route = doc["routes"]["pipe"]
+    doc["routes"]["never"] = {**route, "capacity": []}
+    doc["routes"]["later"] = {**route, "capacity": [{"from": 2030, "value": 5, "cite": cite}]}
+    doc["routes"]["pushed"] = {
+        **route,
+        "capacity": [{"from": 2025, "value": 5, "cite": cite}],
+        "commissioning_delay": {"distribution": "fixed", "days": 400, "cite": cite},
+    }
+    doc["routes"]["maybe"] = {
+        **route,
+        "capacity": [{"from": 2025, "value": 5, "cite": cite}],
+        "commissioning_delay": {
+            "distribution": "uniform",
+            "min_days": 0,
+            "max_days": 400,
+            "cite": cite,
+        },
+    }
+    s = scenario(doc)
+    assert Plan.of(s).idle_routes(s) == ["later", "never", "pushed"]

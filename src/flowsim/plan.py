@@ -36,6 +36,13 @@ def _max_delay(route: Route) -> int:
     return int((delay.days if delay.distribution == "fixed" else delay.max_days) or 0)
 
 
+def _min_delay(route: Route) -> int:
+    delay = route.commissioning_delay
+    if delay is None:
+        return 0
+    return int((delay.days if delay.distribution == "fixed" else delay.min_days) or 0)
+
+
 Window = tuple[int, int, float]
 """A planned outage: first day, day after the last (both within the horizon), derate."""
 
@@ -135,6 +142,17 @@ class Plan:
     @property
     def n_days(self) -> int:
         return self.calendar.n_days
+
+    def idle_routes(self, scenario: Scenario) -> list[str]:
+        """Routes of ``scenario`` with no capacity on any day of the horizon, even at their
+        shortest commissioning delay (never built, built after the horizon, or delayed past it).
+        """
+        idle = []
+        for r, rid in enumerate(self.routes):
+            start = self.pad - _min_delay(scenario.routes[rid])
+            if not self.capacity_rate[r, start : start + self.n_days].any():
+                idle.append(rid)
+        return idle
 
     @cached_property
     def annual_contract(self) -> FloatArray:
