@@ -1,4 +1,4 @@
-"""``flowsim validate``, ``flowsim diff`` and ``flowsim schema``: reports, exit codes, schema."""
+"""``flowsim validate``, ``diff``, ``schema`` and ``scenarios list|copy``: reports, exit codes."""
 
 from __future__ import annotations
 
@@ -10,7 +10,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from flowsim.cli import EXIT_INVALID_SCENARIO, EXIT_USAGE, cli
+from flowsim import shipped
+from flowsim.cli import EXIT_FAILURE, EXIT_INVALID_SCENARIO, EXIT_USAGE, cli
+from flowsim.cli.errors import FlowsimGroup
+from flowsim.cli.scenario import scenarios_command
 from flowsim.scenario.reference import render_markdown
 
 from .conftest import MALFORMED, MALFORMED_CASES, ROOT, SCENARIOS, SHIPPED, expected_lines
@@ -20,7 +23,11 @@ BASE = MALFORMED / "_base.toml"
 
 def run(*args: str) -> tuple[int, str, str]:
     """Invoke the command line in this process: exit code, stdout, stderr."""
-    result = CliRunner().invoke(cli, list(args))
+    group = cli
+    if args and args[0] == "scenarios" and "scenarios" not in cli.commands:
+        # Until the command is registered in flowsim.cli, test it in a group like it.
+        group = FlowsimGroup("flowsim", commands=[scenarios_command])
+    result = CliRunner().invoke(group, list(args))
     return result.exit_code, result.stdout, result.stderr
 
 
@@ -31,7 +38,7 @@ def test_validate_prints_ok_and_named_scenarios() -> None:
     """A valid file prints one `ok` line naming the scenarios it also checked."""
     code, out, _ = run("validate", str(BASE))
     assert code == 0
-    assert out.strip() == f"ok  {BASE} (and named: late_start)"
+    assert out.strip() == f"ok  {BASE} (and named: late, late_start)"
 
 
 def test_validate_selected_scenario() -> None:
@@ -42,24 +49,26 @@ def test_validate_selected_scenario() -> None:
 
 def test_validate_unknown_selected_scenario_fails() -> None:
     """Selecting a scenario the file lacks is an invalid-scenario error, not a crash."""
-    code, out, _ = run("validate", f"{BASE}#nope")
-    assert code == EXIT_INVALID_SCENARIO
-    assert "no scenario or override named 'nope'" in out
+    code, out, err = run("validate", f"{BASE}#nope")
+    assert (code, out) == (EXIT_INVALID_SCENARIO, "")
+    assert "no scenario or override named 'nope'" in err
 
 
 def test_missing_file_is_reported_not_raised(tmp_path: Path) -> None:
     """A path that does not exist is one problem line and exit code 3."""
     code, out, err = run("validate", str(tmp_path / "gone.toml"))
-    assert code == EXIT_INVALID_SCENARIO
-    assert out.strip() == f"{tmp_path / 'gone.toml'}: no such file"
-    assert "1 of 1 file(s) invalid" in err
+    assert (code, out) == (EXIT_INVALID_SCENARIO, "")
+    assert err.splitlines() == [
+        f"{tmp_path / 'gone.toml'}: no such file",
+        "flowsim: 1 of 1 file(s) invalid",
+    ]
 
 
 def test_directory_is_reported(tmp_path: Path) -> None:
     """Passing a folder instead of a file is a clear problem."""
-    code, out, _ = run("validate", str(tmp_path))
+    code, _, err = run("validate", str(tmp_path))
     assert code == EXIT_INVALID_SCENARIO
-    assert "is a directory" in out
+    assert "is a directory" in err
 
 
 def test_no_arguments_is_a_usage_error() -> None:
@@ -73,11 +82,12 @@ def test_no_arguments_is_a_usage_error() -> None:
 def test_cli_rejects_malformed_file_without_traceback(
     path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """`flowsim validate` prints the problems, exits 3 and shows no traceback."""
+    """`flowsim validate` prints the problems on stderr, exits 3 and shows no traceback."""
     monkeypatch.chdir(MALFORMED)
     result = CliRunner().invoke(cli, ["validate", path.name])
     assert result.exit_code == EXIT_INVALID_SCENARIO, result.output
-    assert result.output.splitlines()[: len(expected_lines(path))] == expected_lines(path)
+    assert result.stdout == ""
+    assert result.stderr.splitlines() == [*expected_lines(path), "flowsim: 1 of 1 file(s) invalid"]
     assert "Traceback" not in result.output
 
 
@@ -92,9 +102,108 @@ def test_console_script_reports_all_files_and_fails() -> None:
         cwd=MALFORMED,
     )
     assert proc.returncode == EXIT_INVALID_SCENARIO
-    assert proc.stdout.splitlines()[0].startswith("ok  ")
-    assert "capacity[1].value: must be >= 0 (got -3)" in proc.stdout
+    assert proc.stdout.splitlines() == [f"ok  {files[0]} (and named: late, late_start)"]
+    assert "capacity[1].value: must be >= 0 (got -3)" in proc.stderr
     assert "Traceback" not in proc.stdout + proc.stderr
+
+
+def test_validate_checks_overrides_no_scenario_lists(write_toml) -> None:  # type: ignore[no-untyped-def]
+    """An [overrides.NAME] block that no [scenarios] entry lists is checked too."""
+    child = write_toml(
+        "child.toml",
+        f'extends = "{BASE.as_posix()}"\n[overrides.cut.routes.spur]\nown_use_loss_fraction = 2\n',
+    )
+    code, out, err = run("validate", str(child))
+    assert (code, out) == (EXIT_INVALID_SCENARIO, "")
+    assert err.splitlines()[0] == (
+        f"{child}: overrides.cut.routes.spur.own_use_loss_fraction: must be < 1 (got 2)"
+    )
+
+
+def test_validate_a_shipped_scenario_by_name() -> None:
+    """A bare name is the shipped scenario of that name; #NAME selects in it."""
+    code, out, _ = run("validate", "pos2_50bcm")
+    assert code == 0
+    assert out.startswith("ok  pos2_50bcm (and named: never, start_2033, mongolia_halt")
+    assert run("validate", "pos2_50bcm#never")[:2] == (0, "ok  pos2_50bcm#never\n")
+
+
+def test_validate_unknown_bare_name_suggests_a_shipped_one() -> None:
+    """A bare name that is neither a file nor shipped gets a did-you-mean and the list."""
+    code, _, err = run("validate", "refrence")
+    assert code == EXIT_INVALID_SCENARIO
+    assert err.splitlines()[0] == (
+        "refrence: no such file, nor a shipped scenario of that name (did you mean "
+        f"'reference'? shipped: {', '.join(shipped.scenario_names())})"
+    )
+
+
+def test_validate_two_hashes_is_not_a_valid_selector() -> None:
+    """`file.toml#a#b` says it is not a valid selector rather than "no such file"."""
+    code, out, err = run("validate", f"{BASE}#late#x")
+    assert (code, out) == (EXIT_INVALID_SCENARIO, "")
+    assert err.splitlines()[0] == (
+        f"{BASE}#late#x: is not a valid selector: write FILE#NAME, with one '#' and a name after it"
+    )
+
+
+def test_sweep_selector_expands_to_every_selectable_name() -> None:
+    """`FILE#*` runs the base and every [scenarios] entry and override of FILE."""
+    from flowsim.cli.simulate import _expand_sweeps
+
+    assert _expand_sweeps([f"{BASE}#*"]) == [str(BASE), f"{BASE}#late", f"{BASE}#late_start"]
+
+
+# --- scenarios list | copy -------------------------------------------------------
+
+
+def test_scenarios_list_names_each_shipped_scenario_with_its_description() -> None:
+    """`flowsim scenarios list` prints every shipped name and its description's first line."""
+    code, out, _ = run("scenarios", "list")
+    assert code == 0
+    lines = out.splitlines()
+    assert [line.split()[0] for line in lines] == shipped.scenario_names()
+    assert all(len(line.split()) > 2 for line in lines)
+    reference = next(line for line in lines if line.startswith("reference "))
+    assert reference.split(None, 1)[1].startswith("Reference: ")
+
+
+def test_scenarios_copy_writes_the_file_and_what_it_extends(tmp_path: Path) -> None:
+    """`flowsim scenarios copy pos2_50bcm DIR` copies it and reference.toml; the copy loads."""
+    code, out, _ = run("scenarios", "copy", "pos2_50bcm", str(tmp_path / "mine"))
+    assert code == 0
+    assert out.splitlines() == [
+        f"wrote {tmp_path / 'mine' / 'pos2_50bcm.toml'}",
+        f"wrote {tmp_path / 'mine' / 'reference.toml'}",
+    ]
+    copied = tmp_path / "mine" / "pos2_50bcm.toml"
+    assert copied.read_bytes() == shipped.scenario_file("pos2_50bcm").read_bytes()
+    assert run("validate", str(copied))[0] == 0
+
+
+def test_scenarios_copy_keeps_identical_files_and_refuses_to_overwrite(tmp_path: Path) -> None:
+    """An identical file is kept; a different one is never overwritten and nothing is copied."""
+    assert run("scenarios", "copy", "reference", str(tmp_path))[0] == 0
+    code, out, _ = run("scenarios", "copy", "sanctions_derate", str(tmp_path))
+    assert code == 0
+    assert out.splitlines()[1] == f"kept  {tmp_path / 'reference.toml'}"
+    (tmp_path / "reference.toml").write_text("# mine\n", encoding="utf-8")
+    code, _, err = run("scenarios", "copy", "pos2_50bcm", str(tmp_path))
+    assert code == EXIT_FAILURE
+    assert err.strip() == (
+        f"flowsim: not copying 'pos2_50bcm': {tmp_path / 'reference.toml'} already exists "
+        "(remove it or copy into another folder)"
+    )
+    assert not (tmp_path / "pos2_50bcm.toml").exists()
+    assert (tmp_path / "reference.toml").read_text(encoding="utf-8") == "# mine\n"
+
+
+def test_scenarios_copy_unknown_name_suggests_one(tmp_path: Path) -> None:
+    """Copying a name that is not shipped fails with a did-you-mean and copies nothing."""
+    code, _, err = run("scenarios", "copy", "refrence", str(tmp_path))
+    assert code == EXIT_FAILURE
+    assert "no shipped scenario 'refrence' (did you mean 'reference'?" in err
+    assert list(tmp_path.iterdir()) == []
 
 
 # --- diff ------------------------------------------------------------------------

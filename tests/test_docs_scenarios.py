@@ -227,6 +227,8 @@ def test_error_example_prints_the_documented_message(
     monkeypatch.chdir(tmp_path)
     result = CliRunner().invoke(cli, ["validate", "my_route.toml"])
     assert result.exit_code == EXIT_INVALID_SCENARIO, result.output
-    printed = [line.replace(f"{tmp_path}{os.sep}", "") for line in result.stdout.splitlines()]
+    lines = result.stderr.splitlines()
+    printed = [line.replace(f"{tmp_path}{os.sep}", "") for line in lines[:-1]]
     assert printed == message.splitlines()
-    assert result.stderr.strip() == "flowsim: 1 of 1 file(s) invalid"
+    assert result.stdout == ""
+    assert lines[-1] == "flowsim: 1 of 1 file(s) invalid"

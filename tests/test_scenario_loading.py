@@ -7,8 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from flowsim import ScenarioError, load_scenario
-from flowsim.scenario import Scenario, scenario_from_dict, scenario_from_text, scenario_names
+from flowsim import ScenarioError, load_scenario, shipped
+from flowsim.scenario import (
+    Scenario,
+    scenario_from_dict,
+    scenario_from_text,
+    scenario_names,
+    validate_file,
+)
 from flowsim.scenario.schedules import Ramp, Step
 
 BASE = """\
@@ -132,7 +138,7 @@ def test_two_different_selections_are_an_error(base: Path) -> None:
 def test_overrides_are_inherited_through_extends(base: Path, write_toml) -> None:  # type: ignore[no-untyped-def]
     """A variant file can select the overrides of the file it extends."""
     child = write_toml("child.toml", 'extends = "base.toml"\n')
-    assert scenario_names(child) == ["both", "growth"]
+    assert scenario_names(child) == ["bigger", "first", "biggest", "growth", "both"]
     assert capacity_values(load_scenario(child, "growth")) == [30]
 
 
@@ -213,3 +219,159 @@ def test_text_and_file_loading_agree(base: Path) -> None:
     """Loading TOML text gives the same scenario as loading the file."""
     from_text = scenario_from_text(base.read_text(), file="base.toml")
     assert from_text == load_scenario(base)
+
+
+# --- every selectable name ------------------------------------------------------
+
+
+def test_scenario_names_are_scenarios_and_overrides_once_in_file_order(write_toml) -> None:  # type: ignore[no-untyped-def]
+    """[scenarios] entries and override names, in the order the file gives them, once each."""
+    path = write_toml(
+        "f.toml",
+        BASE.replace("[scenarios]\n", '[scenarios]\nfirst = ["first"]\n')
+        + "[overrides.later.routes.pipe]\npriority = 7\n",
+    )
+    assert scenario_names(path) == ["bigger", "first", "biggest", "later", "growth", "both"]
+
+
+def test_validate_file_checks_every_override(write_toml) -> None:  # type: ignore[no-untyped-def]
+    """An unlisted override with a bad value, a typo and an unknown source: all reported."""
+    path = write_toml(
+        "f.toml",
+        BASE
+        + "[overrides.typo.routes.pipe]\nprioity = 2\n"
+        + '[overrides.extra.routes.rail]\ncommodity = "gas"\nsource = "feld"\n'
+        + 'capacity = []\ncite = "assumption: x"\n',
+    )
+    names, problems = validate_file(path)
+    assert names == ["", "bigger", "first", "biggest", "typo", "extra", "growth", "both"]
+    assert [str(p) for p in problems] == [
+        f"{path}: overrides.typo.routes.pipe.prioity: unknown key (did you mean 'priority'?)",
+        f"{path}: overrides.extra.routes.rail.source: "
+        "unknown source 'feld' (did you mean 'field'?)",
+    ]
+
+
+def test_validate_file_reports_a_bad_selector_instead_of_raising(base: Path) -> None:
+    """`file#a#b` and `file#` are problems of the selector, not missing files."""
+    for bad in (f"{base}#growth#x", f"{base}#"):
+        names, problems = validate_file(bad)
+        assert names == []
+        assert [p.message for p in problems] == [
+            "is not a valid selector: write FILE#NAME, with one '#' and a name after it"
+        ]
+
+
+# --- what a file may hold -------------------------------------------------------
+
+
+def test_a_byte_order_mark_is_accepted(tmp_path: Path) -> None:
+    """A file saved with a UTF-8 BOM loads like the same file without it."""
+    path = tmp_path / "bom.toml"
+    path.write_bytes(b"\xef\xbb\xbf" + BASE.encode())
+    assert load_scenario(path) == scenario_from_text(BASE, file=str(path))
+
+
+def test_a_file_that_is_not_utf8_is_not_a_scenario_file(tmp_path: Path) -> None:
+    """A binary file (say results.nc) passed as a scenario says it is not a TOML text file."""
+    path = tmp_path / "results.nc"
+    path.write_bytes(b"\x89HDF\r\n\x1a\n\xff\xfe")
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(path)
+    assert [p.message for p in info.value.problems] == [
+        "is not a scenario file (not a TOML text file)"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            "a = { x = 1,\n  y = 2 }\n",
+            "1:13: invalid TOML: an inline table { ... } must be written on one line: "
+            "close it with '}' on this line, or use a [table] section",
+        ),
+        (
+            "name = 'x'\nhorizon 2\n",
+            "2:9: invalid TOML: expected '=' after the key (write key = value)",
+        ),
+        (
+            'name = "x\n',
+            "1:10: invalid TOML: a string is not closed on its line: its closing quote is missing "
+            '(use """...""" for text over several lines)',
+        ),
+        (
+            'name = "x',
+            "1:10: invalid TOML: a string is not closed: its closing quote is missing "
+            "before the end of the file",
+        ),
+        (
+            "a = [1,\n2\n",
+            "2:2: invalid TOML: an array is not closed: its ']' is missing "
+            "before the end of the file",
+        ),
+        (
+            "a = { x = 1, }\n",
+            "1:14: invalid TOML: a ',' after the last key of an inline table is not allowed",
+        ),
+        ("[a]\n[a]\n", "2:3: invalid TOML: table [a] is declared twice (declare a table once)"),
+        (
+            "a = 2027-02-30\n",
+            "1:5: invalid TOML: not a valid date (write it as YYYY-MM-DD, e.g. 2027-10-01)",
+        ),
+        ("a = yes\n", "1:5: invalid TOML: not a value: quote text"),
+    ],
+)
+def test_toml_syntax_errors_read_in_plain_words(text: str, message: str) -> None:
+    """tomllib's wording is replaced by plain words; file:line:column is kept."""
+    with pytest.raises(ScenarioError) as info:
+        scenario_from_text(text, file="f.toml")
+    assert str(info.value).startswith(f"f.toml:{message}")
+
+
+# --- shipped scenarios by name --------------------------------------------------
+
+
+def test_a_bare_name_loads_the_shipped_scenario(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`load_scenario("reference")` from any folder loads the shipped file; #NAME selects."""
+    monkeypatch.chdir(tmp_path)
+    assert load_scenario("reference") == load_scenario(shipped.scenario_file("reference"))
+    assert load_scenario("pos2_50bcm#never").name == "pos2_50bcm-never"
+    assert load_scenario("pos2_50bcm", "never") == load_scenario("pos2_50bcm#never")
+    assert scenario_names("pos2_50bcm")[:2] == ["never", "start_2033"]
+
+
+def test_a_file_of_that_name_wins_over_the_shipped_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An existing file named like a shipped scenario is that file, not the shipped one."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "reference").write_text(BASE, encoding="utf-8")
+    assert load_scenario("reference").name == "base"
+
+
+def test_an_unknown_bare_name_lists_the_shipped_ones(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A bare name matching no file and no shipped scenario suggests one and lists them all."""
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ScenarioError) as info:
+        load_scenario("montecarlo#x")
+    (problem,) = info.value.problems
+    assert problem.file == "montecarlo"
+    assert problem.message == (
+        "no such file, nor a shipped scenario of that name (did you mean 'monte_carlo'? "
+        f"shipped: {', '.join(shipped.scenario_names())})"
+    )
+
+
+def test_a_name_with_a_folder_or_toml_suffix_is_only_a_path(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`reference.toml` and `./reference` are paths: missing, they are "no such file"."""
+    monkeypatch.chdir(tmp_path)
+    for path in ("reference.toml", "./reference"):
+        with pytest.raises(ScenarioError, match=r": no such file$"):
+            load_scenario(path)

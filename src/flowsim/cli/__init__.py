@@ -19,7 +19,12 @@ from flowsim.cli.errors import (
     EXIT_USAGE,
     FlowsimGroup,
 )
-from flowsim.cli.scenario import diff_command, schema_command, validate_command
+from flowsim.cli.scenario import (
+    diff_command,
+    scenarios_command,
+    schema_command,
+    validate_command,
+)
 from flowsim.cli.simulate import run_command
 from flowsim.version import VERSION
 
@@ -45,6 +50,7 @@ for command in (
     crosscheck_command,
     backtest_command,
     schema_command,
+    scenarios_command,
 ):
     cli.add_command(command)
 

@@ -1,16 +1,24 @@
-"""Commands on scenario files: ``validate``, ``diff`` and ``schema``."""
+"""Commands on scenario files: ``validate``, ``diff``, ``schema`` and ``scenarios list|copy``."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import click
 
 from flowsim.cli.errors import InvalidScenarios
 
-__all__ = ["diff_command", "schema_command", "validate_command"]
+__all__ = [
+    "diff_command",
+    "scenarios_command",
+    "scenarios_copy_command",
+    "scenarios_list_command",
+    "schema_command",
+    "validate_command",
+]
 
 
 @click.command("validate")
@@ -18,8 +26,10 @@ __all__ = ["diff_command", "schema_command", "validate_command"]
 def validate_command(paths: Sequence[str]) -> None:
     """Check scenario files and every named scenario in them.
 
-    Prints "ok" per valid file and one line per problem for the others.
-    PATH may select one named scenario: file.toml#NAME.
+    Prints "ok" per valid file on stdout, and one line per problem of the
+    others on stderr. Every [scenarios] entry and every [overrides.NAME] block
+    is checked. PATH may select one named scenario: file.toml#NAME; a bare
+    name such as "reference" is the shipped scenario of that name.
     """
     from flowsim.scenario import validate_file
 
@@ -29,7 +39,7 @@ def validate_command(paths: Sequence[str]) -> None:
         if problems:
             invalid += 1
             for problem in problems:
-                click.echo(str(problem))
+                click.echo(str(problem), err=True)
             continue
         named = [n for n in names if n]
         extra = f" (and named: {', '.join(named)})" if named and "#" not in path else ""
@@ -74,3 +84,41 @@ def schema_command(fmt: str) -> None:
         click.echo(json.dumps(file_json_schema(), indent=2))
     else:
         click.echo(render_markdown(), nl=False)
+
+
+@click.group("scenarios")
+def scenarios_command() -> None:
+    """The scenarios shipped with flowsim: list them, copy one to edit."""
+
+
+@scenarios_command.command("list")
+def scenarios_list_command() -> None:
+    """List the shipped scenarios with the first line of each description.
+
+    Run one by name (flowsim run reference), or a named variant of it
+    (flowsim run pos2_50bcm#never).
+    """
+    from flowsim import shipped
+    from flowsim.scenario import load_scenario
+
+    names = shipped.scenario_names()
+    width = max(map(len, names), default=0)
+    for name in names:
+        description = load_scenario(shipped.scenario_file(name)).description.strip()
+        first = description.splitlines()[0] if description else ""
+        click.echo(f"{name:<{width}}  {first}".rstrip())
+
+
+@scenarios_command.command("copy")
+@click.argument("name")
+@click.argument("folder", metavar="DIR", type=click.Path(file_okay=False, path_type=Path))
+def scenarios_copy_command(name: str, folder: Path) -> None:
+    """Copy the shipped scenario NAME, and any file it extends, into DIR to edit.
+
+    Refuses, copying nothing, if DIR already holds a different file of the
+    same name; a file identical to the shipped one is kept as it is.
+    """
+    from flowsim import shipped
+
+    for path, written in shipped.copy_scenario(name, folder):
+        click.echo(f"{'wrote' if written else 'kept '} {path}")

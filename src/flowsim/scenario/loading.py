@@ -22,6 +22,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from flowsim import shipped
 from flowsim.errors import Problem, ScenarioError, did_you_mean
 from flowsim.scenario.problems import LOADER_KEYS, located_messages
 from flowsim.scenario.tree import Scenario
@@ -98,30 +99,93 @@ def _merge(
 
 _TOML_POSITION = re.compile(r"^(?P<msg>.*?)\s*\(at line (?P<line>\d+), column (?P<col>\d+)\)$")
 
+_PLAIN_TOML = {
+    "Expected '=' after a key in a key/value pair": (
+        "expected '=' after the key (write key = value)"
+    ),
+    "Unterminated string": "a string is not closed: its closing quote is missing",
+    "Unclosed array": "an array is not closed: its ']' is missing",
+    "Unclosed inline table": (
+        "an inline table is not closed: its '}' is missing "
+        "(an inline table { ... } must be written on one line)"
+    ),
+    "Invalid statement": "expected a key = value line, a [table] header or a # comment",
+    "Invalid value": (
+        'not a value: quote text ("..."); numbers, true/false, dates (2027-10-01), '
+        "[arrays] and { inline tables } stand bare"
+    ),
+    "Expected ']' at the end of a table declaration": "a [table] header is not closed with ']'",
+    "Expected ']]' at the end of an array declaration": (
+        "an [[array of tables]] header is not closed with ']]'"
+    ),
+    "Expected newline or end of document after a statement": (
+        "expected the end of the line after the value (one key = value per line)"
+    ),
+    "Cannot overwrite a value": "this key is set twice (a key may be set once)",
+    "Cannot mutate immutable namespace": (
+        "this table was already written whole and cannot be added to"
+    ),
+    "Invalid date or datetime": "not a valid date (write it as YYYY-MM-DD, e.g. 2027-10-01)",
+}
+"""tomllib's wording of common syntax errors, and the same in plain words."""
+
+
+def _plain_toml(message: str, text: str, line: int | None, column: int | None) -> str:
+    """tomllib's message for a syntax error at ``line:column`` of ``text``, in plain words."""
+    if message in _PLAIN_TOML:
+        return _PLAIN_TOML[message]
+    here = ""
+    before = ""
+    if line is not None and column is not None:
+        lines = text.split("\n")
+        if line <= len(lines):
+            before = lines[line - 1][: column - 1]
+            here = lines[line - 1][column - 1 : column] or "\n"
+    if message == "Illegal character '\\n'":
+        return (
+            "a string is not closed on its line: its closing quote is missing "
+            '(use """...""" for text over several lines)'
+        )
+    if message == "Invalid initial character for a key part":
+        if here == "\n" and before.count("{") > before.count("}"):
+            return (
+                "an inline table { ... } must be written on one line: close it with '}' "
+                "on this line, or use a [table] section"
+            )
+        if here == "}":
+            return "a ',' after the last key of an inline table is not allowed"
+        return "expected a key: letters, digits, '_' and '-', or a quoted string"
+    declared = re.fullmatch(r"Cannot declare \((?P<key>.*)\) twice", message)
+    if declared:
+        parts = re.findall(r"'([^']*)'", declared["key"])
+        return f"table [{'.'.join(parts)}] is declared twice (declare a table once)"
+    return message
+
 
 def _parse_toml(text: str, file: str) -> dict[str, Any]:
+    text = text.removeprefix("\ufeff")
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         match = _TOML_POSITION.match(str(exc))
         if match:
+            line, column = int(match["line"]), int(match["col"])
+            message = _plain_toml(match["msg"], text, line, column)
             raise ScenarioError(
-                [
-                    Problem(
-                        file,
-                        (),
-                        f"invalid TOML: {match['msg']}",
-                        line=int(match["line"]),
-                        column=int(match["col"]),
-                    )
-                ]
+                [Problem(file, (), f"invalid TOML: {message}", line=line, column=column)]
             ) from None
         message, at_end, _ = str(exc).partition(" (at end of document)")
         if not at_end:
-            raise ScenarioError([Problem(file, (), f"invalid TOML: {exc}")]) from None
+            message = _plain_toml(str(exc), text, None, None)
+            raise ScenarioError([Problem(file, (), f"invalid TOML: {message}")]) from None
         lines = text.splitlines() or [""]
+        message = _plain_toml(message, text, None, None)
         end = Problem(
-            file, (), f"invalid TOML: {message} at end of file", len(lines), len(lines[-1]) + 1
+            file,
+            (),
+            f"invalid TOML: {message} before the end of the file",
+            len(lines),
+            len(lines[-1]) + 1,
         )
         raise ScenarioError([end]) from None
 
@@ -136,9 +200,13 @@ def _read_toml(path: Path, file: str) -> dict[str, Any]:
     except (OSError, ValueError) as exc:
         raise ScenarioError([Problem(file, (), f"cannot be read: {exc}")]) from None
     try:
+        if b"\x00" in raw:
+            raise ValueError("NUL byte")
         text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise ScenarioError([Problem(file, (), f"is not UTF-8 text (byte {exc.start})")]) from None
+    except ValueError:
+        raise ScenarioError(
+            [Problem(file, (), "is not a scenario file (not a TOML text file)")]
+        ) from None
     return _parse_toml(text, file)
 
 
@@ -280,13 +348,50 @@ def split_selector(
     """Split ``file.toml#NAME`` into the file and the selected scenario name."""
     text = os.fspath(path)
     if "#" in text:
-        text, _, named = text.rpartition("#")
+        file, _, named = text.partition("#")
+        if not named or "#" in named:
+            raise ScenarioError(
+                [
+                    Problem(
+                        text,
+                        (),
+                        "is not a valid selector: write FILE#NAME, "
+                        "with one '#' and a name after it",
+                    )
+                ]
+            )
         if scenario is not None and scenario != named:
             raise ScenarioError(
-                [Problem(text, (), f"two scenarios selected: '#{named}' and '{scenario}'")]
+                [Problem(file, (), f"two scenarios selected: '#{named}' and '{scenario}'")]
             )
-        scenario = named
+        text, scenario = file, named
     return Path(text), scenario
+
+
+def _is_bare_name(text: str) -> bool:
+    """Whether ``text`` could name a shipped scenario: no folder, no ``.toml``."""
+    separators = {"/", os.sep, os.altsep or "/"}
+    return bool(text) and not any(s in text for s in separators) and not text.endswith(".toml")
+
+
+def _locate(path: str | os.PathLike[str]) -> tuple[Path, str]:
+    """The file to read for ``file_path``, and how problems name it.
+
+    A bare name (no folder, no ``.toml``) that is not a file is a shipped
+    scenario: ``reference`` is the ``reference.toml`` shipped with flowsim.
+    """
+    text = os.fspath(path).partition("#")[0]
+    file_path = Path(text)
+    if _is_bare_name(text) and not file_path.is_file():
+        known = shipped.scenario_names()
+        if text in known:
+            found = shipped.scenario_file(text)
+            return found, _display(found)
+        if not file_path.exists():
+            hint = shipped.unknown_scenario_hint(text)
+            message = f"no such file, nor a shipped scenario of that name {hint}"
+            raise ScenarioError([Problem(text, (), message)])
+    return file_path, _display(file_path) if file_path.is_absolute() else text
 
 
 def load_scenario(path: str | os.PathLike[str], scenario: str | None = None) -> Scenario:
@@ -296,6 +401,8 @@ def load_scenario(path: str | os.PathLike[str], scenario: str | None = None) -> 
     ----------
     path
         A TOML scenario file, optionally with ``#NAME`` to select a named scenario.
+        A bare name without ``.toml`` that is not a file names a shipped
+        scenario (``"reference"``, ``"pos2_50bcm#never"``).
     scenario
         Name of a ``[scenarios]`` entry or an ``[overrides]`` block to apply.
 
@@ -304,8 +411,8 @@ def load_scenario(path: str | os.PathLike[str], scenario: str | None = None) -> 
     ScenarioError
         With every problem found, each naming its file and key path.
     """
-    file_path, selected = split_selector(path, scenario)
-    file = _display(file_path) if file_path.is_absolute() else os.fspath(file_path)
+    _, selected = split_selector(path, scenario)
+    file_path, file = _locate(path)
     data = _read_toml(file_path, file)
     return _build(data, file, file_path.resolve().parent, (file_path.resolve(),), selected)
 
@@ -336,33 +443,56 @@ def scenario_from_text(
     )
 
 
+def _selectable(data: Mapping[str, Any]) -> list[str]:
+    """Every name ``#NAME`` can select in a composed document, in file order."""
+    names: list[str] = []
+    for key, value in data.items():
+        if not isinstance(value, dict):
+            continue
+        if key == "overrides":
+            names += [n for n, block in value.items() if isinstance(block, dict)]
+        elif key == "scenarios":
+            names += [
+                n
+                for n, refs in value.items()
+                if isinstance(refs, str)
+                or (isinstance(refs, list) and all(isinstance(r, str) for r in refs))
+            ]
+    return list(dict.fromkeys(names))
+
+
 def scenario_names(path: str | os.PathLike[str]) -> list[str]:
-    """The named scenarios a file defines in ``[scenarios]`` (its own and inherited)."""
-    file_path = Path(path)
-    file = os.fspath(file_path)
+    """Every name a file can select with ``#NAME``, its own and inherited, in file order.
+
+    That is each ``[scenarios]`` entry and each ``[overrides.NAME]`` block, once.
+    """
+    file_path, file = _locate(path)
     doc = _compose(
         _read_toml(file_path, file), file, file_path.resolve().parent, (file_path.resolve(),)
     )
-    scenarios = doc.data.get("scenarios", {})
-    return sorted(scenarios) if isinstance(scenarios, dict) else []
+    return _selectable(doc.data)
 
 
 def validate_file(path: str | os.PathLike[str]) -> tuple[list[str], list[Problem]]:
-    """Validate a file's base scenario and each of its named scenarios.
+    """Validate a file's base scenario and every name it can select.
 
-    Returns the names checked (``""`` for the base) and every problem found.
+    Every ``[scenarios]`` entry and every ``[overrides.NAME]`` block is checked,
+    each problem located in the file (and override block) it came from.
+    ``file.toml#NAME`` checks that one scenario only. Returns the names checked
+    (``""`` for the base) and every problem found, once each.
     """
-    file_path, selected = split_selector(path)
-    names: list[str | None] = [selected]
+    try:
+        _, selected = split_selector(path)
+        file = os.fspath(path).partition("#")[0]
+        names: list[str | None] = [selected]
+        if selected is None:
+            names += scenario_names(file)
+    except ScenarioError as exc:
+        return [], list(exc.problems)
     problems: list[Problem] = []
-    if selected is None:
-        try:
-            names += scenario_names(file_path)
-        except ScenarioError as exc:
-            return [], list(exc.problems)
     for name in names:
         try:
-            load_scenario(file_path, name)
+            load_scenario(file, name)
         except ScenarioError as exc:
             problems += exc.problems
     return [n or "" for n in names], _unique(problems)
