@@ -20,7 +20,7 @@ from rich.console import Console
 
 import flowsim
 from flowsim.backtest import read_reported
-from flowsim.cli import EXIT_USAGE, cli
+from flowsim.cli import EXIT_FAILURE, EXIT_USAGE, cli
 from flowsim.cli.render import comparison_table
 
 from .conftest import ROOT, SCENARIOS, SHIPPED
@@ -144,6 +144,7 @@ def test_cli_backtest_from_an_installed_flowsim(tmp_path: Path) -> None:
         capture_output=True,
         text=True,
         check=False,
+        timeout=600,
         cwd=tmp_path,
         env={**os.environ, "COLUMNS": "200"},
     )
@@ -153,3 +154,33 @@ def test_cli_backtest_from_an_installed_flowsim(tmp_path: Path) -> None:
     written = pd.read_csv(tmp_path / "bt" / "backtest.csv")
     assert written["reported"].tolist() == [float(r["volume"]) for r in reported_rows()]
     assert f"wrote {tmp_path / 'bt'}/: backtest.csv, backtest_stats.csv" in proc.stdout
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["compare", str(SCENARIOS / "reference.toml"), f"{SCENARIOS / 'pos2_50bcm.toml'}#never"],
+        ["backtest", "--no-figures"],
+    ],
+    ids=["compare", "backtest"],
+)
+def test_output_folders_are_checked_before_the_work(
+    command: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """--out '' is a usage error; --out naming a file is one line and exit 1, before any run."""
+
+    def never(*_args: object, **_kwargs: object) -> None:
+        raise AssertionError("ran although the output folder cannot be written")
+
+    monkeypatch.setattr(sys.modules["flowsim.compare"], "compare", never)
+    monkeypatch.setattr("flowsim.simulate.run", never)
+    result = CliRunner().invoke(cli, [*command, "--out", ""])
+    assert result.exit_code == EXIT_USAGE
+    blocker = tmp_path / "a_file"
+    blocker.write_text("mine")
+    result = CliRunner().invoke(cli, [*command, "--out", str(blocker)])
+    assert result.exit_code == EXIT_FAILURE
+    assert (
+        result.stderr
+        == f"flowsim: cannot create output folder {blocker}: a file of that name exists\n"
+    )

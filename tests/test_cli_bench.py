@@ -6,12 +6,14 @@ not this machine's speed (test_bench.py tests the measuring).
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from click.testing import CliRunner
 
 from flowsim import bench
 from flowsim.bench import Bench, Measurement, Spec
-from flowsim.cli import EXIT_FAILURE, cli
+from flowsim.cli import EXIT_FAILURE, EXIT_USAGE, cli
 
 
 def measured(numpy: float, numba: float) -> Bench:
@@ -69,3 +71,18 @@ def test_bench_check_fails_with_exit_1_naming_the_engine(monkeypatch: pytest.Mon
         f"flowsim: benchmark regression: core (numpy) is {0.4 * baseline:.0f}x the DES, "
         f"below {0.5 * baseline:.0f}x (50% of the baseline {baseline:.0f}x)"
     ]
+
+
+def test_scaling_folder_is_checked_before_measuring(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """--scaling '' exits 2; --scaling naming a file exits 1 with one line, nothing measured."""
+    calls = fix_bench(monkeypatch, measured(100.0, 200.0))
+    assert CliRunner().invoke(cli, ["bench", "--scaling", ""]).exit_code == EXIT_USAGE
+    blocker = tmp_path / "a_file"
+    blocker.write_text("mine")
+    result = CliRunner().invoke(cli, ["bench", "--quick", "--scaling", str(blocker)])
+    assert result.exit_code == EXIT_FAILURE
+    assert result.stderr.startswith(f"flowsim: cannot create output folder {blocker}")
+    assert len(result.stderr.splitlines()) == 1
+    assert calls == []

@@ -10,10 +10,12 @@ from __future__ import annotations
 import os
 import pty
 import re
+import select
 import signal
 import socket
 import subprocess
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -227,6 +229,7 @@ def test_run_as_a_subprocess_writes_figures(tmp_path: Path) -> None:
         capture_output=True,
         text=True,
         check=False,
+        timeout=300,
     )
     assert proc.returncode == 0, proc.stderr
     figures = sorted(p.name for p in (out / "figures").iterdir())
@@ -245,7 +248,13 @@ def test_interrupted_run_leaves_no_result_file(tmp_path: Path) -> None:
     command += ["--members", "400", "--out", str(out)]
     terminal, stderr = pty.openpty()  # stderr a terminal: the progress bar shows
     environment = {**os.environ, "TERM": "xterm", "COLUMNS": "100"}
-    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=stderr, env=environment)
+    proc = subprocess.Popen(
+        command,
+        stdout=subprocess.PIPE,
+        stderr=stderr,
+        env=environment,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),  # even if ignored here
+    )
     os.close(stderr)
     try:
         # The run is under way once the progress bar is drawn.
@@ -258,7 +267,7 @@ def test_interrupted_run_leaves_no_result_file(tmp_path: Path) -> None:
         os.close(terminal)
         if proc.poll() is None:
             proc.kill()
-        proc.communicate()
+        proc.communicate(timeout=60)
     assert proc.returncode == EXIT_INTERRUPTED
     lines = re.sub(rb"\x1b\[[0-9;?]*[A-Za-z]", b"", shown).decode().splitlines()
     assert [line.strip() for line in lines if line.strip()][-1:] == ["flowsim: interrupted"]
@@ -266,10 +275,17 @@ def test_interrupted_run_leaves_no_result_file(tmp_path: Path) -> None:
     assert not out.exists()
 
 
-def read_until(terminal: int, marker: bytes | None) -> bytes:
-    """What the process writes to ``terminal`` until ``marker`` (None: until it closes it)."""
+def read_until(terminal: int, marker: bytes | None, timeout: float = 300) -> bytes:
+    """What the process writes to ``terminal`` until ``marker`` (None: until it closes it).
+
+    Gives up after ``timeout`` seconds (a safety net).
+    """
     seen = b""
+    deadline = time.monotonic() + timeout
     while marker is None or marker not in seen:
+        left = deadline - time.monotonic()
+        if left <= 0 or not select.select([terminal], [], [], left)[0]:
+            break
         try:
             chunk = os.read(terminal, 4096)
         except OSError:  # EIO: the process closed its end
@@ -278,3 +294,112 @@ def read_until(terminal: int, marker: bytes | None) -> bytes:
             break
         seen += chunk
     return seen
+
+
+# --- where output goes: only --out and a sanitised scenario name -------------------
+
+NASTY = [
+    "../../x",
+    "..",
+    ".",
+    "/ABSOLUTE",
+    "a/b",
+    "..\\..\\x",
+    ".hidden",
+    "~",
+    "line\nbreak",
+    "",
+    " ",
+    "名前/../../y",
+    "x" * 300,
+]
+
+
+def files_below(folder: Path) -> set[Path]:
+    return {p for p in folder.rglob("*") if p.is_file()}
+
+
+@pytest.mark.parametrize("several", [False, True], ids=["default-out", "out-and-sweep"])
+@pytest.mark.parametrize("nasty", NASTY, ids=lambda n: repr(n)[:20])
+def test_no_scenario_name_writes_outside_the_output_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, nasty: str, several: bool
+) -> None:
+    """A scenario name is one safe path component of its output folder, never a path."""
+    sandbox = tmp_path / "a" / "b" / "sandbox"
+    sandbox.mkdir(parents=True)
+    nasty = nasty.replace("/ABSOLUTE", str(tmp_path / "absolute"))
+    scenarios = tmp_path / "scenarios"
+    scenarios.mkdir()
+    paths = []
+    for i, name in enumerate([nasty, "plain"] if several else [nasty]):
+        path = scenarios / f"s{i}.toml"
+        path.write_text(tomli_w.dumps({**tiny_doc(), "name": name}), encoding="utf-8")
+        paths.append(str(path))
+    monkeypatch.chdir(sandbox)
+    before = files_below(tmp_path)
+    chosen = sandbox / "chosen" if several else sandbox / "flowsim-out"
+    args = ["run", *paths, "--quiet", "--no-figures", "--format", "nc"]
+    result = CliRunner().invoke(cli, args + (["--out", str(chosen)] if several else []))
+    assert result.exit_code in (0, EXIT_INVALID_SCENARIO), result.output
+    created = files_below(tmp_path) - before
+    assert all(chosen in p.parents for p in created), sorted(created)
+    if result.exit_code == 0:
+        folders = {p.relative_to(chosen).parts[0] for p in created}
+        assert len(folders) == len(paths)
+        assert all(not f.startswith(".") and f not in ("", "..") for f in folders)
+
+
+def test_an_empty_out_or_format_is_a_usage_error(tmp_path: Path) -> None:
+    """--out '' (the current folder, by mistake) and --format '' (no data): exit 2, no change."""
+    out = tmp_path / "out"
+    args = ["run", str(BASE), "--quiet", "--no-figures"]
+    assert run(*args, "--out", str(out))[0] == 0
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    code, _, err = run(*args, "--out", "")
+    assert code == 2
+    assert "--out" in err
+    code, _, err = run(*args, "--out", str(out), "--format", "")
+    assert code == 2
+    assert "choose at least one of nc, csv, iamc" in err
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+
+
+@pytest.mark.parametrize("where", ["file", "below-a-file"])
+def test_an_output_folder_that_cannot_be_written_fails_before_the_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, where: str
+) -> None:
+    """--out naming a file (or a folder below one): one line, exit 1, nothing simulated."""
+
+    def never(*_args: object, **_kwargs: object) -> None:
+        raise AssertionError("simulated although the output folder cannot be written")
+
+    monkeypatch.setattr(simulate, "execute", never)
+    blocker = tmp_path / "a_file"
+    blocker.write_text("mine")
+    out = blocker if where == "file" else blocker / "out"
+    code, stdout, err = run("run", str(BASE), "--out", str(out), "--quiet")
+    assert (code, stdout) == (EXIT_FAILURE, "")
+    assert err.startswith(f"flowsim: cannot create output folder {out}: ")
+    assert len(err.splitlines()) == 1
+    assert blocker.read_text() == "mine"
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root writes into read-only folders")
+def test_a_read_only_output_folder_fails_before_the_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A folder without write permission: one line, exit 1, nothing simulated."""
+
+    def never(*_args: object, **_kwargs: object) -> None:
+        raise AssertionError("simulated although the output folder cannot be written")
+
+    monkeypatch.setattr(simulate, "execute", never)
+    out = tmp_path / "locked"
+    out.mkdir()
+    out.chmod(0o500)
+    try:
+        code, _, err = run("run", str(BASE), "--out", str(out), "--quiet")
+    finally:
+        out.chmod(0o700)
+    assert code == EXIT_FAILURE
+    assert err == f"flowsim: cannot write to output folder {out}: Permission denied\n"

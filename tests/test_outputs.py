@@ -15,9 +15,10 @@ import pandas as pd
 import pytest
 
 import flowsim
-from flowsim import plots
+from flowsim import outputs, plots
 from flowsim.backtest import backtest, read_reported
-from flowsim.outputs import MANIFEST, write_backtest, write_outputs
+from flowsim.io import STAGING_PREFIX, staging_prefix
+from flowsim.outputs import MANIFEST, safe_name, write_backtest, write_outputs
 from flowsim.scenario import scenario_from_dict
 from flowsim.shipped import data_file
 
@@ -178,3 +179,46 @@ def test_backtest_writes_its_tables_and_a_figure_per_series(tmp_path: Path) -> N
     assert listing(tmp_path / "without") == tables
     written = pd.read_csv(tmp_path / "with" / "backtest.csv")
     assert len(written) == len(check.table)
+
+
+@pytest.mark.parametrize(
+    ("name", "safe"),
+    [
+        ("reference", "reference"),
+        ("pos2_50bcm-never#2.b", "pos2_50bcm-never#2.b"),
+        ("Сила_Сибири-名前", "Сила_Сибири-名前"),
+        ("../../x", "_._.._x"),
+        ("..", "_."),
+        (".", "_"),
+        ("", "_"),
+        ("/etc/passwd", "_etc_passwd"),
+        ("a\\b c\n", "a_b_c_"),
+        (".hidden", "_hidden"),
+    ],
+)
+def test_safe_name_is_one_harmless_path_component(name: str, safe: str) -> None:
+    """Letters, digits, - _ . # stay; anything else, and a leading dot, becomes _."""
+    assert safe_name(name) == safe
+    assert len(safe_name("x" * 1000)) == 100
+
+
+def test_staging_is_named_and_stale_staging_removed(
+    tiny_result: flowsim.Result, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Staging starts with .flowsim-staging-; a dead process's staging goes on the next write."""
+    seen: list[str] = []
+    produce = outputs._produce
+
+    def spy(result: flowsim.Result, scenario: object, folder: Path, *args: object) -> None:
+        seen.append(folder.name)
+        produce(result, scenario, folder, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(outputs, "_produce", spy)
+    stale = tmp_path / (staging_prefix().replace(f"-{os.getpid()}-", "-999999999-") + "old")
+    stale.mkdir()
+    (stale / "results.nc").write_bytes(b"half")
+    write_outputs(tiny_result, tiny_result.scenario, tmp_path, figures=False)
+    assert len(seen) == 1
+    assert seen[0].startswith(staging_prefix())
+    assert not stale.exists()
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(STAGING_PREFIX)]

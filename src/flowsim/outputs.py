@@ -1,24 +1,32 @@
 """The files of a run: data, the resolved scenario, figures; written all or nothing.
 
-Everything is first written into a hidden temporary folder beside the
-results; only when all files are complete are they moved into place. Files a
+Everything is first written into a hidden staging folder inside the output
+folder (``.flowsim-staging-HOST-PID-XXXX``, see :mod:`flowsim.io`); only when
+all files are complete are they moved into place, with Ctrl-C and SIGTERM held
+for those few renames. Files a
 previous run wrote (listed in ``flowsim-manifest.txt``) that this run does not
 produce are removed, so no stale file is passed off as new. An error or Ctrl-C
-before the move leaves the output folder as it was.
+before the move leaves the output folder as it was; staging a killed run left
+is removed by the next run into the folder.
+
+Output folders are named by the user (``--out``) or by :func:`safe_name` of a
+scenario name, one path component that cannot lead outside its parent.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import secrets
 import shutil
 import tempfile
-from collections.abc import Iterable, Iterator, Sequence
+import unicodedata
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from flowsim.errors import FlowsimError
-from flowsim.io import write_text_atomic
+from flowsim.io import remove_stale_staging, signals_deferred, staging_prefix, write_text_atomic
 from flowsim.results import Result
 from flowsim.scenario.tree import Scenario
 
@@ -30,7 +38,8 @@ if TYPE_CHECKING:
 __all__ = [
     "FORMATS",
     "MANIFEST",
-    "streaming_files",
+    "output_folders",
+    "safe_name",
     "write_backtest",
     "write_comparison",
     "write_outputs",
@@ -41,6 +50,24 @@ FORMATS = ("nc", "csv", "iamc")
 """Data formats: netCDF of all annual values, summary CSV, IAMC CSV."""
 
 MANIFEST = "flowsim-manifest.txt"
+
+_NAME_LENGTH = 100
+
+
+def safe_name(name: str) -> str:
+    """``name`` as one safe path component: for an output folder named after a scenario.
+
+    Letters (any script), digits, ``-``, ``_``, ``.`` and ``#`` stay; anything
+    else (``/``, ``\\``, spaces, control characters) becomes ``_``, and so
+    does a leading dot. Never empty, ``.`` or ``..``; at most 100 characters.
+    """
+    kept = "".join(
+        c if c in "-_.#" or c in "0123456789" or unicodedata.category(c).startswith("L") else "_"
+        for c in unicodedata.normalize("NFC", name)
+    )[:_NAME_LENGTH]
+    if kept.startswith("."):
+        kept = "_" + kept[1:]
+    return kept or "_"
 
 
 def _figures(result: Result, folder: Path) -> list[Path]:
@@ -95,26 +122,33 @@ def _produce(
 
 
 @contextlib.contextmanager
-def streaming_files(
-    folders: Sequence[Path], names: Sequence[str], *, enabled: bool
+def output_folders(
+    folders: Sequence[Path],
+    *,
+    stream: bool = False,
+    on_stale: Callable[[Path, list[Path]], None] | None = None,
 ) -> Iterator[list[Path]]:
-    """Hidden files in the output ``folders`` to stream results into (none unless ``enabled``).
+    """Make the output ``folders`` and check they can be written, before a run.
 
-    On the way out the files are gone (moved into place or removed), and so
-    are the folders made for them if nothing was written there.
+    Raises a FlowsimError naming the first folder that cannot be made or
+    written. Staging that killed runs left in a folder is removed, and
+    reported to ``on_stale(folder, removed)``. Yields, with ``stream``, a
+    staging file per folder to stream results into (else no files).
+
+    On the way out the staging files are gone (moved into place or removed),
+    and so are the folders made here if nothing was written into them.
     """
-    if not enabled:
-        yield []
-        return
     made: list[Path] = []
+    files: list[Path] = []
     try:
         for folder in folders:
             made += [p for p in (folder, *folder.parents) if not p.exists()][::-1]
-            folder.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise FlowsimError(f"cannot create output folder {exc.filename}: {exc.strerror}") from None
-    files = [folder / f".{name}.streaming.nc" for folder, name in zip(folders, names, strict=True)]
-    try:
+            _writable(folder)
+            removed = remove_stale_staging(folder)
+            if removed and on_stale is not None:
+                on_stale(folder, removed)
+            if stream:
+                files.append(folder / f"{staging_prefix()}{secrets.token_hex(4)}.streaming.nc")
         yield files
     finally:
         for file in files:
@@ -122,6 +156,24 @@ def streaming_files(
         for folder in reversed(made):
             with contextlib.suppress(OSError):
                 folder.rmdir()  # only if empty
+
+
+def _writable(folder: Path) -> None:
+    """Make ``folder`` if needed and check a file can be made in it."""
+    if folder.exists() and not folder.is_dir():
+        raise FlowsimError(f"cannot create output folder {folder}: a file of that name exists")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise FlowsimError(f"cannot create output folder {folder}: {exc.strerror or exc}") from None
+    try:
+        fd, probe = tempfile.mkstemp(prefix=staging_prefix(), suffix=".probe", dir=folder)
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as exc:
+        raise FlowsimError(
+            f"cannot write to output folder {folder}: {exc.strerror or exc}"
+        ) from None
 
 
 def write_outputs(
@@ -142,9 +194,12 @@ def write_outputs(
     (``native``) or in energy (:data:`flowsim.units.ENERGY_UNITS`).
     """
     target = Path(folder)
+    if target.exists() and not target.is_dir():
+        raise FlowsimError(f"cannot create output folder {target}: a file of that name exists")
     try:
         target.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=".flowsim-", dir=target))
+        remove_stale_staging(target)
+        staging = Path(tempfile.mkdtemp(prefix=staging_prefix(), dir=target))
     except OSError as exc:
         raise FlowsimError(f"cannot create output folder {target}: {exc.strerror or exc}") from None
     try:
@@ -154,14 +209,15 @@ def write_outputs(
         for relative in new:  # check before moving anything, so a failure changes nothing
             if (target / relative).is_dir():
                 raise IsADirectoryError(21, "a folder is in the way", str(target / relative))
-        for relative in new:
-            (target / relative).parent.mkdir(parents=True, exist_ok=True)
-            os.replace(staging / relative, target / relative)
-        for relative in sorted(set(old) - set(new)):
-            (target / relative).unlink(missing_ok=True)
-            if relative.parent != Path() and not any((target / relative.parent).iterdir()):
-                (target / relative.parent).rmdir()
-        write_text_atomic(target / MANIFEST, "".join(f"{p.as_posix()}\n" for p in new))
+        with signals_deferred():  # an interrupt comes before the renames or after them
+            for relative in new:
+                (target / relative).parent.mkdir(parents=True, exist_ok=True)
+                os.replace(staging / relative, target / relative)
+            for relative in sorted(set(old) - set(new)):
+                (target / relative).unlink(missing_ok=True)
+                if relative.parent != Path() and not any((target / relative.parent).iterdir()):
+                    (target / relative.parent).rmdir()
+            write_text_atomic(target / MANIFEST, "".join(f"{p.as_posix()}\n" for p in new))
     except OSError as exc:
         raise FlowsimError(f"cannot write results to {target}: {exc.strerror or exc}") from None
     finally:

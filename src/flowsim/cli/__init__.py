@@ -16,6 +16,7 @@ from flowsim.cli.errors import (
     EXIT_FAILURE,
     EXIT_INTERRUPTED,
     EXIT_INVALID_SCENARIO,
+    EXIT_TERMINATED,
     EXIT_USAGE,
     FlowsimGroup,
 )
@@ -28,7 +29,15 @@ from flowsim.cli.scenario import (
 from flowsim.cli.simulate import run_command
 from flowsim.version import VERSION
 
-__all__ = ["EXIT_FAILURE", "EXIT_INTERRUPTED", "EXIT_INVALID_SCENARIO", "EXIT_USAGE", "cli", "main"]
+__all__ = [
+    "EXIT_FAILURE",
+    "EXIT_INTERRUPTED",
+    "EXIT_INVALID_SCENARIO",
+    "EXIT_TERMINATED",
+    "EXIT_USAGE",
+    "cli",
+    "main",
+]
 
 
 @click.group(cls=FlowsimGroup, context_settings={"help_option_names": ["-h", "--help"]})

@@ -4,13 +4,19 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 from rich.console import Console
 
-from flowsim.cli.errors import EXIT_USAGE
+from flowsim.cli.errors import EXIT_USAGE, report_stale
 from flowsim.cli.options import figures_option, members_option, out_option, seed_option
 from flowsim.errors import FlowsimError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from flowsim.scenario import Scenario
 
 __all__ = ["backtest_command", "compare_command", "crosscheck_command"]
 
@@ -29,13 +35,14 @@ def compare_command(items: Sequence[str], members: int | None, seed: int | None,
     """
     from flowsim.cli.render import comparison_table
     from flowsim.compare import compare
-    from flowsim.outputs import write_comparison
+    from flowsim.outputs import output_folders, write_comparison
 
     if len(items) < 2:
         raise click.UsageError("compare needs at least two scenarios or results")
-    comparison = compare(*items, members=members, seed=seed)
-    Console().print(comparison_table(comparison))
-    write_comparison(comparison, out)
+    with output_folders([out], on_stale=report_stale):
+        comparison = compare(*items, members=members, seed=seed)
+        Console().print(comparison_table(comparison))
+        write_comparison(comparison, out)
     click.echo(f"wrote {out}/: comparison.csv, overlay and difference figures")
 
 
@@ -70,11 +77,9 @@ def backtest_command(
     exit code 2.
     """
     from flowsim import backtest as bt
-    from flowsim.cli.render import backtest_stats, backtest_table
-    from flowsim.outputs import write_backtest
+    from flowsim.outputs import output_folders, safe_name
     from flowsim.scenario import load_scenario
     from flowsim.shipped import data_file, scenario_file
-    from flowsim.simulate import run
 
     scenario = load_scenario(scenario_path or scenario_file("historical"))
     data = data_path or data_file("reported_flows.csv")
@@ -85,6 +90,26 @@ def backtest_command(
         for problem in exc.problems:
             click.echo(str(problem), err=True)
         raise click.exceptions.Exit(EXIT_USAGE) from None
+    folder = out or Path("flowsim-out") / f"{safe_name(scenario.name)}-backtest"
+    with output_folders([folder], on_stale=report_stale):
+        _backtest(scenario, reported, members, seed, folder, Path(data).name, figures)
+
+
+def _backtest(
+    scenario: Scenario,
+    reported: pd.DataFrame,
+    members: int | None,
+    seed: int | None,
+    folder: Path,
+    data: str,
+    figures: bool,
+) -> None:
+    """Run the back-test, print it and write it into ``folder``."""
+    from flowsim import backtest as bt
+    from flowsim.cli.render import backtest_stats, backtest_table
+    from flowsim.outputs import write_backtest
+    from flowsim.simulate import run
+
     result = run(scenario, members=members, seed=seed)
     check = bt.backtest(result, reported)
     console = Console(width=max(Console().width, 110))
@@ -104,8 +129,7 @@ def backtest_command(
             "(about 80% if the uncertainty model is right)",
             highlight=False,
         )
-    folder = out or Path("flowsim-out") / f"{scenario.name}-backtest"
-    write_backtest(check, result, folder, data=Path(data).name, figures=figures)
+    write_backtest(check, result, folder, data=data, figures=figures)
     drawn = f", {len(check.stats)} figures (PNG and SVG)" if figures else ""
     console.print(f"wrote {folder}/: backtest.csv, backtest_stats.csv{drawn}", highlight=False)
 

@@ -7,7 +7,8 @@ from pathlib import Path
 import click
 from rich.console import Console
 
-from flowsim.cli.errors import EXIT_FAILURE
+from flowsim.cli.errors import EXIT_FAILURE, report_stale
+from flowsim.cli.options import OutFolder
 
 __all__ = ["bench_command"]
 
@@ -31,7 +32,7 @@ __all__ = ["bench_command"]
 )
 @click.option(
     "--scaling",
-    type=click.Path(file_okay=False, path_type=Path),
+    type=OutFolder(),
     help="Also measure scaling (members, horizon, routes, workers, block size; minutes) "
     "and write scaling.csv and scaling.png/svg into this folder.",
 )
@@ -42,6 +43,13 @@ def bench_command(quick: bool, scenario: str, check_ratio: bool, scaling: Path |
     memory, the speed-up over the DES measured in the same run, and the
     distance from the floor set by this machine's memory-copy bandwidth.
     """
+    from flowsim.outputs import output_folders
+
+    with output_folders([] if scaling is None else [scaling], on_stale=report_stale):
+        _bench(quick, scenario, check_ratio, scaling)
+
+
+def _bench(quick: bool, scenario: str, check_ratio: bool, scaling: Path | None) -> None:
     from flowsim import bench
     from flowsim.cli.render import bench_table
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 __all__ = [
+    "OutFolder",
     "engine_option",
     "figures_option",
     "members_option",
@@ -52,10 +53,33 @@ def engine_option() -> Decorator[Any]:
     )
 
 
+if TYPE_CHECKING:  # generic from click 8.3 on
+    _PathType = click.ParamType[Path, Any]
+else:
+    _PathType = click.ParamType
+
+
+class OutFolder(_PathType):
+    """An output folder option: any path but the empty one (a usage error).
+
+    Whether it can be made and written is checked before a run starts
+    (:func:`flowsim.outputs.output_folders`): exit 1 if not.
+    """
+
+    name = "folder"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Path:
+        if isinstance(value, Path):
+            return value
+        if not str(value).strip():
+            self.fail("must not be empty", param, ctx)
+        return Path(value)
+
+
 def out_option(help: str, default: Path | None = None) -> Decorator[Any]:
     return click.option(
         "--out",
-        type=click.Path(file_okay=False, path_type=Path),
+        type=OutFolder(),
         default=default,
         show_default=default is not None,
         help=help,

@@ -10,6 +10,7 @@ from pathlib import Path
 import click
 from rich.console import Console
 
+from flowsim.cli.errors import report_stale
 from flowsim.cli.options import (
     engine_option,
     figures_option,
@@ -29,7 +30,8 @@ __all__ = ["run_command"]
 @seed_option()
 @out_option(
     "Output folder [flowsim-out/<scenario name>]; with several scenarios, "
-    "each goes into OUT/<scenario name>."
+    "each goes into OUT/<scenario name> (the name with characters other than letters, "
+    "digits, - _ . # replaced by _)."
 )
 @engine_option()
 @click.option("--trace", is_flag=True, help="DES only: also write every event to trace.csv.")
@@ -97,7 +99,7 @@ def run_command(
     Results do not depend on --workers, --scheduler or --block-size.
     """
     from flowsim.cli.render import routes_table, summary_table
-    from flowsim.outputs import streaming_files, write_outputs
+    from flowsim.outputs import output_folders, safe_name, write_outputs
     from flowsim.scenario import load_scenario
     from flowsim.simulate import execute
     from flowsim.spec import Placement, RunSpec
@@ -106,7 +108,7 @@ def run_command(
     if name is not None and len(paths) > 1:
         raise click.UsageError("--scenario selects in one file; use FILE#NAME with several")
     scenarios = [load_scenario(path, name) for path in paths]
-    names = [s.name for s in scenarios]
+    names = [safe_name(s.name) for s in scenarios]  # folder names: never a path
     twice = sorted({n for n in names if names.count(n) > 1})
     if twice:
         raise click.UsageError(f"scenario named more than once: {', '.join(twice)}")
@@ -115,7 +117,7 @@ def run_command(
     )
     root = out or Path("flowsim-out")
     folders = [out if out is not None and len(scenarios) == 1 else root / n for n in names]
-    with streaming_files(folders, names, enabled=stream) as streamed:
+    with output_folders(folders, stream=stream, on_stale=report_stale) as streamed:
         where = Placement(
             workers=workers, scheduler=scheduler, block_size=block_size, files=tuple(streamed)
         )
@@ -160,6 +162,8 @@ def _formats(value: str) -> list[str]:
     from flowsim.outputs import FORMATS
 
     chosen = [f.strip() for f in value.split(",") if f.strip()]
+    if not chosen:
+        raise click.BadParameter(f"choose at least one of {', '.join(FORMATS)}")
     unknown = [f for f in chosen if f not in FORMATS]
     if unknown:
         raise click.BadParameter(
