@@ -184,3 +184,20 @@ def test_output_folders_are_checked_before_the_work(
         result.stderr
         == f"flowsim: cannot create output folder {blocker}: a file of that name exists\n"
     )
+
+
+def test_compare_over_different_horizons_says_which_years(tmp_path: Path) -> None:
+    """Comparing results of different horizons prints one note naming the common years."""
+    short = tmp_path / "short.toml"
+    short.write_text(
+        f'extends = "{ROOT / "scenarios" / "reference.toml"}"\nname = "short"\n'
+        "[horizon]\nstart_year = 2020\nend_year = 2030\n",
+        encoding="utf-8",
+    )
+    done = CliRunner().invoke(
+        cli, ["compare", "reference", str(short), "--out", str(tmp_path / "c")]
+    )
+    assert done.exit_code == 0, done.output
+    (note,) = [line for line in done.stderr.splitlines() if "note:" in line]
+    assert "compared over the years all results cover, 2020-2030" in note
+    assert "nan" not in done.stdout

@@ -403,3 +403,25 @@ def test_a_read_only_output_folder_fails_before_the_run(
         out.chmod(0o700)
     assert code == EXIT_FAILURE
     assert err == f"flowsim: cannot write to output folder {out}: Permission denied\n"
+
+
+def test_a_route_that_never_flows_is_noted_on_stderr(tmp_path: Path) -> None:
+    """historical.toml's unbuilt lines get one note; the reference, whose routes all flow, none."""
+    done = CliRunner().invoke(
+        cli,
+        ["run", "historical", "--out", str(tmp_path / "h"), "--no-figures", "--quiet"],
+    )
+    assert done.exit_code == 0, done.output
+    notes = [line for line in done.stderr.splitlines() if "note:" in line]
+    assert notes == [
+        "flowsim: note: historical: routes with no capacity in 2006-2025 (they never flow): "
+        "altai, central_asia_gas_line_d"
+    ]
+    assert flowsim.open_result(tmp_path / "h" / "results.nc").annual.attrs["idle_routes"] == (
+        "altai, central_asia_gas_line_d"
+    )
+    done = CliRunner().invoke(
+        cli,
+        ["run", "reference", "--out", str(tmp_path / "r"), "--no-figures", "--quiet"],
+    )
+    assert "note:" not in done.stderr

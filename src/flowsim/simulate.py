@@ -131,9 +131,11 @@ def execute(
 
 
 def provenance(task: Task) -> dict[str, Any]:
-    """The attributes that say how a result was made."""
+    """The attributes that say how a result was made (``idle_routes``: the routes that never
+    flow in the horizon, comma-separated)."""
     scenario = task.run.scenario
     return {
+        "idle_routes": ", ".join(task.plan.idle_routes(scenario)),
         "scenario_name": scenario.name,
         "scenario_toml": scenario.to_toml(),
         "scenario_digest": scenario.digest(),

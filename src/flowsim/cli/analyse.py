@@ -42,6 +42,8 @@ def compare_command(items: Sequence[str], members: int | None, seed: int | None,
     with output_folders([out], on_stale=report_stale):
         comparison = compare(*items, members=members, seed=seed)
         Console().print(comparison_table(comparison))
+        for note in comparison.notes:
+            click.echo(f"flowsim: note: {note}", err=True)
         write_comparison(comparison, out)
     click.echo(f"wrote {out}/: comparison.csv, overlay and difference figures")
 

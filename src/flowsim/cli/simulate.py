@@ -138,6 +138,14 @@ def run_command(
             )
             if len(scenarios) > 1:
                 console.rule(scenario.name)
+            idle = result.annual.attrs.get("idle_routes")
+            if idle:
+                span = f"{scenario.horizon.start_year}-{scenario.horizon.end_year}"
+                click.echo(
+                    f"flowsim: note: {scenario.name}: routes with no capacity in {span} "
+                    f"(they never flow): {idle}",
+                    err=True,
+                )
             console.print(summary_table(result))
             console.print(routes_table(result))
             shown = sorted({p.parts[0] + ("/" if len(p.parts) > 1 else "") for p in written})
