@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -82,3 +83,15 @@ def test_daily_values_too_large_for_memory_are_refused_with_their_own_hint(
     flowsim.run(monte_carlo, members=64)  # annual values alone fit
     with pytest.raises(FlowsimError, match="run without daily values, or with fewer members"):
         flowsim.run(monte_carlo, members=64, daily=True)
+
+
+def test_a_streamed_run_too_large_for_its_disk_is_refused_before_it_starts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Result files that would not fit on their disk fail at once, saying how much is needed."""
+    monkeypatch.setattr(
+        simulate.shutil, "disk_usage", lambda _path: shutil._ntuple_diskusage(10, 10, 1000)
+    )
+    with pytest.raises(FlowsimError, match=r"result files need about .* GiB, more than the"):
+        flowsim.run(SCENARIOS / "monte_carlo.toml", members=64, file=tmp_path / "x.nc")
+    assert list(tmp_path.iterdir()) == []

@@ -8,7 +8,9 @@ its keyword front ends for Python users.
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any, Unpack
 
 from flowsim.ensemble import Task, gather, tasks
@@ -105,6 +107,7 @@ def execute(
     work = tasks(spec, placement.chunk_size)
     in_memory = [t for t in work if placement.file_of(t.index) is None]
     _check_memory(in_memory, spec.daily)
+    _check_disk([(t, f) for t in work if (f := placement.file_of(t.index)) is not None])
     stores: list[MemoryStore | FileStore] = []
     executor: Executor | None = None
     try:
@@ -144,6 +147,25 @@ def provenance(task: Task) -> dict[str, Any]:
         "engine": task.engine,
         "flowsim_version": VERSION,
     }
+
+
+def _check_disk(work: Sequence[tuple[Task, Path]]) -> None:
+    """Refuse streamed runs whose result files would not fit on their disks."""
+    need: dict[int, int] = {}
+    free: dict[int, tuple[int, Path]] = {}
+    for task, file in work:
+        folder = file.parent if file.parent.exists() else Path.cwd()
+        device = folder.stat().st_dev
+        need[device] = need.get(device, 0) + estimate_bytes(task.plan, task.run.members, False)
+        free.setdefault(device, (shutil.disk_usage(folder).free, folder))
+    for device, bytes_needed in need.items():
+        available, folder = free[device]
+        if bytes_needed > available:
+            raise FlowsimError(
+                f"this run's result files need about {bytes_needed / 2**30:,.1f} GiB, more than "
+                f"the {available / 2**30:,.1f} GiB free where {folder} is: fewer members, or "
+                "another --out"
+            )
 
 
 def _check_memory(work: Sequence[Task], daily: bool) -> None:
