@@ -77,3 +77,16 @@ def test_figure_files_hold_their_labels(tmp_path: Path, single: flowsim.Result) 
     ):
         assert label in text, label
     assert png.read_bytes().startswith(b"\x89PNG")
+
+
+def test_fan_charts_of_a_result_read_lazily_equal_those_in_memory(
+    ensemble: flowsim.Result, tmp_path: Path
+) -> None:
+    """Fan charts of a streamed result (read lazily) draw the same band and line."""
+    lazy = flowsim.open_result(ensemble.to_netcdf(tmp_path / "r.nc"), lazy=True)
+    for where in ({"route": "power_of_siberia"}, {"commodity": "gas"}):
+        expected, actual = plots.fan(ensemble, **where), plots.fan(lazy, **where)
+        for e, a in zip(expected.axes[0].get_lines(), actual.axes[0].get_lines(), strict=True):
+            assert e.get_ydata().tolist() == a.get_ydata().tolist()
+        band = [f.axes[0].collections[0].get_paths()[0].vertices for f in (expected, actual)]
+        assert band[0].tolist() == band[1].tolist()

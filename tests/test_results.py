@@ -104,3 +104,53 @@ def test_shortfall_probability_is_the_share_of_members_short() -> None:
     assert summary.expected_unmet.sel(commodity="gas").values == pytest.approx(
         [0, hit * 30 * 30 / 366, 0]
     )
+
+
+# --- summaries of results read lazily from a file (streamed runs) --------------------
+
+
+def _lazy_copy(result: flowsim.Result, path: Path) -> flowsim.Result:
+    """``result`` written to ``path`` and opened lazily, as a streamed run's result is."""
+    return flowsim.open_result(result.to_netcdf(path), lazy=True)
+
+
+@pytest.mark.parametrize(
+    "budget",
+    [
+        pytest.param(10**12, id="all-at-once"),
+        pytest.param(40 * 8 * 9 * 5, id="years-cut"),
+        pytest.param(40 * 8 * 3, id="routes-cut"),
+        pytest.param(1, id="two-cells"),
+    ],
+)
+def test_a_lazy_summary_by_slices_is_identical_to_the_summary_in_memory(
+    tmp_path: Path, budget: int
+) -> None:
+    """Statistics slice by slice (whole, cut along years, along routes, two cells at a
+    time) are bit for bit those over all members in memory: same values, same layout."""
+    result = flowsim.run(RANDOM_SCENARIO, members=40, seed=5)
+    lazy = _lazy_copy(result, tmp_path / "r.nc")
+    in_memory = result.summary()
+    by_slices = lazy._summary_by_slices(budget)
+    by_slices.attrs = dict(lazy.annual.attrs)
+    xr.testing.assert_identical(by_slices, in_memory)
+    xr.testing.assert_identical(lazy.summary(), in_memory)
+
+
+def test_a_summary_is_computed_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """summary() keeps its statistics: a second call (tables, figures) computes nothing;
+    a new annual Dataset computes them anew."""
+    import flowsim.results as results
+
+    calls = []
+    statistics = results._statistics
+    monkeypatch.setattr(results, "_statistics", lambda v: calls.append(1) or statistics(v))
+    result = flowsim.run(RANDOM_SCENARIO, members=6, seed=1)
+    first = result.summary()
+    first["delivered"] = first.delivered * 0  # a caller's change stays the caller's
+    again = result.summary()
+    assert len(calls) == 1
+    assert float(abs(again.delivered).max()) > 0
+    result.annual = result.annual.copy()
+    result.summary()
+    assert len(calls) == 2

@@ -122,3 +122,12 @@ def test_units_other_than_native_or_energy_are_refused() -> None:
         FlowsimError, match=r"units must be native or one of PJ, EJ, Mtoe \(got 'TJ'\)"
     ):
         volume_unit("gas", "TJ")
+
+
+def test_tables_of_a_result_read_lazily_equal_those_in_memory(
+    ensemble: flowsim.Result, tmp_path: Path
+) -> None:
+    """A streamed result (read lazily, summarised a slice at a time) gives the same tables."""
+    lazy = flowsim.open_result(ensemble.to_netcdf(tmp_path / "r.nc"), lazy=True)
+    pd.testing.assert_frame_equal(summary_frame(lazy), summary_frame(ensemble))
+    pd.testing.assert_frame_equal(iamc_frame(lazy), iamc_frame(ensemble))

@@ -18,13 +18,15 @@ import matplotlib
 matplotlib.use("Agg")
 
 import numpy as np
+import xarray as xr
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.layout_engine import ConstrainedLayoutEngine
 
 from flowsim.io import atomic_path
 from flowsim.labels import display_name
-from flowsim.stats import member_median, member_quantile
+from flowsim.results import DERIVED
+from flowsim.stats import by_slices, member_median, member_quantile
 from flowsim.variables import ANNUAL_UNITS as UNITS
 
 if TYPE_CHECKING:
@@ -68,6 +70,33 @@ def _footnote(fig: Figure, result: Result) -> None:
     )
 
 
+def _median(result: Result, name: str, **where: str) -> Any:
+    """The median over members (of a single member: its value) of an annual or derived
+    variable, from the result's summary (computed once, a slice of members at a time)."""
+    if result.annual.sizes["member"] == 1:
+        values = result.derived()[name] if name in DERIVED else result.annual[name]
+        return member_median(values.sel(where)).values
+    return result.summary()[name].sel({"statistic": "p50", **where}).values
+
+
+def _total_quantiles(result: Result, routes: list[str], qs: tuple[float, ...]) -> list[Any]:
+    """Quantiles over members of the deliveries summed over ``routes``, a slice of years
+    at a time (see :func:`flowsim.stats.by_slices`)."""
+
+    def reduce(values: xr.DataArray) -> xr.DataArray:
+        total = values.sum("route")
+        quantiles: xr.DataArray = xr.concat([member_quantile(total, q) for q in qs], dim="q")
+        return quantiles
+
+    quantiles = by_slices(
+        result.annual.delivered.sel(route=routes),
+        reduce,
+        ("year",),
+        value_bytes=8 * (len(routes) + 2),  # each route, their total, its quantile's copy
+    )
+    return [quantiles.isel(q=i).values for i in range(len(qs))]
+
+
 def _routes(result: Result, commodity: str) -> list[str]:
     a = result.annual
     return [str(r) for r in a.route.values[a.route_commodity.values == commodity]]
@@ -98,7 +127,7 @@ def deliveries(result: Result, commodity: str) -> Figure:
         result, f"{commodity.capitalize()} deliveries to China by route", f"Deliveries ({unit})"
     )
     years = a.year.values
-    stack = [member_median(a.delivered.sel(route=r)).values for r in routes]
+    stack = [_median(result, "delivered", route=r) for r in routes]
     polys = ax.stackplot(
         years,
         *stack,
@@ -109,11 +138,10 @@ def deliveries(result: Result, commodity: str) -> Figure:
     )
     for poly, hatch in zip(polys, HATCHES, strict=False):
         poly.set_hatch(hatch)
-    demand = a.demand.sel(commodity=commodity)
-    if not bool(demand.isnull().all()):
+    if not np.isnan(_median(result, "demand", commodity=commodity)).all():
         ax.plot(
             years,
-            member_median(demand).values,
+            _median(result, "demand", commodity=commodity),
             color="black",
             linewidth=1.6,
             linestyle="--",
@@ -128,17 +156,20 @@ def fan(result: Result, route: str | None = None, commodity: str | None = None) 
     """P10-P90 band and P50 line over members: of one route, or of all routes of a commodity."""
     a = result.annual
     if route is not None:
-        values = a.delivered.sel(route=route)
         commodity = str(a.route_commodity.sel(route=route).values)
         title = f"{display_name(route)}: deliveries to China"
     elif commodity is not None:
-        values = a.delivered.sel(route=_routes(result, commodity)).sum("route")
         title = f"{commodity.capitalize()} imports through all routes"
     else:
         raise ValueError("give a route or a commodity")
     fig, ax = _new(result, title, f"Deliveries ({UNITS[commodity]})")
     years = a.year.values
-    p10, p50, p90 = (member_quantile(values, q).values for q in (0.1, 0.5, 0.9))
+    if route is not None and a.sizes["member"] > 1:
+        delivered = result.summary().delivered.sel(route=route)
+        p10, p50, p90 = (delivered.sel(statistic=s).values for s in ("p10", "p50", "p90"))
+    else:
+        routes = [route] if route is not None else _routes(result, commodity)
+        p10, p50, p90 = _total_quantiles(result, routes, (0.1, 0.5, 0.9))
     ax.fill_between(years, p10, p90, color="0.8", label="P10-P90", linewidth=0)
     ax.plot(years, p50, color="black", linewidth=1.6, label="P50")
     ax.legend(loc="upper left", fontsize=8, frameon=False)
@@ -149,16 +180,15 @@ def fan(result: Result, route: str | None = None, commodity: str | None = None) 
 def share_of_demand(result: Result, commodity: str) -> Figure:
     """Share of China's import demand met by each route, percent."""
     a = result.annual
-    derived = result.derived()
     fig, ax = _new(
         result, f"Share of China's {commodity} import demand by route", "Share of import demand (%)"
     )
     routes = _routes(result, commodity)
     for i, route in enumerate(routes):
-        share = member_median(derived.share_of_demand.sel(route=route)) * 100
+        share = _median(result, "share_of_demand", route=route) * 100
         ax.plot(
             a.year.values,
-            share.values,
+            share,
             color=_grey(i, len(routes)),
             linewidth=1.4,
             linestyle=LINESTYLES[i % len(LINESTYLES)],
@@ -185,7 +215,7 @@ def capacity_vs_delivered(result: Result, commodity: str) -> Figure:
     for ax, route in zip(axes, routes, strict=False):
         ax.plot(
             a.year.values,
-            member_median(a.capacity.sel(route=route)).values,
+            _median(result, "capacity", route=route),
             color="black",
             linestyle="--",
             linewidth=1.2,
@@ -193,7 +223,7 @@ def capacity_vs_delivered(result: Result, commodity: str) -> Figure:
         )
         ax.plot(
             a.year.values,
-            member_median(a.delivered.sel(route=route)).values,
+            _median(result, "delivered", route=route),
             color="0.35",
             linewidth=1.6,
             label="Delivered",
@@ -228,7 +258,6 @@ def backtest(check: Backtest, result: Result, series: str, data: str) -> Figure:
     rows = check.table[check.table["series"] == series]
     route, unit = str(rows["route"].iloc[0]), str(rows["unit"].iloc[0])
     a = result.annual
-    values = a.delivered.sel(route=route.split("+")).sum("route")
     years = a.year.values
     fig = Figure(figsize=(8, 4.8), layout=_layout(0.08))
     ax = fig.add_subplot()
@@ -237,10 +266,12 @@ def backtest(check: Backtest, result: Result, series: str, data: str) -> Figure:
     ax.set_ylabel(f"Deliveries ({unit}/yr)")
     ax.grid(True, color="0.85", linewidth=0.6)
     if check.members > 1:
-        p10, p90 = (member_quantile(values, q).values for q in (0.1, 0.9))
+        p10, p50, p90 = _total_quantiles(result, route.split("+"), (0.1, 0.5, 0.9))
         ax.fill_between(years, p10, p90, color="0.85", linewidth=0, label="Simulated P10-P90")
+    else:
+        p50 = member_median(a.delivered.sel(route=route.split("+")).sum("route")).values
     label = "Simulated" + (" P50" if check.members > 1 else "")
-    ax.plot(years, member_median(values).values, color="0.3", linewidth=1.6, label=label)
+    ax.plot(years, p50, color="0.3", linewidth=1.6, label=label)
     for status, style in STATUS_MARKERS.items():
         points = rows[rows["status"] == status]
         if len(points):

@@ -9,6 +9,7 @@ oil); ``*_days`` variables count days.
 from __future__ import annotations
 
 import os
+from collections.abc import Hashable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -19,7 +20,7 @@ import xarray as xr
 from flowsim.errors import FlowsimError
 from flowsim.io import atomic_path
 from flowsim.scenario.tree import Scenario
-from flowsim.stats import member_quantile, undefined_is_nan
+from flowsim.stats import SLICE_BUDGET, by_slices, is_lazy, member_quantile, undefined_is_nan
 from flowsim.variables import BY_NAME, unit_coordinate
 
 if TYPE_CHECKING:
@@ -31,6 +32,24 @@ SHORTFALL_TOLERANCE = 1e-9
 """Unmet demand below this share of a year's demand does not count as a shortfall."""
 
 QUANTILES = {"p10": 0.1, "p50": 0.5, "p90": 0.9}
+DERIVED = ("utilisation", "share_of_demand", "contract_shortfall", "take_or_pay_exposure")
+DERIVED_INPUTS = ("flow", "capacity", "delivered", "contract", "binding_demand_days", "demand")
+"""The annual variables the derived ones are computed from."""
+
+
+def _statistics(values: xr.Dataset) -> xr.Dataset:
+    """Mean, P10, P50, P90 over members of every variable of ``values``."""
+    with undefined_is_nan():
+        stats = [values.mean("member").expand_dims(statistic=["mean"])]
+    for name, q in QUANTILES.items():
+        stats.append(member_quantile(values, q).expand_dims(statistic=[name]))
+    return xr.concat(stats, dim="statistic", coords="minimal", compat="override")
+
+
+def _shortfall(annual: xr.Dataset) -> xr.DataArray:
+    """Per member and year: whether unmet demand counts as a shortfall."""
+    shortfall: xr.DataArray = annual.unmet > SHORTFALL_TOLERANCE * annual.demand
+    return shortfall
 
 
 class Result:
@@ -53,6 +72,7 @@ class Result:
         self.annual = annual
         self.daily = daily
         self.trace = trace
+        self._summary: tuple[xr.Dataset, xr.Dataset] | None = None
 
     def __repr__(self) -> str:
         a = self.annual
@@ -110,18 +130,63 @@ class Result:
 
         Also ``shortfall_probability`` (share of members with unmet demand in a
         year) and ``expected_unmet`` (mean unmet volume), dims (year, commodity).
+
+        Computed once and kept (a new ``annual`` Dataset computes it anew). Values
+        read lazily from a file are reduced variable by variable and slice by slice
+        along year and route (see :func:`flowsim.stats.by_slices`): memory stays
+        flat in the number of members, and the statistics are the same as in memory.
         """
-        values = self.with_derived()
-        with undefined_is_nan():
-            stats = [values.mean("member").expand_dims(statistic=["mean"])]
-        for name, q in QUANTILES.items():
-            stats.append(member_quantile(values, q).expand_dims(statistic=[name]))
-        out = xr.concat(stats, dim="statistic", coords="minimal", compat="override")
+        if self._summary is not None and self._summary[0] is self.annual:
+            return self._summary[1].copy()
+        out = self._summary_by_slices() if is_lazy(self.annual) else self._summary_at_once()
+        out.attrs = dict(self.annual.attrs)
+        self._summary = (self.annual, out)
+        return out.copy()
+
+    def _summary_at_once(self) -> xr.Dataset:
+        out = _statistics(self.with_derived())
         a = self.annual
-        shortfall = a.unmet > SHORTFALL_TOLERANCE * a.demand
-        out["shortfall_probability"] = shortfall.mean("member")
+        out["shortfall_probability"] = _shortfall(a).mean("member")
         out["expected_unmet"] = a.unmet.mean("member")
-        out.attrs = dict(a.attrs)
+        return out
+
+    def _summary_by_slices(self, budget: int = SLICE_BUDGET) -> xr.Dataset:
+        a = self.annual
+        # the layout (dims, coordinates, attributes) of the summary, from one member
+        out = Result(a.isel(member=slice(0, 1)).load())._summary_at_once()
+        parts: dict[Hashable, Any] = {}
+        for name, v in a.data_vars.items():
+            dims = ("year", str(v.dims[-1]))
+            parts[name] = by_slices(a[[name]], _statistics, dims, budget=budget)[name]
+        derived = by_slices(
+            a[[*DERIVED_INPUTS]],
+            lambda block: _statistics(Result(block).derived()),
+            ("year", "route"),
+            value_bytes=8 * (len(DERIVED_INPUTS) + len(DERIVED) + 1),
+            budget=budget,
+        )
+        parts.update({name: derived[name] for name in DERIVED})
+        shortfall = by_slices(
+            a[["unmet", "demand"]],
+            lambda block: xr.Dataset(
+                {
+                    "shortfall_probability": _shortfall(block).mean("member"),
+                    "expected_unmet": block.unmet.mean("member"),
+                }
+            ),
+            ("year", "commodity"),
+            value_bytes=16,
+            budget=budget,
+        )
+        parts.update({name: shortfall[name] for name in shortfall.data_vars})
+        for name, layout in out.data_vars.items():
+            values = parts.pop(name).transpose(*layout.dims)
+            for dim in layout.dims:
+                if not values.indexes[dim].equals(layout.indexes[dim]):
+                    raise AssertionError(f"summary of {name}: {dim} out of order")
+            out[name] = layout.copy(data=values.values)
+        if parts:
+            raise AssertionError(f"summary: {', '.join(map(str, parts))} left over")
         return out
 
     def to_netcdf(self, path: str | os.PathLike[str]) -> Path:

@@ -2,18 +2,37 @@
 
 Values undefined in every member (a route never built gives NaN utilisation)
 give NaN statistics, without warnings.
+
+Values read lazily from a file (a streamed run's ``results.nc``) are reduced
+slice by slice (:func:`by_slices`): each slice holds every member of a few
+cells (years, routes), at most :data:`SLICE_BUDGET` bytes, so memory stays
+flat however many members there are, and statistics stay exact (each cell's
+quantile is computed from all its members, as in memory).
 """
 
 from __future__ import annotations
 
 import contextlib
 import warnings
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any, TypeVar
 
 import xarray as xr
 
-__all__ = ["member_median", "member_quantile", "undefined_is_nan"]
+__all__ = [
+    "SLICE_BUDGET",
+    "by_slices",
+    "is_lazy",
+    "member_median",
+    "member_quantile",
+    "slice_grid",
+    "undefined_is_nan",
+]
+
+SLICE_BUDGET = 16 * 2**20
+"""Bytes of values loaded at a time when reducing values read lazily from a file."""
+
+Values = TypeVar("Values", xr.DataArray, xr.Dataset)
 
 
 @contextlib.contextmanager
@@ -37,3 +56,90 @@ def member_median(values: xr.DataArray) -> xr.DataArray:
         return values.isel(member=0)
     result: xr.DataArray = member_quantile(values, 0.5)
     return result
+
+
+def is_lazy(values: xr.DataArray | xr.Dataset) -> bool:
+    """Whether some of ``values`` is still in a file (read on access), not in memory."""
+    if isinstance(values, xr.DataArray):
+        variables = [values.variable]
+    else:
+        variables = [v.variable for v in values.data_vars.values()]
+    return any(not getattr(v, "_in_memory", True) for v in variables)
+
+
+def slice_grid(
+    members: int, shape: Sequence[int], *, value_bytes: int = 8, budget: int = SLICE_BUDGET
+) -> list[list[slice]]:
+    """Slices of each dimension of ``shape`` (the dimensions besides ``member``) such that
+    every member of one slice of each, ``members x value_bytes`` bytes a cell, fits in
+    ``budget`` bytes; where not even two cells fit, slices hold two (or three) cells.
+
+    The last dimensions stay whole as long as they fit; the first one that does not is
+    cut in steps, and the ones before it cell by cell. Slices of at least two cells
+    (where there are two) keep means bit-identical to those over all values at once:
+    numpy adds up a single cell's members pairwise, several cells' members in order.
+    """
+    cell = max(members, 1) * value_bytes
+    grid: list[list[slice]] = []
+    whole = len(shape)  # dimensions from here on stay whole
+    inner = 1  # cells of one step of the dimensions after the one being cut
+    while whole > 0 and (cell * inner * shape[whole - 1] <= budget or shape[whole - 1] <= 1):
+        whole -= 1
+        inner *= shape[whole]
+    for i, size in enumerate(shape):
+        if i >= whole:
+            step = max(size, 1)
+        elif i == whole - 1:
+            step = max(1, -(-2 // inner), budget // (cell * inner))
+        else:
+            step = 1
+        cuts = list(range(0, size, step))
+        if i == whole - 1 and len(cuts) > 1 and (size - cuts[-1]) * inner < 2:
+            # no last slice of a single cell: it takes one from the slice before, or
+            # joins it where that has only two
+            cuts[-1] -= 1
+            if cuts[-1] - cuts[-2] < 2:
+                cuts.pop()
+        grid.append([slice(a, b) for a, b in zip(cuts, [*cuts[1:], size], strict=True)])
+    return grid
+
+
+def by_slices(
+    values: Values,
+    reduce: Callable[[Values], Any],
+    dims: Sequence[str],
+    *,
+    value_bytes: int = 8,
+    budget: int = SLICE_BUDGET,
+) -> Any:
+    """``reduce(values)`` (over ``member``), computed slice by slice along ``dims`` where
+    ``values`` are read lazily from a file: each slice of every member is loaded, reduced,
+    and the results put together along ``dims``. Values in memory are reduced at once.
+
+    ``reduce`` must treat each cell of ``dims`` on its own (statistics over members do),
+    and keep ``dims`` in its result. ``value_bytes``: bytes a member's cell takes while
+    reduced (for a slice's size against ``budget``).
+    """
+    if not is_lazy(values):
+        return reduce(values)
+    grid = slice_grid(
+        values.sizes["member"],
+        [values.sizes[d] for d in dims],
+        value_bytes=value_bytes,
+        budget=budget,
+    )
+
+    def nest(i: int, where: dict[str, slice]) -> Any:
+        if i == len(dims):
+            return reduce(values.isel(where).load())
+        return [nest(i + 1, {**where, dims[i]: s}) for s in grid[i]]
+
+    if not dims:
+        return reduce(values.load())
+    return xr.combine_nested(
+        nest(0, {}),
+        concat_dim=list(dims),
+        coords="minimal",
+        compat="override",
+        combine_attrs="override",
+    )

@@ -16,7 +16,6 @@ import xarray as xr
 from flowsim.errors import FlowsimError
 from flowsim.labels import display_name
 from flowsim.results import Result
-from flowsim.stats import member_quantile
 from flowsim.units import ENERGY_UNITS, energy_factor
 from flowsim.variables import ANNUAL_UNITS, BY_NAME
 
@@ -108,8 +107,13 @@ def iamc_frame(result: Result, *, model: str | None = None, units: str = "native
         {"": 0.5, "|P10": 0.1, "|P90": 0.9} if a.sizes["member"] > 1 else {"": None}
     )
 
-    def reduce(values: xr.DataArray, q: float | None) -> xr.DataArray:
-        return values.isel(member=0) if q is None else member_quantile(values, q)
+    summary = result.summary() if a.sizes["member"] > 1 else None
+    statistic = {0.5: "p50", 0.1: "p10", 0.9: "p90"}
+
+    def reduce(name: str, q: float | None, **where: str) -> xr.DataArray:
+        if summary is None or q is None:
+            return a[name].sel(where).isel(member=0)
+        return summary[name].sel({"statistic": statistic[q], **where})
 
     rows = []
     for suffix, q in quantiles.items():
@@ -117,7 +121,7 @@ def iamc_frame(result: Result, *, model: str | None = None, units: str = "native
             commodity = str(a.route_commodity.sel(route=route).values)
             kind = str(a.route_kind.sel(route=route).values).capitalize()
             unit, factor = volume_unit(commodity, units)
-            series = reduce(a.delivered.sel(route=route), q)
+            series = reduce("delivered", q, route=str(route))
             name = f"Trade|{commodity.capitalize()}|{kind}|{display_name(str(route))}{suffix}"
             rows.append((name, unit, series.values * factor))
         for commodity in a.commodity.values:
@@ -128,7 +132,7 @@ def iamc_frame(result: Result, *, model: str | None = None, units: str = "native
                 ("Balancing", "balancing"),
                 ("Unmet", "unmet"),
             ):
-                series = reduce(a[variable].sel(commodity=commodity), q)
+                series = reduce(variable, q, commodity=c)
                 rows.append((f"{label}|{c.capitalize()}{suffix}", unit, series.values * factor))
     years = [int(y) for y in a.year.values]
     table = pd.DataFrame(

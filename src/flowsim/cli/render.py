@@ -11,9 +11,6 @@ from typing import TYPE_CHECKING, Any
 
 from rich.table import Table
 
-from flowsim.results import SHORTFALL_TOLERANCE
-from flowsim.stats import member_quantile
-
 if TYPE_CHECKING:
     from flowsim.backtest import Backtest
     from flowsim.bench import Bench, Measurement
@@ -55,20 +52,27 @@ def summary_table(result: Result) -> Table:
     for year in years:
         table.add_column(str(year), justify="right")
 
+    summary = result.summary() if members > 1 else None
+
+    def middle(name: str, **where: str) -> Any:
+        if summary is None:
+            return a[name].sel(where).isel(member=0)
+        return summary[name].sel({"statistic": "p50", **where})
+
     def cells(values: Any) -> list[str]:
-        middle = values.median("member") if members > 1 else values.isel(member=0)
-        return [f"{float(middle.sel(year=year)):.1f}" for year in years]
+        return [f"{float(values.sel(year=year)):.1f}" for year in years]
 
     for commodity in a.commodity.values:
         for route in a.route.values[a.route_commodity.values == commodity]:
-            table.add_row(str(route), *cells(a.delivered.sel(route=route)))
-        c = a.sel(commodity=commodity)
-        if not bool(c.demand.isnull().all()):
-            table.add_row(f"[b]{commodity} demand[/b]", *cells(c.demand))
-            table.add_row(f"{commodity} balancing", *cells(c.balancing))
-            table.add_row(f"{commodity} unmet", *cells(c.unmet))
-            if members > 1:
-                short = (c.unmet > SHORTFALL_TOLERANCE * c.demand).mean("member")
+            table.add_row(str(route), *cells(middle("delivered", route=route)))
+        demand = middle("demand", commodity=commodity)
+        if not bool(demand.isnull().all()):
+            table.add_row(f"[b]{commodity} demand[/b]", *cells(demand))
+            balancing = middle("balancing", commodity=commodity)
+            table.add_row(f"{commodity} balancing", *cells(balancing))
+            table.add_row(f"{commodity} unmet", *cells(middle("unmet", commodity=commodity)))
+            if summary is not None:
+                short = summary.shortfall_probability.sel(commodity=commodity)
                 table.add_row(
                     f"{commodity} P(shortfall)", *[f"{float(short.sel(year=y)):.0%}" for y in years]
                 )
@@ -80,8 +84,8 @@ def routes_table(result: Result) -> Table:
     """Each route in the last year: capacity, deliveries, utilisation, share of demand."""
     a = result.annual
     year = int(a.year.values[-1])
-    last = result.with_derived().sel(year=year)
     members = a.sizes["member"]
+    last = result.summary().sel(year=year)
     table = Table(
         title=f"Routes in {year}" + (" (median, P10-P90 in brackets)" if members > 1 else ""),
         title_justify="left",
@@ -93,10 +97,10 @@ def routes_table(result: Result) -> Table:
         unit = "bcm" if str(r.route_commodity.values) == "gas" else "Mt"
 
         def stat(name: str, scale: float = 1.0, fmt: str = ".1f", r: Any = r) -> str:
-            mid = float(member_quantile(r[name], 0.5)) * scale
+            mid = float(r[name].sel(statistic="p50")) * scale
             if members == 1:
                 return f"{mid:{fmt}}"
-            lo, hi = (float(member_quantile(r[name], q)) * scale for q in (0.1, 0.9))
+            lo, hi = (float(r[name].sel(statistic=q)) * scale for q in ("p10", "p90"))
             return f"{mid:{fmt}} [{lo:{fmt}}-{hi:{fmt}}]"
 
         table.add_row(
