@@ -25,9 +25,9 @@ from matplotlib.layout_engine import ConstrainedLayoutEngine
 
 from flowsim.io import atomic_path
 from flowsim.labels import display_name
-from flowsim.results import DERIVED
 from flowsim.stats import by_slices, member_median, member_quantile
 from flowsim.variables import ANNUAL_UNITS as UNITS
+from flowsim.variables import DERIVED, names
 
 if TYPE_CHECKING:
     from flowsim.backtest import Backtest
@@ -74,7 +74,7 @@ def _median(result: Result, name: str, **where: str) -> Any:
     """The median over members (of a single member: its value) of an annual or derived
     variable, from the result's summary (computed once, a slice of members at a time)."""
     if result.annual.sizes["member"] == 1:
-        values = result.derived()[name] if name in DERIVED else result.annual[name]
+        values = result.derived()[name] if name in names(DERIVED) else result.annual[name]
         return member_median(values.sel(where)).values
     return result.summary()[name].sel({"statistic": "p50", **where}).values
 

@@ -21,7 +21,7 @@ from flowsim.errors import FlowsimError
 from flowsim.io import atomic_path
 from flowsim.scenario.tree import Scenario
 from flowsim.stats import SLICE_BUDGET, by_slices, is_lazy, member_quantile, undefined_is_nan
-from flowsim.variables import BY_NAME, unit_coordinate
+from flowsim.variables import BY_NAME, DERIVED, names, unit_coordinate
 
 if TYPE_CHECKING:
     from flowsim.plots import Plots
@@ -32,7 +32,6 @@ SHORTFALL_TOLERANCE = 1e-9
 """Unmet demand below this share of a year's demand does not count as a shortfall."""
 
 QUANTILES = {"p10": 0.1, "p50": 0.5, "p90": 0.9}
-DERIVED = ("utilisation", "share_of_demand", "contract_shortfall", "take_or_pay_exposure")
 DERIVED_INPUTS = ("flow", "capacity", "delivered", "contract", "binding_demand_days", "demand")
 """The annual variables the derived ones are computed from."""
 
@@ -165,7 +164,7 @@ class Result:
             value_bytes=8 * (len(DERIVED_INPUTS) + len(DERIVED) + 1),
             budget=budget,
         )
-        parts.update({name: derived[name] for name in DERIVED})
+        parts.update({name: derived[name] for name in names(DERIVED)})
         shortfall = by_slices(
             a[["unmet", "demand"]],
             lambda block: xr.Dataset(
