@@ -269,3 +269,23 @@ def test_reference_documents_every_field() -> None:
     for key in ("`mtbf_days`", "`hazard_per_year`", "`min_take_fraction`", "`from`", "`cite`"):
         assert key in keys
     assert all(row[4].strip() for row in rows), "a field has no docstring"
+
+
+def test_validate_prints_at_most_twenty_problems_of_a_file(tmp_path: Path) -> None:
+    """A file with 30 problems gets 20 lines, then '... and 10 more', on stderr."""
+    routes = "".join(
+        f'[routes.r{i}]\ncommodity = "gas"\nsource = "nowhere"\ncapacity = []\ncite = "report: x"\n'
+        for i in range(30)
+    )
+    path = tmp_path / "many.toml"
+    path.write_text(
+        '[horizon]\nstart_year = 2020\nend_year = 2021\n[sources.field]\ncommodity = "gas"\n'
+        + routes,
+        encoding="utf-8",
+    )
+    done = CliRunner().invoke(cli, ["validate", str(path)])
+    assert done.exit_code == 3
+    lines = done.stderr.splitlines()
+    assert len(lines) == 22  # 20 problems, the count of the rest, the summary line
+    assert all("unknown source 'nowhere'" in line for line in lines[:20])
+    assert lines[20] == "... and 10 more"

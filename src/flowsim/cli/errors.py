@@ -14,13 +14,13 @@ import signal
 import sys
 import threading
 import traceback
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from types import FrameType
 
 import click
 
-from flowsim.errors import FlowsimError, ScenarioError
+from flowsim.errors import FlowsimError, Problem, ScenarioError
 
 __all__ = [
     "EXIT_FAILURE",
@@ -32,6 +32,7 @@ __all__ = [
     "FlowsimGroup",
     "InvalidScenarios",
     "Terminated",
+    "problem_lines",
     "report_stale",
     "terminate_cleanly",
 ]
@@ -126,14 +127,19 @@ def _report(exc: Exception) -> tuple[int, str]:
     if isinstance(exc, InvalidScenarios):
         return EXIT_INVALID_SCENARIO, f"flowsim: {exc}"
     if isinstance(exc, ScenarioError):
-        lines = [str(p) for p in exc.problems[:MAX_PROBLEMS]] or [str(exc)]
-        if len(exc.problems) > MAX_PROBLEMS:
-            lines.append(f"... and {len(exc.problems) - MAX_PROBLEMS} more")
-        return EXIT_INVALID_SCENARIO, "\n".join(lines)
+        return EXIT_INVALID_SCENARIO, "\n".join(problem_lines(exc.problems) or [str(exc)])
     if isinstance(exc, FlowsimError):
         return EXIT_FAILURE, f"flowsim: {exc}"
     name = type(exc).__name__
     return EXIT_FAILURE, f"flowsim: internal error: {name}: {exc} (--debug shows the traceback)"
+
+
+def problem_lines(problems: Sequence[Problem]) -> list[str]:
+    """The first :data:`MAX_PROBLEMS` problems, one line each, then ``... and N more``."""
+    lines = [str(p) for p in problems[:MAX_PROBLEMS]]
+    if len(problems) > MAX_PROBLEMS:
+        lines.append(f"... and {len(problems) - MAX_PROBLEMS} more")
+    return lines
 
 
 def report_stale(folder: Path, removed: list[Path]) -> None:

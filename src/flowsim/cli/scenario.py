@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from flowsim.cli.errors import MAX_PROBLEMS, InvalidScenarios
+from flowsim.cli.errors import InvalidScenarios, problem_lines
 
 __all__ = [
     "diff_command",
@@ -38,10 +38,8 @@ def validate_command(paths: Sequence[str]) -> None:
         names, problems = validate_file(path)
         if problems:
             invalid += 1
-            for problem in problems[:MAX_PROBLEMS]:
-                click.echo(str(problem), err=True)
-            if len(problems) > MAX_PROBLEMS:
-                click.echo(f"... and {len(problems) - MAX_PROBLEMS} more", err=True)
+            for line in problem_lines(problems):
+                click.echo(line, err=True)
             continue
         named = [n for n in names if n]
         extra = f" (and named: {', '.join(named)})" if named and "#" not in path else ""
