@@ -425,3 +425,17 @@ def test_a_route_that_never_flows_is_noted_on_stderr(tmp_path: Path) -> None:
         ["run", "reference", "--out", str(tmp_path / "r"), "--no-figures", "--quiet"],
     )
     assert "note:" not in done.stderr
+
+
+def test_printed_tables_keep_route_ids_whole_and_show_no_nan_at_80_columns() -> None:
+    """At 80 columns every route id prints whole, and an unbuilt route shows '-', not 'nan%'."""
+    result = flowsim.run(f"{SCENARIOS / 'pos2_50bcm.toml'}#never")
+    console = Console(width=80, record=True)
+    console.print(summary_table(result))
+    console.print(routes_table(result))
+    text = console.export_text()
+    assert "nan" not in text
+    for route in result.annual.route.values:
+        assert f"│ {route} " in text
+    (altai,) = [line for line in text.splitlines() if line.startswith("│ altai ") and "bcm" in line]
+    assert "│           - │" in altai

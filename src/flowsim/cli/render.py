@@ -7,9 +7,12 @@ print them.
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING, Any
 
 from rich.table import Table
+
+from flowsim.variables import VOLUME_UNITS
 
 if TYPE_CHECKING:
     from flowsim.backtest import Backtest
@@ -48,7 +51,7 @@ def summary_table(result: Result) -> Table:
     if members > 1:
         title += f", median of {members} members (P10/P90 in results.nc)"
     table = Table(title=title, title_justify="left")
-    table.add_column("route / commodity")
+    table.add_column("route / commodity", min_width=_label_width(a.route.values), no_wrap=True)
     for year in years:
         table.add_column(str(year), justify="right")
 
@@ -90,27 +93,36 @@ def routes_table(result: Result) -> Table:
         title=f"Routes in {year}" + (" (median, P10-P90 in brackets)" if members > 1 else ""),
         title_justify="left",
     )
-    for column in ("route", "capacity", "delivered", "utilisation", "share of demand"):
-        table.add_column(column, justify="left" if column == "route" else "right")
+    table.add_column("route", min_width=_label_width(a.route.values), no_wrap=True)
+    for column in ("capacity", "delivered", "utilisation", "share of demand"):
+        table.add_column(column, justify="right")
     for route in a.route.values:
         r = last.sel(route=route)
-        unit = "bcm" if str(r.route_commodity.values) == "gas" else "Mt"
+        unit = VOLUME_UNITS[str(r.route_commodity.values)]
 
-        def stat(name: str, scale: float = 1.0, fmt: str = ".1f", r: Any = r) -> str:
+        def stat(name: str, suffix: str, scale: float = 1.0, fmt: str = ".1f", r: Any = r) -> str:
+            """Median (and P10-P90) with its unit; '-' where undefined (a route never built)."""
             mid = float(r[name].sel(statistic="p50")) * scale
+            if math.isnan(mid):
+                return "-"
             if members == 1:
-                return f"{mid:{fmt}}"
+                return f"{mid:{fmt}}{suffix}"
             lo, hi = (float(r[name].sel(statistic=q)) * scale for q in ("p10", "p90"))
-            return f"{mid:{fmt}} [{lo:{fmt}}-{hi:{fmt}}]"
+            return f"{mid:{fmt}} [{lo:{fmt}}-{hi:{fmt}}]{suffix}"
 
         table.add_row(
             str(route),
-            f"{stat('capacity')} {unit}",
-            f"{stat('delivered')} {unit}",
-            f"{stat('utilisation', 100, '.0f')}%",
-            f"{stat('share_of_demand', 100, '.1f')}%",
+            stat("capacity", f" {unit}"),
+            stat("delivered", f" {unit}"),
+            stat("utilisation", "%", 100, ".0f"),
+            stat("share_of_demand", "%", 100, ".1f"),
         )
     return table
+
+
+def _label_width(labels: Any) -> int:
+    """Width that keeps every label whole (narrow terminals wrap the numbers instead)."""
+    return max((len(str(label)) for label in labels), default=5)
 
 
 def comparison_table(comparison: Comparison) -> Table:
