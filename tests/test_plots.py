@@ -90,3 +90,22 @@ def test_fan_charts_of_a_result_read_lazily_equal_those_in_memory(
             assert e.get_ydata().tolist() == a.get_ydata().tolist()
         band = [f.axes[0].collections[0].get_paths()[0].vertices for f in (expected, actual)]
         assert band[0].tolist() == band[1].tolist()
+
+
+def test_figures_do_not_mislead(single: flowsim.Result, ensemble: flowsim.Result) -> None:
+    """Volume axes start at zero, capacity lies over deliveries, every panel has its years,
+    and areas stack by first flow (a route starting later never lifts a flat one)."""
+    panels = [ax for ax in single.plot.capacity_vs_delivered("oil").axes if ax.get_visible()]
+    for ax in panels:
+        assert ax.get_ylim()[0] == 0
+        assert any(label.get_text() for label in ax.get_xticklabels())
+        capacity, delivered = (
+            next(line for line in ax.get_lines() if line.get_label() == name)
+            for name in ("Capacity", "Delivered")
+        )
+        assert capacity.get_zorder() > delivered.get_zorder()
+    assert ensemble.plot.fan(route="power_of_siberia").axes[0].get_ylim()[0] == 0
+    stacked = single.plot.deliveries("gas").axes[0]
+    labels = [c.get_label() for c in stacked.collections]
+    assert labels[0] == "Central Asia Gas"  # flowing from 2015, the first year
+    assert labels[-1] == "Altai"  # first gas in 2020: on top, not under the others

@@ -23,6 +23,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.layout_engine import ConstrainedLayoutEngine
 
+from flowsim.errors import FlowsimError
 from flowsim.io import atomic_path
 from flowsim.labels import display_name
 from flowsim.stats import by_slices, member_median, member_quantile
@@ -98,8 +99,14 @@ def _total_quantiles(result: Result, routes: list[str], qs: tuple[float, ...]) -
 
 
 def _routes(result: Result, commodity: str) -> list[str]:
+    """The routes of ``commodity`` in dispatch order (the first dispatched stacks at the bottom)."""
     a = result.annual
-    return [str(r) for r in a.route.values[a.route_commodity.values == commodity]]
+    ids = {str(r) for r in a.route.values[a.route_commodity.values == commodity]}
+    try:
+        order = result.scenario.routes_of(commodity)  # type: ignore[arg-type]
+    except (KeyError, FlowsimError):  # a result file without its scenario: by id
+        order = []
+    return [r for r in order if r in ids] + sorted(ids - set(order))
 
 
 def _layout(bottom: float) -> ConstrainedLayoutEngine:
@@ -119,15 +126,21 @@ def _new(result: Result, title: str, ylabel: str) -> tuple[Figure, Axes]:
 
 
 def deliveries(result: Result, commodity: str) -> Figure:
-    """Stacked area of annual deliveries by route, with import demand as a line."""
+    """Stacked area of annual deliveries by route, with import demand as a line.
+
+    Routes that flow first stack at the bottom (ties in dispatch order), so a
+    route that starts later never lifts one that runs flat.
+    """
     a = result.annual
-    routes = _routes(result, commodity)
     unit = UNITS[commodity]
     fig, ax = _new(
         result, f"{commodity.capitalize()} deliveries to China by route", f"Deliveries ({unit})"
     )
     years = a.year.values
-    stack = [_median(result, "delivered", route=r) for r in routes]
+    medians = {r: _median(result, "delivered", route=r) for r in _routes(result, commodity)}
+    first = {r: int(np.argmax(v > 0)) if (v > 0).any() else len(years) for r, v in medians.items()}
+    routes = sorted(medians, key=first.__getitem__)  # stable: dispatch order among equals
+    stack = [medians[r] for r in routes]
     polys = ax.stackplot(
         years,
         *stack,
@@ -149,6 +162,7 @@ def deliveries(result: Result, commodity: str) -> Figure:
         )
     ax.legend(loc="upper left", fontsize=7, ncols=2, frameon=False)
     ax.set_xlim(years[0], years[-1])
+    ax.set_ylim(bottom=0)
     return fig
 
 
@@ -174,6 +188,7 @@ def fan(result: Result, route: str | None = None, commodity: str | None = None) 
     ax.plot(years, p50, color="black", linewidth=1.6, label="P50")
     ax.legend(loc="upper left", fontsize=8, frameon=False)
     ax.set_xlim(years[0], years[-1])
+    ax.set_ylim(bottom=0)
     return fig
 
 
@@ -220,6 +235,7 @@ def capacity_vs_delivered(result: Result, commodity: str) -> Figure:
             linestyle="--",
             linewidth=1.2,
             label="Capacity",
+            zorder=3,  # over deliveries: a full route shows both lines
         )
         ax.plot(
             a.year.values,
@@ -231,7 +247,8 @@ def capacity_vs_delivered(result: Result, commodity: str) -> Figure:
         ax.set_title(display_name(route), fontsize=9, loc="left")
         ax.set_ylabel(UNITS[commodity], fontsize=8)
         ax.set_xlabel("Year", fontsize=8)
-        ax.tick_params(labelsize=7)
+        ax.tick_params(labelsize=7, labelbottom=True)  # year labels on every panel
+        ax.set_ylim(bottom=0)  # a fall from 13 to 10 Mt is not a collapse
         ax.grid(True, color="0.85", linewidth=0.6)
     for ax in axes[len(routes) :]:
         ax.set_visible(False)
