@@ -147,7 +147,7 @@ def _describe(err: Any, parent: Any) -> str:
         return message
     if kind == "string_pattern_mismatch":
         return (
-            "must be lowercase letters, digits and '_', starting with a letter "
+            "must be ASCII lowercase letters a-z, digits and '_', starting with a letter "
             f"(got {show_value(got)})"
         )
     if kind == "too_short":
