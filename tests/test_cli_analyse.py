@@ -201,3 +201,23 @@ def test_compare_over_different_horizons_says_which_years(tmp_path: Path) -> Non
     (note,) = [line for line in done.stderr.splitlines() if "note:" in line]
     assert "compared over the years all results cover, 2020-2030" in note
     assert "nan" not in done.stdout
+
+
+def test_backtest_of_an_unrelated_scenario_prints_a_few_lines(tmp_path: Path) -> None:
+    """Holding the reported flows against a scenario with other routes: capped, exit 2."""
+    done = CliRunner().invoke(
+        cli,
+        [
+            "backtest",
+            str(ROOT / "docs" / "scenarios" / "step5_demand.toml"),
+            "--out",
+            str(tmp_path / "bt"),
+            "--no-figures",
+        ],
+    )
+    assert done.exit_code == 2
+    lines = done.stderr.splitlines()
+    assert len(lines) <= 21
+    assert lines[-1].startswith("... and ")
+    assert lines[-1].endswith(" more")
+    assert "unknown route" in lines[0]

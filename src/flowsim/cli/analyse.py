@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import click
 from rich.console import Console
 
-from flowsim.cli.errors import EXIT_USAGE, report_stale
+from flowsim.cli.errors import EXIT_USAGE, problem_lines, report_stale
 from flowsim.cli.options import figures_option, members_option, out_option, seed_option
 from flowsim.errors import FlowsimError
 
@@ -89,8 +89,8 @@ def backtest_command(
     try:
         reported = bt.read_reported(data, routes)
     except bt.ReportedDataError as exc:
-        for problem in exc.problems:
-            click.echo(str(problem), err=True)
+        for line in problem_lines(exc.problems):
+            click.echo(line, err=True)
         raise click.exceptions.Exit(EXIT_USAGE) from None
     folder = out or Path("flowsim-out") / f"{safe_name(scenario.name)}-backtest"
     with output_folders([folder], on_stale=report_stale):
