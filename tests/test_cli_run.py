@@ -439,3 +439,21 @@ def test_printed_tables_keep_route_ids_whole_and_show_no_nan_at_80_columns() -> 
         assert f"│ {route} " in text
     (altai,) = [line for line in text.splitlines() if line.startswith("│ altai ") and "bcm" in line]
     assert "│           - │" in altai
+
+
+def test_a_run_of_hours_is_refused_with_the_option_that_allows_it(tmp_path: Path) -> None:
+    """A 100,000-member DES run: one line with the estimate and --max-hours, exit 1, no folder."""
+    out = tmp_path / "out"
+    args = ["run", str(MONTE_CARLO), "--engine", "des", "--members", "100000", "--out", str(out)]
+    code, stdout, err = run(*args)
+    assert (code, stdout) == (EXIT_FAILURE, "")
+    assert re.fullmatch(
+        r"flowsim: this run would take about \d+ hours here \(100,000 members x 36 years x "
+        r"9 routes, des\), more than the 2 h allowed: the core engine, fewer members, or a "
+        r"higher limit \(--max-hours \d+; in Python max_hours=\d+\)\n",
+        err,
+    )
+    assert not out.exists()
+    code, _, err = run(*args[:-2], "--max-hours", "0", "--out", str(out))
+    assert code == 2
+    assert "--max-hours" in err

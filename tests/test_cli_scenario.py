@@ -12,7 +12,7 @@ from click.testing import CliRunner
 
 from flowsim import shipped
 from flowsim.cli import EXIT_FAILURE, EXIT_INVALID_SCENARIO, EXIT_USAGE, cli
-from flowsim.cli.errors import FlowsimGroup
+from flowsim.cli.errors import MAX_PROBLEMS, FlowsimGroup
 from flowsim.cli.scenario import scenarios_command
 from flowsim.scenario.reference import render_markdown
 
@@ -271,8 +271,8 @@ def test_reference_documents_every_field() -> None:
     assert all(row[4].strip() for row in rows), "a field has no docstring"
 
 
-def test_validate_prints_at_most_twenty_problems_of_a_file(tmp_path: Path) -> None:
-    """A file with 30 problems gets 20 lines, then '... and 10 more', on stderr."""
+def test_validate_keeps_a_file_with_many_problems_within_ten_lines(tmp_path: Path) -> None:
+    """A file with 30 problems gets the first few, '... and N more' and a summary: 10 lines."""
     routes = "".join(
         f'[routes.r{i}]\ncommodity = "gas"\nsource = "nowhere"\ncapacity = []\ncite = "report: x"\n'
         for i in range(30)
@@ -286,6 +286,6 @@ def test_validate_prints_at_most_twenty_problems_of_a_file(tmp_path: Path) -> No
     done = CliRunner().invoke(cli, ["validate", str(path)])
     assert done.exit_code == 3
     lines = done.stderr.splitlines()
-    assert len(lines) == 22  # 20 problems, the count of the rest, the summary line
-    assert all("unknown source 'nowhere'" in line for line in lines[:20])
-    assert lines[20] == "... and 10 more"
+    assert len(lines) == MAX_PROBLEMS + 2  # the problems shown, the count of the rest, a summary
+    assert all("unknown source 'nowhere'" in line for line in lines[:MAX_PROBLEMS])
+    assert lines[MAX_PROBLEMS] == "... and 22 more"

@@ -278,3 +278,33 @@ def test_a_scheduler_without_dask_says_what_to_install(
     monkeypatch.setitem(sys.modules, "distributed", None)
     with pytest.raises(FlowsimError, match=r"pip install 'flowsim\[dask\]'"):
         flowsim.run(monte_carlo, members=64, scheduler="local")
+
+
+def dies_sending_half_a_result(marker: str, block: int) -> int:
+    """Block 0's first worker dies half-way through handing back its result; marks ``marker``."""
+    import gc
+    import multiprocessing.queues
+    import struct
+
+    if block != 0 or os.path.exists(marker):
+        return block
+    Path(marker).write_text(str(os.getpid()))
+    results = next(q for q in gc.get_objects() if isinstance(q, multiprocessing.queues.SimpleQueue))
+    # A result of 1,000 bytes announced, 10 sent: the pool waits for the rest for ever.
+    os.write(results._writer.fileno(), struct.pack("!i", 1000) + b"x" * 10)
+    os._exit(1)
+
+
+def test_a_worker_killed_while_handing_back_a_result_does_not_hang_the_pool(
+    tmp_path: Path,
+) -> None:
+    """The pool notices the dead worker, is rebuilt, and every block still comes back."""
+    marker = tmp_path / "died"
+    pool = ProcessExecutor(2)
+    try:
+        blocks = [(str(marker), b) for b in range(3)]
+        done = sorted(pool.map_unordered(dies_sending_half_a_result, blocks))
+    finally:
+        pool.close()
+    assert marker.exists()
+    assert done == [0, 1, 2]

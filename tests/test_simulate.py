@@ -95,3 +95,38 @@ def test_a_streamed_run_too_large_for_its_disk_is_refused_before_it_starts(
     with pytest.raises(FlowsimError, match=r"result files need about .* GiB, more than the"):
         flowsim.run(SCENARIOS / "monte_carlo.toml", members=64, file=tmp_path / "x.nc")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_des_run_of_hours_is_refused_before_it_starts_with_its_estimate(
+    monte_carlo: flowsim.Scenario,
+) -> None:
+    """100,000 DES members (about half a day here) fail at once, saying the size and the way out."""
+    with pytest.raises(FlowsimError) as refused:
+        flowsim.run(monte_carlo, members=100_000, engine="des")
+    message = str(refused.value)
+    assert "100,000 members x 36 years x 9 routes, des" in message
+    assert "hours here" in message
+    assert "the core engine" in message
+    hours = int(message.rsplit("max_hours=", 1)[1].rstrip(")"))
+    assert 8 <= hours <= 40  # 800 route-years/s on one CPU: 11.25 hours
+
+
+def test_estimated_time_scales_with_members_and_workers(monte_carlo: flowsim.Scenario) -> None:
+    """Twice the members take twice as long; workers share it up to this machine's CPUs."""
+    (one,) = simulate.tasks(RunSpec.of([monte_carlo], members=1_000, engine="numpy"), None)
+    (two,) = simulate.tasks(RunSpec.of([monte_carlo], members=2_000, engine="numpy"), None)
+    assert simulate.estimate_seconds(two) == pytest.approx(2 * simulate.estimate_seconds(one))
+    cpus = simulate.cpu_count()
+    assert simulate.estimate_seconds(one, workers=64) == pytest.approx(
+        simulate.estimate_seconds(one) / min(64, cpus)
+    )
+
+
+def test_the_time_limit_is_the_callers_to_raise(monte_carlo: flowsim.Scenario) -> None:
+    """A limit below a run's estimate refuses it; a higher one (or none) lets it run."""
+    with pytest.raises(FlowsimError, match=r"more than the 1e-06 h allowed"):
+        flowsim.run(monte_carlo, members=64, max_hours=1e-6)
+    allowed = flowsim.run(monte_carlo, members=64, max_hours=float("inf"))
+    assert allowed.annual.sizes["member"] == 64
+    with pytest.raises(FlowsimError, match="max_hours must be > 0"):
+        flowsim.run(monte_carlo, members=64, max_hours=0)

@@ -42,6 +42,9 @@ CONNECT_TIMEOUT = 10.0
 RETRIES = 3
 """Times a local process pool is rebuilt after a worker died, per run."""
 
+WATCH_SECONDS = 1.0
+"""How often a local pool's workers are checked while no block finishes."""
+
 Task = Callable[..., Any]
 
 
@@ -89,7 +92,11 @@ class ProcessExecutor:
     """Runs blocks in ``workers`` local processes (started by a fork server).
 
     A worker that dies breaks the pool; the pool is then rebuilt and the
-    blocks not yet finished run again, up to :data:`RETRIES` times.
+    blocks not yet finished run again, up to :data:`RETRIES` times. A worker
+    killed while it hands back a result can leave the pool waiting for the
+    rest of that result for ever, without noticing; so while no block
+    finishes, the workers are checked every :data:`WATCH_SECONDS`, and a dead
+    one is treated the same way.
     """
 
     def __init__(self, workers: int) -> None:
@@ -117,7 +124,9 @@ class ProcessExecutor:
             }
             try:
                 while pending:
-                    done, _ = wait(pending, return_when=FIRST_COMPLETED)
+                    done, _ = wait(pending, WATCH_SECONDS, return_when=FIRST_COMPLETED)
+                    if not done and self._a_worker_died():
+                        raise BrokenProcessPool("a worker died unnoticed")
                     for future in done:
                         result = future.result()
                         del waiting[pending.pop(future)]
@@ -128,19 +137,35 @@ class ProcessExecutor:
                     raise FlowsimError(
                         f"local worker processes died {failures} times; giving up"
                     ) from None
-                self._pool.shutdown(wait=False, cancel_futures=True)
+                self.close()
                 self._pool = self._start()
             except BaseException:
                 self.close()
                 raise
 
+    def _workers(self) -> list[Any]:
+        """The pool's worker processes (a private attribute: empty if it is gone)."""
+        return list((getattr(self._pool, "_processes", None) or {}).values())
+
+    def _a_worker_died(self) -> bool:
+        return any(process.exitcode is not None for process in self._workers())
+
     def close(self) -> None:
         # Stop blocks already running too (ProcessPoolExecutor cannot before 3.14):
         # take the processes first, shutdown() forgets them.
-        running = list((getattr(self._pool, "_processes", None) or {}).values())
+        running = self._workers()
+        results = getattr(self._pool, "_result_queue", None)
         self._pool.shutdown(wait=False, cancel_futures=True)
         for process in running:
             process.terminate()
+        for process in running:
+            process.join(WATCH_SECONDS)
+        # A pool stuck reading half a result waits on this pipe: with the
+        # workers gone, closing our end of it lets the read fail and the pool end.
+        writer = getattr(results, "_writer", None)
+        if writer is not None and not any(p.is_alive() for p in running):
+            with contextlib.suppress(OSError):
+                writer.close()
 
 
 class DaskExecutor:

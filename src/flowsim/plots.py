@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import textwrap
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import matplotlib
 
@@ -26,7 +26,7 @@ from matplotlib.layout_engine import ConstrainedLayoutEngine
 from flowsim.errors import FlowsimError
 from flowsim.io import atomic_path
 from flowsim.labels import display_name
-from flowsim.stats import by_slices, member_median, member_quantile
+from flowsim.stats import by_slices, member_median, member_quantile, split_members
 from flowsim.variables import ANNUAL_UNITS as UNITS
 from flowsim.variables import DERIVED, names
 
@@ -80,22 +80,35 @@ def _median(result: Result, name: str, **where: str) -> Any:
     return result.summary()[name].sel({"statistic": "p50", **where}).values
 
 
-def _total_quantiles(result: Result, routes: list[str], qs: tuple[float, ...]) -> list[Any]:
-    """Quantiles over members of the deliveries summed over ``routes``, a slice of years
-    at a time (see :func:`flowsim.stats.by_slices`)."""
+class Band(NamedTuple):
+    """P10, P50 and P90 over members per year (arrays over years), and ``split``: whether the
+    members split into groups that year (:func:`flowsim.stats.split_members`)."""
+
+    p10: Any
+    p50: Any
+    p90: Any
+    split: Any
+
+
+def _band(result: Result, routes: list[str]) -> Band:
+    """The band of the deliveries summed over ``routes``, a slice of years at a time
+    (see :func:`flowsim.stats.by_slices`)."""
 
     def reduce(values: xr.DataArray) -> xr.DataArray:
         total = values.sum("route")
-        quantiles: xr.DataArray = xr.concat([member_quantile(total, q) for q in qs], dim="q")
-        return quantiles
+        split = split_members(total).astype(float)
+        parts = [member_quantile(total, q) for q in (0.1, 0.5, 0.9)] + [split]
+        stacked: xr.DataArray = xr.concat(parts, dim="q")
+        return stacked
 
-    quantiles = by_slices(
+    stacked = by_slices(
         result.annual.delivered.sel(route=routes),
         reduce,
         ("year",),
         value_bytes=8 * (len(routes) + 2),  # each route, their total, its quantile's copy
     )
-    return [quantiles.isel(q=i).values for i in range(len(qs))]
+    p10, p50, p90, split = (stacked.isel(q=i).values for i in range(4))
+    return Band(p10, p50, p90, split > 0)
 
 
 def _routes(result: Result, commodity: str) -> list[str]:
@@ -167,7 +180,11 @@ def deliveries(result: Result, commodity: str) -> Figure:
 
 
 def fan(result: Result, route: str | None = None, commodity: str | None = None) -> Figure:
-    """P10-P90 band and P50 line over members: of one route, or of all routes of a commodity."""
+    """P10-P90 band and P50 line over members: of one route, or of all routes of a commodity.
+
+    Years where the members split into groups (an empty stretch across the band)
+    have their P50 marked with open circles: there it describes one group, or none.
+    """
     a = result.annual
     if route is not None:
         commodity = str(a.route_commodity.sel(route=route).values)
@@ -178,14 +195,20 @@ def fan(result: Result, route: str | None = None, commodity: str | None = None) 
         raise ValueError("give a route or a commodity")
     fig, ax = _new(result, title, f"Deliveries ({UNITS[commodity]})")
     years = a.year.values
-    if route is not None and a.sizes["member"] > 1:
-        delivered = result.summary().delivered.sel(route=route)
-        p10, p50, p90 = (delivered.sel(statistic=s).values for s in ("p10", "p50", "p90"))
-    else:
-        routes = [route] if route is not None else _routes(result, commodity)
-        p10, p50, p90 = _total_quantiles(result, routes, (0.1, 0.5, 0.9))
+    routes = [route] if route is not None else _routes(result, commodity)
+    p10, p50, p90, split = _band(result, routes)
     ax.fill_between(years, p10, p90, color="0.8", label="P10-P90", linewidth=0)
     ax.plot(years, p50, color="black", linewidth=1.6, label="P50")
+    if split.any():
+        ax.plot(
+            years[split],
+            p50[split],
+            linestyle="none",
+            marker="o",
+            markerfacecolor="white",
+            markeredgecolor="black",
+            label="P50 where the members split into groups (the band spans a gap)",
+        )
     ax.legend(loc="upper left", fontsize=8, frameon=False)
     ax.set_xlim(years[0], years[-1])
     ax.set_ylim(bottom=0)
@@ -283,7 +306,7 @@ def backtest(check: Backtest, result: Result, series: str, data: str) -> Figure:
     ax.set_ylabel(f"Deliveries ({unit}/yr)")
     ax.grid(True, color="0.85", linewidth=0.6)
     if check.members > 1:
-        p10, p50, p90 = _total_quantiles(result, route.split("+"), (0.1, 0.5, 0.9))
+        p10, p50, p90, _ = _band(result, route.split("+"))
         ax.fill_between(years, p10, p90, color="0.85", linewidth=0, label="Simulated P10-P90")
     else:
         p50 = member_median(a.delivered.sel(route=route.split("+")).sum("route")).values

@@ -7,15 +7,17 @@ its keyword front ends for Python users.
 
 from __future__ import annotations
 
+import math
 import os
 import shutil
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, Unpack
 
+from flowsim import engines
 from flowsim.ensemble import Task, gather, tasks
 from flowsim.errors import FlowsimError
-from flowsim.executors import Executor, make_executor
+from flowsim.executors import Executor, cpu_count, make_executor
 from flowsim.plan import Plan
 from flowsim.results import Result
 from flowsim.scenario import Scenario
@@ -24,7 +26,7 @@ from flowsim.stores import FileStore, MemoryStore
 from flowsim.variables import ANNUAL, DAILY
 from flowsim.version import VERSION
 
-__all__ = ["estimate_bytes", "execute", "run", "run_many"]
+__all__ = ["estimate_bytes", "estimate_seconds", "execute", "run", "run_many"]
 
 
 def _physical_memory() -> int:
@@ -42,6 +44,16 @@ def estimate_bytes(plan: Plan, members: int, daily: bool) -> int:
     widths["source"] = len(plan.sources)
     per_day = sum(8 * widths[v.axis] for v in DAILY)
     return annual + (members * plan.n_days * per_day if daily else 0)
+
+
+def estimate_seconds(task: Task, workers: int = 1) -> float:
+    """Seconds ``task`` will take, about: its route-years over its engine's measured rate.
+
+    ``workers`` local processes share the work, as far as this machine has CPUs.
+    """
+    route_years = task.run.members * task.plan.calendar.n_years * max(1, len(task.plan.routes))
+    rate = engines.get(task.engine).route_years_per_second
+    return route_years / (rate * max(1, min(workers, cpu_count())))
 
 
 def run(
@@ -106,6 +118,7 @@ def execute(
     placement = placement or Placement()
     work = tasks(spec, placement.chunk_size)
     in_memory = [t for t in work if placement.file_of(t.index) is None]
+    _check_time(work, placement)
     _check_memory(in_memory, spec.daily)
     _check_disk([(t, f) for t in work if (f := placement.file_of(t.index)) is not None])
     stores: list[MemoryStore | FileStore] = []
@@ -166,6 +179,46 @@ def _check_disk(work: Sequence[tuple[Task, Path]]) -> None:
                 f"the {available / 2**30:,.1f} GiB free where {folder} is: fewer members, or "
                 "another --out"
             )
+
+
+def _check_time(work: Sequence[Task], placement: Placement) -> None:
+    """Refuse runs estimated to take longer than ``placement.max_hours`` on this machine.
+
+    A remote Dask cluster's size is unknown here, so its runs are not estimated.
+    """
+    remote = placement.scheduler not in (None, "local")
+    if remote or not work:
+        return
+    seconds = sum(estimate_seconds(t, placement.workers or 1) for t in work)
+    if seconds <= placement.max_hours * 3600:
+        return
+    hours = seconds / 3600
+    way = "the core engine, " if any(t.engine == "des" for t in work) else ""
+    limit = math.ceil(hours)
+    raise FlowsimError(
+        f"this run would take about {_duration(seconds)} here ({_size(work)}), more than "
+        f"the {placement.max_hours:g} h allowed: {way}fewer members, or a higher limit "
+        f"(--max-hours {limit}; in Python max_hours={limit})"
+    )
+
+
+def _size(work: Sequence[Task]) -> str:
+    """A run's size in words: members x years x routes, per engine."""
+    parts = [
+        f"{t.run.members:,} members x {t.plan.calendar.n_years} years x "
+        f"{len(t.plan.routes)} routes, {t.engine}"
+        for t in work
+    ]
+    return "; ".join(parts) if len(parts) <= 2 else f"{len(parts)} scenarios"
+
+
+def _duration(seconds: float) -> str:
+    """``"40 min"``, ``"11 hours"``, ``"3 days"``."""
+    if seconds < 5400:
+        return f"{seconds / 60:,.0f} min"
+    if seconds < 2 * 86400:
+        return f"{seconds / 3600:,.0f} hours"
+    return f"{seconds / 86400:,.0f} days"
 
 
 def _check_memory(work: Sequence[Task], daily: bool) -> None:

@@ -23,7 +23,10 @@ from flowsim.errors import FlowsimError
 from flowsim.executors import check_address
 from flowsim.scenario import Scenario, load_scenario
 
-__all__ = ["Placement", "RunOptions", "RunSpec", "ScenarioRun", "split_options"]
+__all__ = ["MAX_HOURS", "Placement", "RunOptions", "RunSpec", "ScenarioRun", "split_options"]
+
+MAX_HOURS = 2.0
+"""Runs estimated to take longer than this many hours are refused unless allowed."""
 
 SEED_LIMIT = 2**63
 """Seeds are integers in ``0 .. SEED_LIMIT - 1`` (as in a scenario's ``[run] seed``)."""
@@ -35,7 +38,7 @@ class RunOptions(TypedDict, total=False):
     What to simulate (they make the :class:`RunSpec`): ``members``, ``seed``,
     ``engine``, ``daily``, ``trace``, ``cargoes`` and the deprecated ``fused``.
     Where it runs (they make the :class:`Placement`): ``workers``,
-    ``scheduler``, ``block_size``, ``chunk_size``. Plus ``progress``.
+    ``scheduler``, ``block_size``, ``chunk_size``, ``max_hours``. Plus ``progress``.
     """
 
     members: int | None
@@ -49,6 +52,7 @@ class RunOptions(TypedDict, total=False):
     scheduler: str | None
     block_size: int | None
     chunk_size: int | None
+    max_hours: float
     progress: Callable[[int, int], None] | None
 
 
@@ -161,6 +165,10 @@ class Placement:
     files
         A netCDF file per scenario to stream annual values into block by block
         (None: in memory); empty means every scenario in memory.
+    max_hours
+        Refuse a run estimated to take longer (hours; ``math.inf``: no limit).
+        The estimate is checked before any work: see
+        :func:`flowsim.simulate.estimate_seconds`.
     """
 
     workers: int | None = None
@@ -168,12 +176,15 @@ class Placement:
     block_size: int | None = None
     chunk_size: int | None = None
     files: tuple[Path | None, ...] = ()
+    max_hours: float = MAX_HOURS
 
     def __post_init__(self) -> None:
         for name in ("workers", "block_size", "chunk_size"):
             value = getattr(self, name)
             if value is not None:
                 _check_int(name, value, 1, None)
+        if not self.max_hours > 0:  # NaN fails too
+            raise FlowsimError(f"max_hours must be > 0 (got {self.max_hours})")
         if self.scheduler is not None:
             check_address(self.scheduler)
 
@@ -191,7 +202,7 @@ def split_options(
     unknown = set(options) - set(RunOptions.__annotations__)
     if unknown:
         raise TypeError(f"unexpected keyword argument(s): {', '.join(sorted(unknown))}")
-    where = ("workers", "scheduler", "block_size", "chunk_size")
+    where = ("workers", "scheduler", "block_size", "chunk_size", "max_hours")
     what = {k: v for k, v in options.items() if k not in (*where, "progress")}
     spec = RunSpec.of(scenarios, **what)  # type: ignore[arg-type]
     paths = tuple(None if f is None else Path(f) for f in files) if files is not None else ()

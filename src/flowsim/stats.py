@@ -17,15 +17,21 @@ import warnings
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, TypeVar
 
+import numpy as np
 import xarray as xr
 
 __all__ = [
     "SLICE_BUDGET",
+    "SPLIT_GAP",
+    "SPLIT_LEVEL",
+    "SPLIT_MIN_MEMBERS",
+    "SPLIT_STRAGGLERS",
     "by_slices",
     "is_lazy",
     "member_median",
     "member_quantile",
     "slice_grid",
+    "split_members",
     "undefined_is_nan",
 ]
 
@@ -56,6 +62,53 @@ def member_median(values: xr.DataArray) -> xr.DataArray:
         return values.isel(member=0)
     result: xr.DataArray = member_quantile(values, 0.5)
     return result
+
+
+SPLIT_GAP = 0.4
+"""A stretch of the P10-P90 band wider than this share of it (and than :data:`SPLIT_LEVEL`
+of the band's level) that holds at most :data:`SPLIT_STRAGGLERS` of the members splits them."""
+
+SPLIT_STRAGGLERS = 0.02
+"""Share of the members that may lie in a gap between groups (a few delayed or cut members)."""
+
+SPLIT_LEVEL = 0.05
+"""Gaps smaller than this share of the band's level (its larger end) are steps, not splits."""
+
+SPLIT_MIN_MEMBERS = 200
+"""Ensembles smaller than this are not judged: their bands have gaps by chance."""
+
+
+def split_members(values: xr.DataArray) -> xr.DataArray:
+    """Where the members split into groups: True in a cell whose P10-P90 band has a
+    stretch wider than :data:`SPLIT_GAP` of the band and :data:`SPLIT_LEVEL` of its
+    level that holds at most :data:`SPLIT_STRAGGLERS` of the members.
+
+    There the band spans groups with no member between them (say, a route built
+    in half the members), and the median describes one group, or none. The
+    level rule keeps small steps (a few outage days off a route at capacity)
+    from counting. Judged only with at least :data:`SPLIT_MIN_MEMBERS` members;
+    False where a member has no value. Shape: ``values`` without ``member``.
+    """
+
+    def judge(members: np.ndarray) -> np.ndarray:  # (..., member) -> (...)
+        ordered = np.sort(members, axis=-1)
+        p10, p90 = np.quantile(ordered, [0.1, 0.9], axis=-1, keepdims=True)
+        k = 1 + int(SPLIT_STRAGGLERS * ordered.shape[-1])  # members i+1 .. i+k-1 inside
+        empty = np.minimum(ordered[..., k:], p90) - np.maximum(ordered[..., :-k], p10)
+        gap = empty.max(axis=-1)
+        width = (p90 - p10)[..., 0]
+        level = np.maximum(abs(p10), abs(p90))[..., 0]
+        with np.errstate(invalid="ignore"):
+            split = (gap > SPLIT_GAP * width) & (gap > SPLIT_LEVEL * level)
+        judged: np.ndarray = split & np.isfinite(members).all(axis=-1)
+        return judged
+
+    if values.sizes["member"] < SPLIT_MIN_MEMBERS:
+        return xr.zeros_like(values.isel(member=0), dtype=bool)
+    split: xr.DataArray = xr.apply_ufunc(
+        judge, values, input_core_dims=[["member"]], output_dtypes=[bool]
+    )
+    return split
 
 
 def is_lazy(values: xr.DataArray | xr.Dataset) -> bool:

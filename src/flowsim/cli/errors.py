@@ -43,7 +43,7 @@ EXIT_INVALID_SCENARIO = 3
 EXIT_INTERRUPTED = 130
 EXIT_TERMINATED = 143
 
-MAX_PROBLEMS = 20
+MAX_PROBLEMS = 8
 """Problems of an invalid scenario printed before ``... and N more``."""
 
 

@@ -19,6 +19,7 @@ from flowsim.cli.options import (
     seed_option,
     units_option,
 )
+from flowsim.spec import MAX_HOURS
 
 __all__ = ["run_command"]
 
@@ -68,6 +69,13 @@ __all__ = ["run_command"]
     help="Write annual values to results.nc block by block instead of holding them "
     "in memory (ensembles larger than memory).",
 )
+@click.option(
+    "--max-hours",
+    type=click.FloatRange(min=0, min_open=True),
+    default=MAX_HOURS,
+    show_default=True,
+    help="Refuse a run estimated to take longer on this machine ('inf': no limit).",
+)
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 def run_command(
     scenario_paths: tuple[str, ...],
@@ -85,6 +93,7 @@ def run_command(
     scheduler: str | None,
     block_size: int | None,
     stream: bool,
+    max_hours: float,
     quiet: bool,
 ) -> None:
     """Simulate each SCENARIO and write its results, tables and figures.
@@ -119,7 +128,11 @@ def run_command(
     folders = [out if out is not None and len(scenarios) == 1 else root / n for n in names]
     with output_folders(folders, stream=stream, on_stale=report_stale) as streamed:
         where = Placement(
-            workers=workers, scheduler=scheduler, block_size=block_size, files=tuple(streamed)
+            workers=workers,
+            scheduler=scheduler,
+            block_size=block_size,
+            files=tuple(streamed),
+            max_hours=max_hours,
         )
         with _progress(spec.members, enabled=not quiet) as advance:
             results = execute(spec, where, progress=advance)

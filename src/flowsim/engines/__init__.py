@@ -55,6 +55,11 @@ class Engine(Protocol):
         """Whether it can record an event trace and move cargoes."""
         ...
 
+    @property
+    def route_years_per_second(self) -> float:
+        """Route-years one CPU simulates per second, about (for run-time estimates)."""
+        ...
+
     def chunk_members(self, plan: Plan) -> int:
         """Members one :meth:`simulate` call should take by default."""
         ...

@@ -404,6 +404,7 @@ class NumbaEngine:
     name = "numba"
     daily = False
     events = False
+    route_years_per_second = 250_000.0  # docs/benchmarks.md: 29,756 member-years/s x 9 routes
 
     def chunk_members(self, plan: Plan) -> int:
         return CHUNK_MEMBERS
