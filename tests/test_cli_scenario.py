@@ -199,9 +199,9 @@ def test_scenarios_copy_keeps_identical_files_and_refuses_to_overwrite(tmp_path:
 
 
 def test_scenarios_copy_unknown_name_suggests_one(tmp_path: Path) -> None:
-    """Copying a name that is not shipped fails with a did-you-mean and copies nothing."""
+    """Copying a name that is not shipped is a usage error with a did-you-mean; nothing copied."""
     code, _, err = run("scenarios", "copy", "refrence", str(tmp_path))
-    assert code == EXIT_FAILURE
+    assert code == EXIT_USAGE
     assert "no shipped scenario 'refrence' (did you mean 'reference'?" in err
     assert list(tmp_path.iterdir()) == []
 

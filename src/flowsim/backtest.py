@@ -91,9 +91,12 @@ def read_reported(
     try:
         with Path(path).open(encoding="utf-8", newline="") as handle:
             lines = list(csv.reader(handle))
-    except (OSError, UnicodeDecodeError) as exc:
-        message = getattr(exc, "strerror", None) or str(exc)
-        raise ReportedDataError([Problem(name, (), f"cannot read the file: {message}")]) from None
+    except UnicodeDecodeError:
+        message = "is not a CSV text file (not UTF-8 text)"
+        raise ReportedDataError([Problem(name, (), message)]) from None
+    except OSError as exc:
+        message = f"cannot read the file: {exc.strerror or exc}"
+        raise ReportedDataError([Problem(name, (), message)]) from None
     if not lines:
         raise ReportedDataError([Problem(name, (), "empty file: expected a header line")])
     header = [h.strip() for h in lines[0]]

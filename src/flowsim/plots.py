@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import textwrap
+import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -48,6 +49,21 @@ __all__ = [
 HATCHES = ("", "///", "...", "xxx", "\\\\\\", "+++", "ooo", "---", "|||")
 LINESTYLES = ("-", "--", "-.", ":", (0, (5, 1)), (0, (3, 1, 1, 1)), (0, (1, 3)))
 matplotlib.rcParams["svg.hashsalt"] = "flowsim"  # reproducible SVG element ids
+
+FALLBACK_FONTS = ("Noto Sans CJK SC", "Noto Sans CJK JP", "WenQuanYi Zen Hei", "Noto Sans")
+"""Fonts used, where installed, for characters DejaVu Sans lacks (Chinese names, say);
+characters no installed font has are drawn as boxes."""
+
+
+def _fonts() -> list[str]:
+    """DejaVu Sans, then the :data:`FALLBACK_FONTS` installed here."""
+    from matplotlib import font_manager
+
+    installed = {f.name for f in font_manager.fontManager.ttflist}
+    return ["DejaVu Sans", *(f for f in FALLBACK_FONTS if f in installed)]
+
+
+matplotlib.rcParams["font.family"] = _fonts()
 
 
 def _grey(i: int, n: int) -> str:
@@ -349,7 +365,9 @@ def save(fig: Figure, stem: str | os.PathLike[str]) -> list[Path]:
     paths = []
     for suffix in (".png", ".svg"):
         path = Path(f"{os.fspath(stem)}{suffix}")
-        with atomic_path(path) as tmp:
+        with atomic_path(path) as tmp, warnings.catch_warnings():
+            # Characters no installed font has (see FALLBACK_FONTS) are drawn as boxes.
+            warnings.filterwarnings("ignore", r"Glyph \d+ .* missing from font", UserWarning)
             fig.savefig(
                 tmp, format=suffix[1:], dpi=200, metadata={"Date": None} if suffix == ".svg" else {}
             )

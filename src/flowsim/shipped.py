@@ -76,6 +76,8 @@ def copy_scenario(name: str, folder: Path) -> list[tuple[Path, bool]]:
     different file.
     """
     root = _folder("flowsim.scenarios").resolve()
+    if folder.exists() and not folder.is_dir():
+        raise FlowsimError(f"{folder} is a file, not a folder")
     plan = [(src, folder / src.relative_to(root)) for src in scenario_files(name)]
     taken = [
         dst
@@ -93,9 +95,12 @@ def copy_scenario(name: str, folder: Path) -> list[tuple[Path, bool]]:
         if dst.exists():
             done.append((dst, False))
             continue
-        dst.parent.mkdir(parents=True, exist_ok=True)
-        with dst.open("xb") as f:
-            f.write(src.read_bytes())
+        try:
+            dst.parent.mkdir(parents=True, exist_ok=True)
+            with dst.open("xb") as f:
+                f.write(src.read_bytes())
+        except OSError as exc:
+            raise FlowsimError(f"cannot write {dst}: {exc.strerror or exc}") from None
         done.append((dst, True))
     return done
 

@@ -44,7 +44,9 @@ def bench_command(quick: bool, scenario: str, check_ratio: bool, scaling: Path |
     distance from the floor set by this machine's memory-copy bandwidth.
     """
     from flowsim.outputs import output_folders
+    from flowsim.scenario import load_scenario
 
+    load_scenario(scenario)  # an invalid scenario fails here (exit 3), not after measuring
     with output_folders([] if scaling is None else [scaling], on_stale=report_stale):
         _bench(quick, scenario, check_ratio, scaling)
 

@@ -10,6 +10,7 @@ from typing import Any
 import click
 
 from flowsim.cli.errors import InvalidScenarios, problem_lines
+from flowsim.cli.options import OutFolder
 
 __all__ = [
     "diff_command",
@@ -109,9 +110,20 @@ def scenarios_list_command() -> None:
         click.echo(f"{name:<{width}}  {first}".rstrip())
 
 
+def _shipped_name(value: str) -> str:
+    """NAME of ``scenarios copy``: a shipped scenario, or a usage error with the choices."""
+    from flowsim import shipped
+
+    if value.removesuffix(".toml") not in shipped.scenario_names():
+        raise click.BadParameter(
+            f"no shipped scenario '{value}' {shipped.unknown_scenario_hint(value)}"
+        )
+    return value
+
+
 @scenarios_command.command("copy")
-@click.argument("name")
-@click.argument("folder", metavar="DIR", type=click.Path(file_okay=False, path_type=Path))
+@click.argument("name", callback=lambda _ctx, _param, value: _shipped_name(value))
+@click.argument("folder", metavar="DIR", type=OutFolder())
 def scenarios_copy_command(name: str, folder: Path) -> None:
     """Copy the shipped scenario NAME, and any file it extends, into DIR to edit.
 

@@ -55,6 +55,7 @@ __all__ = ["run_command"]
 @click.option(
     "--scheduler",
     metavar="ADDRESS",
+    callback=lambda _ctx, _param, value: _address(value),
     help="Run on a Dask cluster: its scheduler (tcp://HOST:PORT), or 'local' to start "
     "one on this machine. Needs 'pip install flowsim[dask]'.",
 )
@@ -72,6 +73,7 @@ __all__ = ["run_command"]
 @click.option(
     "--max-hours",
     type=click.FloatRange(min=0, min_open=True),
+    callback=lambda _ctx, _param, value: _not_nan(value),
     default=MAX_HOURS,
     show_default=True,
     help="Refuse a run estimated to take longer on this machine ('inf': no limit).",
@@ -113,6 +115,8 @@ def run_command(
     from flowsim.simulate import execute
     from flowsim.spec import Placement, RunSpec
 
+    if trace and engine != "des":
+        raise click.UsageError("--trace needs --engine des (the event-level engine)")
     paths = _expand_sweeps(scenario_paths)
     if name is not None and len(paths) > 1:
         raise click.UsageError("--scenario selects in one file; use FILE#NAME with several")
@@ -177,6 +181,25 @@ def _expand_sweeps(paths: Sequence[str]) -> list[str]:
         else:
             expanded.append(path)
     return expanded
+
+
+def _address(value: str | None) -> str | None:
+    """A --scheduler value checked before anything starts (a usage error if malformed)."""
+    from flowsim.errors import FlowsimError
+    from flowsim.executors import check_address
+
+    if value is not None:
+        try:
+            check_address(value)
+        except FlowsimError as exc:
+            raise click.BadParameter(str(exc).removeprefix("scheduler ")) from None
+    return value
+
+
+def _not_nan(value: float) -> float:
+    if value != value:  # NaN
+        raise click.BadParameter("must be a number of hours ('inf': no limit), not nan")
+    return value
 
 
 def _formats(value: str) -> list[str]:

@@ -12,9 +12,8 @@ from and its key path inside that file.
 
 from __future__ import annotations
 
+import copy
 import os
-import re
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,6 +24,7 @@ from pydantic import ValidationError
 from flowsim import shipped
 from flowsim.errors import Problem, ScenarioError, did_you_mean
 from flowsim.scenario.problems import LOADER_KEYS, located_messages
+from flowsim.scenario.reading import parse_toml, read_toml
 from flowsim.scenario.tree import Scenario
 
 __all__ = [
@@ -97,119 +97,6 @@ def _merge(
             target[key] = value
 
 
-_TOML_POSITION = re.compile(r"^(?P<msg>.*?)\s*\(at line (?P<line>\d+), column (?P<col>\d+)\)$")
-
-_PLAIN_TOML = {
-    "Expected '=' after a key in a key/value pair": (
-        "expected '=' after the key (write key = value)"
-    ),
-    "Unterminated string": "a string is not closed: its closing quote is missing",
-    "Unclosed array": "an array is not closed: its ']' is missing",
-    "Unclosed inline table": (
-        "an inline table is not closed: its '}' is missing "
-        "(an inline table { ... } must be written on one line)"
-    ),
-    "Invalid statement": "expected a key = value line, a [table] header or a # comment",
-    "Invalid value": (
-        'not a value: quote text ("..."); numbers, true/false, dates (2027-10-01), '
-        "[arrays] and { inline tables } stand bare"
-    ),
-    "Expected ']' at the end of a table declaration": "a [table] header is not closed with ']'",
-    "Expected ']]' at the end of an array declaration": (
-        "an [[array of tables]] header is not closed with ']]'"
-    ),
-    "Expected newline or end of document after a statement": (
-        "expected the end of the line after the value (one key = value per line)"
-    ),
-    "Cannot overwrite a value": "this key is set twice (a key may be set once)",
-    "Cannot mutate immutable namespace": (
-        "this table was already written whole and cannot be added to"
-    ),
-    "Invalid date or datetime": "not a valid date (write it as YYYY-MM-DD, e.g. 2027-10-01)",
-}
-"""tomllib's wording of common syntax errors, and the same in plain words."""
-
-
-def _plain_toml(message: str, text: str, line: int | None, column: int | None) -> str:
-    """tomllib's message for a syntax error at ``line:column`` of ``text``, in plain words."""
-    if message in _PLAIN_TOML:
-        return _PLAIN_TOML[message]
-    here = ""
-    before = ""
-    if line is not None and column is not None:
-        lines = text.split("\n")
-        if line <= len(lines):
-            before = lines[line - 1][: column - 1]
-            here = lines[line - 1][column - 1 : column] or "\n"
-    if message == "Illegal character '\\n'":
-        return (
-            "a string is not closed on its line: its closing quote is missing "
-            '(use """...""" for text over several lines)'
-        )
-    if message == "Invalid initial character for a key part":
-        if here == "\n" and before.count("{") > before.count("}"):
-            return (
-                "an inline table { ... } must be written on one line: close it with '}' "
-                "on this line, or use a [table] section"
-            )
-        if here == "}":
-            return "a ',' after the last key of an inline table is not allowed"
-        return "expected a key: letters, digits, '_' and '-', or a quoted string"
-    declared = re.fullmatch(r"Cannot declare \((?P<key>.*)\) twice", message)
-    if declared:
-        parts = re.findall(r"'([^']*)'", declared["key"])
-        return f"table [{'.'.join(parts)}] is declared twice (declare a table once)"
-    return message
-
-
-def _parse_toml(text: str, file: str) -> dict[str, Any]:
-    text = text.removeprefix("\ufeff")
-    try:
-        return tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        match = _TOML_POSITION.match(str(exc))
-        if match:
-            line, column = int(match["line"]), int(match["col"])
-            message = _plain_toml(match["msg"], text, line, column)
-            raise ScenarioError(
-                [Problem(file, (), f"invalid TOML: {message}", line=line, column=column)]
-            ) from None
-        message, at_end, _ = str(exc).partition(" (at end of document)")
-        if not at_end:
-            message = _plain_toml(str(exc), text, None, None)
-            raise ScenarioError([Problem(file, (), f"invalid TOML: {message}")]) from None
-        lines = text.splitlines() or [""]
-        message = _plain_toml(message, text, None, None)
-        end = Problem(
-            file,
-            (),
-            f"invalid TOML: {message} before the end of the file",
-            len(lines),
-            len(lines[-1]) + 1,
-        )
-        raise ScenarioError([end]) from None
-
-
-def _read_toml(path: Path, file: str) -> dict[str, Any]:
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise ScenarioError([Problem(file, (), "no such file")]) from None
-    except IsADirectoryError:
-        raise ScenarioError([Problem(file, (), "is a directory, not a scenario file")]) from None
-    except (OSError, ValueError) as exc:
-        raise ScenarioError([Problem(file, (), f"cannot be read: {exc}")]) from None
-    try:
-        if b"\x00" in raw:
-            raise ValueError("NUL byte")
-        text = raw.decode("utf-8")
-    except ValueError:
-        raise ScenarioError(
-            [Problem(file, (), "is not a scenario file (not a TOML text file)")]
-        ) from None
-    return _parse_toml(text, file)
-
-
 def _display(path: Path) -> str:
     """A path as short as it can be written from the working directory."""
     try:
@@ -224,11 +111,10 @@ def _compose(data: dict[str, Any], file: str, base_dir: Path, chain: tuple[Path,
     doc = _Document(file)
     extends = data.get("extends")
     if extends is not None:
-        if not isinstance(extends, str) or not extends:
+        if not isinstance(extends, str) or not extends.strip():
+            got = f"{extends!r}" if isinstance(extends, str) else type(extends).__name__
             doc.problems.append(
-                Problem(
-                    file, ("extends",), f"must be a file path string (got {type(extends).__name__})"
-                )
+                Problem(file, ("extends",), f"must be the path of a scenario file (got {got})")
             )
         else:
             try:
@@ -243,7 +129,7 @@ def _compose(data: dict[str, Any], file: str, base_dir: Path, chain: tuple[Path,
                     [Problem(file, ("extends",), "cycle: " + " -> ".join(cycle[start:]))]
                 )
             try:
-                base_data = _read_toml(base_path, base_file)
+                base_data = read_toml(base_path, base_file)
             except ScenarioError as exc:
                 raise ScenarioError(
                     [
@@ -332,7 +218,10 @@ def _build(
     try:
         scenario = Scenario.model_validate(doc.data)
     except ValidationError as exc:
-        problems += [doc.problem(path, message) for path, message in located_messages(exc)]
+        found = [doc.problem(path, message) for path, message in located_messages(exc)]
+        if any(p.path == ("extends",) for p in problems):  # keys the base was to give: noise
+            found = [p for p in found if p.message != "required key is missing"]
+        problems += found
     if problems:
         raise ScenarioError(_unique(problems))
     return scenario
@@ -381,6 +270,9 @@ def _locate(path: str | os.PathLike[str]) -> tuple[Path, str]:
     scenario: ``reference`` is the ``reference.toml`` shipped with flowsim.
     """
     text = os.fspath(path).partition("#")[0]
+    if not text.strip():
+        message = "an empty path: name a scenario file (file.toml) or a shipped scenario"
+        raise ScenarioError([Problem(repr(text), (), message)])
     file_path = Path(text)
     if _is_bare_name(text) and not file_path.is_file():
         known = shipped.scenario_names()
@@ -406,6 +298,9 @@ def load_scenario(path: str | os.PathLike[str], scenario: str | None = None) -> 
     scenario
         Name of a ``[scenarios]`` entry or an ``[overrides]`` block to apply.
 
+    Every other scenario the file names (``[scenarios]``, ``[overrides.NAME]``)
+    is validated too, so that a defect in any of them stops any run of the file.
+
     Raises
     ------
     ScenarioError
@@ -413,8 +308,22 @@ def load_scenario(path: str | os.PathLike[str], scenario: str | None = None) -> 
     """
     _, selected = split_selector(path, scenario)
     file_path, file = _locate(path)
-    data = _read_toml(file_path, file)
-    return _build(data, file, file_path.resolve().parent, (file_path.resolve(),), selected)
+    data = read_toml(file_path, file)
+    where = (file, file_path.resolve().parent, (file_path.resolve(),))
+    names = [selected, *(n for n in _selectable(_compose(copy.deepcopy(data), *where).data))]
+    problems: list[Problem] = []
+    chosen: Scenario | None = None
+    for name in dict.fromkeys(names):
+        try:
+            built = _build(copy.deepcopy(data), *where, name)
+        except ScenarioError as exc:
+            problems += exc.problems
+            continue
+        if name == selected:
+            chosen = built
+    if problems or chosen is None:
+        raise ScenarioError(_unique(problems))
+    return chosen
 
 
 def scenario_from_dict(
@@ -439,7 +348,7 @@ def scenario_from_text(
 ) -> Scenario:
     """Validate a scenario given as TOML text."""
     return scenario_from_dict(
-        _parse_toml(text, file), file=file, base_dir=base_dir, scenario=scenario
+        parse_toml(text, file), file=file, base_dir=base_dir, scenario=scenario
     )
 
 
@@ -468,31 +377,24 @@ def scenario_names(path: str | os.PathLike[str]) -> list[str]:
     """
     file_path, file = _locate(path)
     doc = _compose(
-        _read_toml(file_path, file), file, file_path.resolve().parent, (file_path.resolve(),)
+        read_toml(file_path, file), file, file_path.resolve().parent, (file_path.resolve(),)
     )
     return _selectable(doc.data)
 
 
 def validate_file(path: str | os.PathLike[str]) -> tuple[list[str], list[Problem]]:
-    """Validate a file's base scenario and every name it can select.
+    """Validate a file's base scenario and every name it can select (``#NAME`` too).
 
     Every ``[scenarios]`` entry and every ``[overrides.NAME]`` block is checked,
-    each problem located in the file (and override block) it came from.
-    ``file.toml#NAME`` checks that one scenario only. Returns the names checked
-    (``""`` for the base) and every problem found, once each.
+    each problem located in the file (and override block) it came from, as
+    :func:`load_scenario` does. Returns the names checked (``""`` for the base)
+    and every problem found, once each.
     """
+    names: list[str] = []
     try:
-        _, selected = split_selector(path)
-        file = os.fspath(path).partition("#")[0]
-        names: list[str | None] = [selected]
-        if selected is None:
-            names += scenario_names(file)
+        split_selector(path)
+        names = ["", *scenario_names(os.fspath(path).partition("#")[0])]
+        load_scenario(path)
     except ScenarioError as exc:
-        return [], list(exc.problems)
-    problems: list[Problem] = []
-    for name in names:
-        try:
-            load_scenario(file, name)
-        except ScenarioError as exc:
-            problems += exc.problems
-    return [n or "" for n in names], _unique(problems)
+        return names, list(exc.problems)
+    return names, []
