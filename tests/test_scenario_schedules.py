@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import numpy as np
 import pytest
 
+import flowsim
+from flowsim.scenario import load_scenario
 from flowsim.scenario.schedules import Ramp, Step, annual_rates
+
+from .conftest import MALFORMED
 
 CITE = "assumption: test"
 
@@ -64,3 +69,28 @@ def test_ramp_then_step() -> None:
     schedule = [ramp("2020-01-01", "2021-01-01", 0, 30), step("2022-01-01", 38)]
     rates = annual_rates(schedule, on("2021-06-01", "2022-01-01"))
     assert rates.tolist() == [30, 38]
+
+
+def test_a_constant_may_stand_without_the_list_and_without_from(tmp_path: Path) -> None:
+    """`capacity = { value = 15, cite = ... }` is 15 on every day, as a list from long before."""
+    base = (MALFORMED / "_base.toml").read_text(encoding="utf-8")
+    short = base.replace(
+        'capacity = [{ from = 2011, value = 15, cite = "assumption: test figure" }]',
+        'capacity = { value = 15, cite = "assumption: test figure" }',
+    )
+    assert short != base
+    (tmp_path / "short.toml").write_text(short, encoding="utf-8")
+    shorthand = load_scenario(tmp_path / "short.toml")
+    assert shorthand.routes["spur"].capacity == [
+        Step.model_validate({"value": 15, "cite": "assumption: test figure"})
+    ]
+    days = on("0001-01-01", "1900-01-01", "2024-12-31")
+    assert list(annual_rates(shorthand.routes["spur"].capacity, days)) == [15.0, 15.0, 15.0]
+    longhand, constant = (
+        flowsim.run(s).annual for s in (load_scenario(MALFORMED / "_base.toml"), shorthand)
+    )
+    for name in longhand.data_vars:  # the same numbers (the scenario text differs)
+        np.testing.assert_array_equal(constant[name].values, longhand[name].values)
+    again = tmp_path / "again.toml"
+    again.write_text(shorthand.to_toml(), encoding="utf-8")
+    assert load_scenario(again).routes["spur"] == shorthand.routes["spur"]

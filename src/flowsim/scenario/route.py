@@ -20,7 +20,7 @@ from flowsim.scenario.fields import (
     Id,
     Model,
 )
-from flowsim.scenario.schedules import Schedule
+from flowsim.scenario.schedules import Schedule, Step
 
 __all__ = ["Cargoes", "CommissioningDelay", "Contract", "ForcedOutages", "Maintenance", "Route"]
 
@@ -205,3 +205,14 @@ class Route(Model):
     """Where the route's own figures (kind, transit, loss, priority) come from."""
     notes: str = ""
     """Free text for readers of the file."""
+
+    @model_validator(mode="after")
+    def _delay_has_a_start(self) -> Route:
+        first = self.capacity[0] if self.capacity else None
+        if self.commissioning_delay is not None and isinstance(first, Step) and first.from_ is None:
+            raise PydanticCustomError(
+                "delay_without_start",
+                "a commissioning_delay needs a capacity that starts on a date: give its "
+                "first entry a 'from' (a capacity without one has no start to delay)",
+            )
+        return self

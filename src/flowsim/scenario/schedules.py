@@ -3,6 +3,9 @@
 A schedule is 0 before its first entry; a step holds its value until the next
 entry; a ramp moves from ``from_value`` to ``to_value`` between ``start`` and
 ``end`` and holds ``to_value`` after ``end`` (docs/model.md, "Schedules").
+
+A constant may be written as one step without ``from`` and without the list:
+``capacity = { value = 38, cite = "..." }`` (the rate from the beginning).
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from typing import Annotated, Any, Literal
 
 import numpy as np
 import numpy.typing as npt
-from pydantic import AfterValidator, Discriminator, Field, Tag, field_validator
+from pydantic import AfterValidator, BeforeValidator, Discriminator, Field, Tag, field_validator
 from pydantic_core import PydanticCustomError
 
 from flowsim.scenario.fields import Cite, Day, Model, Rate
@@ -25,8 +28,9 @@ __all__ = ["LOGISTIC_STEEPNESS", "Ramp", "Schedule", "Step", "annual_rates", "en
 class Step(Model):
     """From a day on, the annual rate is ``value`` (until the next entry)."""
 
-    from_: Day = Field(alias="from")
-    """First day on which the value applies (ISO date or bare year)."""
+    from_: Day | None = Field(default=None, alias="from")
+    """First day on which the value applies (ISO date or bare year); omitted in the
+    first entry only: from the beginning (a constant, when it is the only entry)."""
     value: Rate
     """Annual rate: bcm/yr for gas, Mt/yr for oil."""
     cite: Cite
@@ -87,13 +91,36 @@ ScheduleEntry = Annotated[
 
 
 def entry_start(entry: Step | Ramp) -> dt.date:
-    """The first day an entry of a schedule applies."""
-    return entry.from_ if isinstance(entry, Step) else entry.start
+    """The first day an entry of a schedule applies (a step without ``from``: the first day
+    a date can name)."""
+    if isinstance(entry, Step):
+        return dt.date.min if entry.from_ is None else entry.from_
+    return entry.start
+
+
+def _one_entry(value: Any) -> Any:
+    """``{ value = 38, cite = ... }`` is the list of that one entry; a bare number is refused."""
+    if isinstance(value, dict):
+        return [value]
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        raise PydanticCustomError(
+            "schedule_number",
+            'a rate needs its source: write { value = {got}, cite = "KIND: text" } '
+            "(a constant) or a list of steps and ramps",
+            {"got": value},
+        )
+    return value
 
 
 def _check_order(entries: list[Step | Ramp]) -> list[Step | Ramp]:
     for i in range(1, len(entries)):
         prev, cur = entries[i - 1], entries[i]
+        if isinstance(cur, Step) and cur.from_ is None:
+            raise PydanticCustomError(
+                "schedule_from",
+                "[{i}] has no 'from': only the first entry may start from the beginning",
+                {"i": i},
+            )
         prev_last = prev.end if isinstance(prev, Ramp) else entry_start(prev)
         if entry_start(cur) <= entry_start(prev) or (
             isinstance(prev, Ramp) and entry_start(cur) < prev_last
@@ -113,8 +140,13 @@ def _check_order(entries: list[Step | Ramp]) -> list[Step | Ramp]:
     return entries
 
 
-Schedule = Annotated[list[ScheduleEntry], AfterValidator(_check_order)]
-"""An annual rate over time: steps and ramps in date order; 0 before the first entry."""
+Schedule = Annotated[
+    list[ScheduleEntry],
+    BeforeValidator(_one_entry, json_schema_input_type=list[ScheduleEntry] | ScheduleEntry),
+    AfterValidator(_check_order),
+]
+"""An annual rate over time: steps and ramps in date order; 0 before the first entry.
+One entry (a constant) may stand without the list."""
 
 
 # --- evaluation on days ---------------------------------------------------
