@@ -457,3 +457,27 @@ def test_a_run_of_hours_is_refused_with_the_option_that_allows_it(tmp_path: Path
     code, _, err = run(*args[:-2], "--max-hours", "0", "--out", str(out))
     assert code == 2
     assert "--max-hours" in err
+
+
+def test_without_a_working_numba_the_run_notes_it_and_uses_numpy(tmp_path: Path) -> None:
+    """A numba that fails to import (say, built for another numpy): one note, numpy, exit 0."""
+    fake = tmp_path / "site" / "numba"
+    fake.mkdir(parents=True)
+    (fake / "__init__.py").write_text('raise ImportError("built for another numpy")\n')
+    env = {**os.environ, "PYTHONPATH": str(tmp_path / "site")}
+    out = tmp_path / "out"
+    done = subprocess.run(
+        [sys.executable, "-m", "flowsim.cli", "run", str(BASE), "--out", str(out), "--quiet"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.splitlines()[0] == (
+        "flowsim: note: numba does not import (built for another numpy): "
+        "using the numpy engine (slower)"
+    )
+    assert "Traceback" not in done.stderr
+    assert flowsim.open_result(out / "results.nc").annual.attrs["engine"] == "numpy"

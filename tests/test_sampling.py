@@ -63,3 +63,17 @@ def test_members_differ_exactly_in_scenarios_with_random_elements(path: Path) ->
     """Members draw differently exactly where a scenario has random elements, else all alike."""
     s = flowsim.load_scenario(path)
     assert members_identical(sample(s, 20, seed=11)) == (not has_random_elements(s))
+
+
+def test_events_of_one_member_and_target_come_in_time_order() -> None:
+    """Outages and shock occurrences are in start order per (member, target), across
+    substreams (the numba engine walks them in that order)."""
+    for scenario in (flowsim.load_scenario("monte_carlo"), RANDOM_SCENARIO):
+        real = sample(scenario, 2 * SUBSTREAM + 3, seed=4)
+        for events in (real.outages, real.shock_events):
+            assert len(events) > 0
+            key = events.member * 1000 + events.target
+            order = np.argsort(key, kind="stable")
+            same = key[order][1:] == key[order][:-1]
+            starts = events.start[order]
+            assert (starts[1:][same] >= starts[:-1][same]).all()

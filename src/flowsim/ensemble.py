@@ -102,7 +102,8 @@ def simulate_block(task: Task, first: int, stop: int) -> BlockResult:
     events: list[Any] = []
     parts: list[dict[str, Array]] = []
     for lo in range(0, stop - first, chunk):
-        members = drawn.select(np.arange(lo, min(lo + chunk, stop - first)))
+        whole = lo == 0 and chunk >= stop - first
+        members = drawn if whole else drawn.select(np.arange(lo, min(lo + chunk, stop - first)))
         parts.append(
             engine.simulate(
                 task.plan,
@@ -112,12 +113,16 @@ def simulate_block(task: Task, first: int, stop: int) -> BlockResult:
                 cargoes=task.cargoes,
             )
         )
-    annual = {name: np.concatenate([p[name] for p in parts]) for name in names(ANNUAL)}
-    daily = {
-        name: np.concatenate([p[name] for p in parts])
-        for name in parts[0]
-        if name.startswith("daily_")
-    }
+    if len(parts) == 1:  # one engine call: its arrays are the block's
+        annual = {name: parts[0][name] for name in names(ANNUAL)}
+        daily = {name: value for name, value in parts[0].items() if name.startswith("daily_")}
+    else:
+        annual = {name: np.concatenate([p[name] for p in parts]) for name in names(ANNUAL)}
+        daily = {
+            name: np.concatenate([p[name] for p in parts])
+            for name in parts[0]
+            if name.startswith("daily_")
+        }
     return BlockResult(task.index, first, stop, annual, daily, events)
 
 

@@ -40,7 +40,8 @@ class Events:
 
     ``member`` indexes the realisation's members (0..M-1), ``target`` a route
     (outages) or a shock (shock occurrences); ``start`` is a day index and
-    ``duration`` whole days (>= 1).
+    ``duration`` whole days (>= 1). The events of one (member, target) come in
+    the order of their start days (the numba engine relies on it).
     """
 
     member: IntArray
@@ -305,4 +306,6 @@ def sample(scenario: Scenario, members: int | Sequence[int] | IntArray, seed: in
     ids = np.arange(members) if isinstance(members, int) else np.asarray(members, dtype=np.int64)
     parts = [sample_substream(scenario, int(s), seed) for s in np.unique(ids // SUBSTREAM)]
     whole = Realisations.concat(parts) if len(parts) != 1 else parts[0]
+    if np.array_equal(whole.members, ids):  # whole substreams, in order: nothing to pick
+        return whole
     return whole.select(np.searchsorted(whole.members, ids))

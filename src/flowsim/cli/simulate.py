@@ -128,6 +128,7 @@ def run_command(
     spec = RunSpec.of(
         scenarios, members=members, seed=seed, engine=engine, daily=daily, trace=trace
     )
+    _note_fallback(engine, daily)
     root = out or Path("flowsim-out")
     folders = [out if out is not None and len(scenarios) == 1 else root / n for n in names]
     with output_folders(folders, stream=stream, on_stale=report_stale) as streamed:
@@ -167,6 +168,15 @@ def run_command(
             console.print(routes_table(result))
             shown = sorted({p.parts[0] + ("/" if len(p.parts) > 1 else "") for p in written})
             console.print(f"wrote {folder}/: {', '.join(shown)}", highlight=False, soft_wrap=True)
+
+
+def _note_fallback(engine: str, daily: bool) -> None:
+    """One line on stderr when the fastest engine was asked for but numba cannot run."""
+    from flowsim.engines import ALIASES, numba_missing
+
+    why = numba_missing()
+    if engine in ALIASES and not daily and why is not None:
+        click.echo(f"flowsim: note: {why}: using the numpy engine (slower)", err=True)
 
 
 def _expand_sweeps(paths: Sequence[str]) -> list[str]:

@@ -11,18 +11,21 @@ name      implementation
 ========  ======================================================================
 numpy     :mod:`flowsim.engines.core`: members and days as array axes (the
           readable vectorised reference; daily values)
-numba     :mod:`flowsim.engines.fused`: the same arithmetic in one compiled loop
-          (``pip install "flowsim[fast]"``; annual values only)
+numba     :mod:`flowsim.engines.fused`: one compiled day-stepped loop, members as
+          SIMD lanes (annual values only; the default)
 des       :mod:`flowsim.engines.des`: SimPy processes, one member at a time
           (event level: traces, cargoes)
 ========  ======================================================================
 
 ``core`` and ``auto`` choose the fastest core engine that can do the run:
-numba when it is installed and no daily values are asked for, else numpy.
+numba (a default dependency) when it imports and no daily values are asked
+for, else numpy. Where numba cannot be imported, :func:`numba_missing` says
+why, in one line, for the command line to note.
 """
 
 from __future__ import annotations
 
+import functools
 import importlib
 import importlib.util
 from typing import TYPE_CHECKING, Any, Protocol
@@ -34,7 +37,7 @@ if TYPE_CHECKING:
     from flowsim.plan import Plan
     from flowsim.sampling import Realisations
 
-__all__ = ["ALIASES", "ENGINES", "Engine", "get", "numba_installed", "resolve"]
+__all__ = ["ALIASES", "ENGINES", "Engine", "get", "numba_installed", "numba_missing", "resolve"]
 
 
 class Engine(Protocol):
@@ -88,9 +91,26 @@ ALIASES = ("core", "auto")
 """Names that choose the fastest core engine available for the run."""
 
 
+@functools.cache
+def numba_missing() -> str | None:
+    """Why the numba engine cannot run here, in one line; None when it can.
+
+    numba is imported to find out (a broken install fails on import, not on
+    lookup), once per process.
+    """
+    if importlib.util.find_spec("numba") is None:
+        return "numba is not installed"
+    try:
+        importlib.import_module("numba")
+    except Exception as exc:  # an install numba itself refuses (say, a numpy too new)
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        return f"numba does not import ({reason})"
+    return None
+
+
 def numba_installed() -> bool:
-    """Whether the numba engine can run here (without importing numba)."""
-    return importlib.util.find_spec("numba") is not None
+    """Whether the numba engine can run here."""
+    return numba_missing() is None
 
 
 def get(name: str) -> Engine:
@@ -110,7 +130,7 @@ def resolve(name: str, *, daily: bool = False, trace: bool = False) -> str:
     if name in ALIASES:
         name = "numba" if numba_installed() and not daily else "numpy"
     if name == "numba" and not numba_installed():
-        raise FlowsimError("the numba engine needs numba: pip install 'flowsim[fast]'")
+        raise FlowsimError(f"the numba engine cannot run here: {numba_missing()}")
     engine = get(name)
     if daily and not engine.daily:
         raise FlowsimError(f"the {name} engine keeps no daily values: use engine='numpy'")

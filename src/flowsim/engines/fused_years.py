@@ -1,0 +1,169 @@
+"""The numba engine's year boundaries: flags of a year's event days in, a year's annual
+values out (:mod:`flowsim.engines.fused` runs the days in between).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from flowsim.arrays import FloatArray, IntArray
+from flowsim.variables import ANNUAL_COMMODITY, ANNUAL_ROUTE, names
+
+__all__ = [
+    "CONTRACT_ROW",
+    "FIELD_BITS",
+    "SHIFT_CONTRACT",
+    "SHIFT_DOWN",
+    "SHIFT_OUTAGE",
+    "SHIFT_SOURCE",
+    "close_year",
+    "mark_year",
+]
+
+try:
+    import numba
+except Exception:  # pragma: no cover - exercised where numba is absent or broken
+    numba = None  # type: ignore[assignment]
+
+# Rows of the kernel's route and commodity outputs (the order of ANNUAL_ROUTE and
+# ANNUAL_COMMODITY in flowsim.variables; checked at import below).
+_DELIVERED, _FLOW, _CAPACITY, _AVAILABLE, CONTRACT_ROW, _OUTAGE = range(6)
+_B_CAPACITY, _B_OUTAGE, _B_CONTRACT, _B_SOURCE, _B_DEMAND = range(6, 11)
+_DEMAND, _BALANCING, _UNMET, _N_MINUS_1 = range(4)
+# A route's day counts of a year, packed into one int64 of FIELD_BITS bits each (a year
+# has at most 366 days): at capacity, of which outage-bound, contract, source, down.
+FIELD_BITS = 12
+SHIFT_OUTAGE, SHIFT_CONTRACT, SHIFT_SOURCE, SHIFT_DOWN = (
+    FIELD_BITS,
+    2 * FIELD_BITS,
+    3 * FIELD_BITS,
+    4 * FIELD_BITS,
+)
+
+
+def mark_year(
+    flags: Any,
+    active: Any,
+    ptr: IntArray,
+    start: IntArray,
+    duration: IntArray,
+    next_event: IntArray,
+    first: int,
+    n: int,
+    m0: int,
+    lanes: int,
+    targets: int,
+) -> None:  # pragma: no cover - compiled
+    """Flag ``flags[j, target, lane]`` on the days ``first + j`` of the year that an event
+    of (member ``m0 + lane``, target) covers, and ``active[j, target]`` where any lane
+    is flagged; ``next_event[target, lane]`` skips the events that ended before the
+    year (events of one key are in time order)."""
+    flags[:n] = 0
+    active[:n] = 0
+    end_of_year = first + n
+    for k in range(targets):
+        for b in range(lanes):
+            key = (m0 + b) * targets + k
+            e = max(next_event[k, b], ptr[key])
+            last = ptr[key + 1]
+            while e < last and start[e] + duration[e] <= first:
+                e += 1
+            next_event[k, b] = e
+            while e < last and start[e] < end_of_year:
+                lo = max(start[e], first) - first
+                hi = min(start[e] + duration[e], end_of_year) - first
+                for j in range(lo, hi):
+                    flags[j, k, b] = 1
+                    active[j, k] = 1
+                e += 1
+
+
+def close_year(
+    y: int,
+    first: int,
+    n: int,
+    m0: int,
+    b_n: int,
+    plan_arrays: tuple[Any, ...],
+    shift: IntArray,
+    uniform: Any,
+    sum_delivered: FloatArray,
+    sum_flow: FloatArray,
+    sum_available: FloatArray,
+    packed: IntArray,
+    sum_demand: FloatArray,
+    sum_balancing: FloatArray,
+    sum_unmet: FloatArray,
+    peak: FloatArray,
+    peak_day: IntArray,
+    route_out: FloatArray,
+    commodity_out: FloatArray,
+) -> None:  # pragma: no cover - compiled
+    """Write year ``y`` of the batch's lanes: annual means, unpacked day counts, capacity
+    (summed here from the plan, once for a route no lane delays) and N-1."""
+    cap_rate, order_ptr, order, has_demand = (
+        plan_arrays[3],
+        plan_arrays[16],
+        plan_arrays[17],
+        plan_arrays[19],
+    )
+    days = float(n)
+    mask = (np.int64(1) << FIELD_BITS) - 1
+    for r in range(cap_rate.shape[0]):
+        if uniform[r]:
+            total = 0.0
+            for j in range(n):
+                total += cap_rate[r, shift[r, 0] + first + j]
+        for b in range(b_n):
+            m = m0 + b
+            if not uniform[r]:
+                total = 0.0
+                for j in range(n):
+                    total += cap_rate[r, shift[r, b] + first + j]
+            counts = packed[r, b]
+            at_capacity = counts & mask
+            outage = (counts >> SHIFT_OUTAGE) & mask
+            contract = (counts >> SHIFT_CONTRACT) & mask
+            source = (counts >> SHIFT_SOURCE) & mask
+            route_out[_DELIVERED, m, y, r] = sum_delivered[r, b] / days
+            route_out[_FLOW, m, y, r] = sum_flow[r, b] / days
+            route_out[_CAPACITY, m, y, r] = total / days
+            route_out[_AVAILABLE, m, y, r] = sum_available[r, b] / days
+            route_out[_OUTAGE, m, y, r] = (counts >> SHIFT_DOWN) & mask
+            route_out[_B_CAPACITY, m, y, r] = at_capacity - outage
+            route_out[_B_OUTAGE, m, y, r] = outage
+            route_out[_B_CONTRACT, m, y, r] = contract
+            route_out[_B_SOURCE, m, y, r] = source
+            route_out[_B_DEMAND, m, y, r] = n - at_capacity - contract - source
+    for c in range(order_ptr.shape[0] - 1):
+        for b in range(b_n):
+            m = m0 + b
+            if not has_demand[c]:
+                commodity_out[_DEMAND, m, y, c] = np.nan
+                commodity_out[_N_MINUS_1, m, y, c] = np.nan
+                continue
+            commodity_out[_DEMAND, m, y, c] = sum_demand[c, b] / days
+            commodity_out[_BALANCING, m, y, c] = sum_balancing[c, b] / days
+            commodity_out[_UNMET, m, y, c] = sum_unmet[c, b] / days
+            if order_ptr[c + 1] == order_ptr[c]:
+                commodity_out[_N_MINUS_1, m, y, c] = np.nan
+                continue
+            total = 0.0
+            largest = 0.0
+            for i in range(order_ptr[c], order_ptr[c + 1]):
+                r = order[i]
+                cap = cap_rate[r, shift[r, b] + peak_day[c, b]]
+                total = cap if i == order_ptr[c] else total + cap
+                largest = cap if i == order_ptr[c] else max(largest, cap)
+            commodity_out[_N_MINUS_1, m, y, c] = (total - largest) / peak[c, b]
+
+
+if numba is not None:
+    mark_year = numba.njit(cache=True)(mark_year)
+    close_year = numba.njit(cache=True, error_model="numpy")(close_year)
+
+_ROUTE_ROWS = ("delivered", "flow", "capacity", "available", "contract", "outage_days")
+assert names(ANNUAL_ROUTE)[: len(_ROUTE_ROWS)] == _ROUTE_ROWS
+assert names(ANNUAL_COMMODITY) == ("demand", "balancing", "unmet", "n_minus_1")
