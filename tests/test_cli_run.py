@@ -481,3 +481,26 @@ def test_without_a_working_numba_the_run_notes_it_and_uses_numpy(tmp_path: Path)
     )
     assert "Traceback" not in done.stderr
     assert flowsim.open_result(out / "results.nc").annual.attrs["engine"] == "numpy"
+
+
+@pytest.mark.parametrize(
+    ("engine", "members", "expected"),
+    [("numpy", 130, 2), ("numpy", 64, None), ("numba", 130, None)],
+)
+def test_a_numpy_run_of_several_blocks_uses_every_cpu_by_default(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, engine: str, members: int, expected: int | None
+) -> None:
+    """Without --workers, a numpy run of two or more blocks runs in one process per CPU;
+    one block, or numba (which runs its own threads), stays in this process."""
+    chosen: list[int | None] = []
+
+    def record(workers: int | None = None, scheduler: str | None = None) -> executors.Executor:
+        chosen.append(workers)
+        return executors.SerialExecutor()
+
+    monkeypatch.setattr(simulate, "make_executor", record)
+    monkeypatch.setattr(executors, "cpu_count", lambda: 2)
+    args = ["run", str(BASE), "--engine", engine, "--members", str(members), "--block-size", "64"]
+    code, _, err = run(*args, "--out", str(tmp_path / "o"), "--quiet", "--no-figures")
+    assert code == 0, err
+    assert chosen == [expected]

@@ -106,6 +106,7 @@ class ProcessExecutor:
         self._context = multiprocessing.get_context("forkserver")
         self._context.set_forkserver_preload(["flowsim.ensemble"])
         self._pool = self._start()
+        self._busy = False  # blocks are running or waiting: close() stops them
 
     def _start(self) -> ProcessPoolExecutor:
         return ProcessPoolExecutor(
@@ -118,11 +119,12 @@ class ProcessExecutor:
     def map_unordered(self, fn: Task, args: Sequence[tuple[Any, ...]]) -> Iterator[Any]:
         waiting = dict(enumerate(args))
         failures = 0
+        self._busy = True
         while waiting:
-            pending: dict[Future[Any], int] = {
-                self._pool.submit(fn, *a): i for i, a in waiting.items()
-            }
-            try:
+            try:  # submitting too: a pool whose workers die at start breaks while it fills
+                pending: dict[Future[Any], int] = {
+                    self._pool.submit(fn, *a): i for i, a in waiting.items()
+                }
                 while pending:
                     done, _ = wait(pending, WATCH_SECONDS, return_when=FIRST_COMPLETED)
                     if not done and self._a_worker_died():
@@ -135,13 +137,16 @@ class ProcessExecutor:
                 failures += 1
                 if failures > RETRIES:
                     raise FlowsimError(
-                        f"local worker processes died {failures} times; giving up"
+                        f"local worker processes died {failures} times; giving up (out of "
+                        "memory? or a script that starts them without "
+                        "if __name__ == '__main__':, or from standard input)"
                     ) from None
                 self.close()
                 self._pool = self._start()
             except BaseException:
                 self.close()
                 raise
+        self._busy = False
 
     def _workers(self) -> list[Any]:
         """The pool's worker processes (a private attribute: empty if it is gone)."""
@@ -151,6 +156,9 @@ class ProcessExecutor:
         return any(process.exitcode is not None for process in self._workers())
 
     def close(self) -> None:
+        if not self._busy:  # every block is back: let the workers end as they should
+            self._pool.shutdown(wait=True)
+            return
         # Stop blocks already running too (ProcessPoolExecutor cannot before 3.14):
         # take the processes first, shutdown() forgets them.
         running = self._workers()

@@ -19,7 +19,7 @@ from flowsim.cli.options import (
     seed_option,
     units_option,
 )
-from flowsim.spec import MAX_HOURS
+from flowsim.spec import MAX_HOURS, RunSpec
 
 __all__ = ["run_command"]
 
@@ -50,7 +50,8 @@ __all__ = ["run_command"]
 @click.option(
     "--workers",
     type=click.IntRange(min=1),
-    help="Run blocks of members in N local processes (or N workers of --scheduler local).",
+    help="Run blocks of members in N local processes (or N workers of --scheduler local) "
+    "[numpy engine: every CPU once there are two blocks; others: 1].",
 )
 @click.option(
     "--scheduler",
@@ -113,7 +114,7 @@ def run_command(
     from flowsim.outputs import output_folders, safe_name, write_outputs
     from flowsim.scenario import load_scenario
     from flowsim.simulate import execute
-    from flowsim.spec import Placement, RunSpec
+    from flowsim.spec import Placement
 
     if trace and engine != "des":
         raise click.UsageError("--trace needs --engine des (the event-level engine)")
@@ -133,7 +134,7 @@ def run_command(
     folders = [out if out is not None and len(scenarios) == 1 else root / n for n in names]
     with output_folders(folders, stream=stream, on_stale=report_stale) as streamed:
         where = Placement(
-            workers=workers,
+            workers=_default_workers(spec, workers, scheduler, block_size),
             scheduler=scheduler,
             block_size=block_size,
             files=tuple(streamed),
@@ -168,6 +169,20 @@ def run_command(
             console.print(routes_table(result))
             shown = sorted({p.parts[0] + ("/" if len(p.parts) > 1 else "") for p in written})
             console.print(f"wrote {folder}/: {', '.join(shown)}", highlight=False, soft_wrap=True)
+
+
+def _default_workers(
+    spec: RunSpec, workers: int | None, scheduler: str | None, block_size: int | None
+) -> int | None:
+    """--workers as given; unset, every CPU for a numpy run of several blocks (numba
+    uses every CPU by itself; the DES runs member by member). Results do not depend on it."""
+    from flowsim.ensemble import DEFAULT_BLOCK
+    from flowsim.executors import cpu_count
+
+    if workers is not None or scheduler is not None or spec.engine != "numpy":
+        return workers
+    blocks = sum(-(-run.members // (block_size or DEFAULT_BLOCK)) for run in spec.runs)
+    return cpu_count() if blocks >= 2 and cpu_count() > 1 else None
 
 
 def _note_fallback(engine: str, daily: bool) -> None:

@@ -137,24 +137,24 @@ def simulate_chunk(plan: Plan, real: Realisations, *, daily: bool = False) -> di
             put("capacity", r, cap)
             put("available", r, cap_avail)
             out["outage_days"][:, :, r] = cal.yearly_count(derated)
-            put_daily("flow", r, flow, len(plan.routes))
-            put_daily("delivered", r, delivered, len(plan.routes))
-            put_daily("available", r, np.broadcast_to(cap_avail, (m, n)), len(plan.routes))
-            put_daily(
-                "contract_limit",
-                r,
-                np.full((m, n), np.inf) if limit is None else limit,
-                len(plan.routes),
-            )
+            if daily:  # no daily temporaries otherwise
+                put_daily("flow", r, flow, len(plan.routes))
+                put_daily("delivered", r, delivered, len(plan.routes))
+                put_daily("available", r, np.broadcast_to(cap_avail, (m, n)), len(plan.routes))
+                no_limit = np.full((m, n), np.inf)
+                put_daily(
+                    "contract_limit", r, no_limit if limit is None else limit, len(plan.routes)
+                )
             capacities.append(cap)
 
         width = len(plan.commodities)
         if demand is None or need is None:
             out["demand"][:, :, c] = np.nan
             out["n_minus_1"][:, :, c] = np.nan
-            put_daily("demand", c, np.full((m, n), np.nan), width)
-            put_daily("balancing", c, np.zeros((m, n)), width)
-            put_daily("unmet", c, np.zeros((m, n)), width)
+            if daily:
+                put_daily("demand", c, np.full((m, n), np.nan), width)
+                put_daily("balancing", c, np.zeros((m, n)), width)
+                put_daily("unmet", c, np.zeros((m, n)), width)
             continue
         balancing = np.minimum(need, plan.balancing[c])
         unmet = need - balancing
@@ -198,18 +198,21 @@ def _n_minus_1(cal: Calendar, demand: FloatArray, capacities: list[FloatArray]) 
     route's, over that day's demand.
     """
     m = demand.shape[0]
-    result = np.full((m, cal.n_years), np.nan)
     if not capacities:
-        return result
-    rows = np.arange(m)
-    for y, (start, count) in enumerate(zip(cal.year_starts, cal.days_in_year, strict=True)):
-        peak = start + np.argmax(demand[:, start : start + count], axis=1)
-        supply = [np.broadcast_to(cap, demand.shape)[rows, peak] for cap in capacities]
-        total, largest = supply[0], supply[0]
-        for cap in supply[1:]:  # route by route, in dispatch order
-            total, largest = total + cap, np.maximum(largest, cap)
-        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            result[:, y] = (total - largest) / demand[rows, peak]
+        return np.full((m, cal.n_years), np.nan)
+    # every year's days side by side, (years, 366): the year's day indices, padded
+    offset = np.arange(366)
+    in_year = offset[None, :] < cal.days_in_year[:, None]
+    days = np.where(in_year, cal.year_starts[:, None] + offset[None, :], 0)
+    by_year = np.where(in_year, demand[:, days], -np.inf)  # (M, years, 366)
+    peak = days[np.arange(cal.n_years), np.argmax(by_year, axis=2)]  # (M, years): first peak
+    rows = np.arange(m)[:, None]
+    supply = [np.broadcast_to(cap, demand.shape)[rows, peak] for cap in capacities]
+    total, largest = supply[0], supply[0]
+    for cap in supply[1:]:  # route by route, in dispatch order
+        total, largest = total + cap, np.maximum(largest, cap)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        result: FloatArray = (total - largest) / demand[rows, peak]
     return result
 
 

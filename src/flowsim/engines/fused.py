@@ -60,7 +60,7 @@ AVAILABLE = numba is not None
 CHUNK_MEMBERS = 1024
 """Members per engine call: a whole default block at once."""
 
-BATCH = 64
+BATCH = 256
 """Members side by side in the innermost loop (the lanes); a run-time value, so that
 the compiler vectorises the member loop instead of unrolling it."""
 
