@@ -18,13 +18,14 @@ from flowsim.cli import EXIT_FAILURE, EXIT_USAGE, cli
 
 def measured(numpy: float, numba: float) -> Bench:
     """A bench where the core engines ran ``numpy`` and ``numba`` times as many member-years per
-    second as the DES (10 member-years in 1 s); memory copies at 16 GB/s."""
+    second as the DES (10 member-years in 1 s) on one CPU; memory copies at 16 GB/s; the
+    compute floor is 1 ns per member-route-day."""
     rows = [
-        Measurement(Spec("numpy", 100), 10, 9, 100 / numpy, 50.0),
-        Measurement(Spec("numba", 100), 10, 9, 100 / numba, 60.0),
-        Measurement(Spec("des", 1), 10, 9, 1.0, 70.0),
+        Measurement(Spec("numpy", 100), 10, 9, 100 / numpy, 50.0, cpu_seconds=100 / numpy),
+        Measurement(Spec("numba", 100), 10, 9, 100 / numba, 60.0, cpu_seconds=100 / numba),
+        Measurement(Spec("des", 1), 10, 9, 1.0, 70.0, cpu_seconds=1.0),
     ]
-    return Bench(rows, bandwidth=16e9)
+    return Bench(rows, bandwidth=16e9, compute=1e-9)
 
 
 def fix_bench(monkeypatch: pytest.MonkeyPatch, made: Bench) -> list[tuple[bool, str]]:
@@ -50,6 +51,9 @@ def test_bench_prints_the_table_speedups_and_floor(monkeypatch: pytest.MonkeyPat
         assert engine in out
     assert "Core over DES per member-year, this run: numpy 100x, numba 300x" in out
     assert "Memory-copy bandwidth 16.0 GB/s" in out
+    route_days = 100 * 10 * 365.25 * 9
+    numba_over = (100 / 300) / (route_days * 1e-9)
+    assert f"CPU time over it: numpy {3 * numba_over:,.1f}x, numba {numba_over:,.1f}x" in out
     assert "Speed-up check" not in out
 
 

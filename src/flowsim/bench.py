@@ -8,8 +8,13 @@ ensemble unless told otherwise):
 
 * the core (numpy, and numba when installed) on many members and the DES on
   a few; their ratio per member-year is the core's speed-up over the DES;
-* the machine's memory-copy bandwidth, and from it the *floor*: the time a
-  core would need just to touch :data:`FLOOR_BYTES` per member-route-day;
+* the machine's memory-copy bandwidth, and from it the *memory floor*: the
+  time a core would need just to touch :data:`FLOOR_BYTES` per
+  member-route-day;
+* the *compute floor* (:func:`compute_floor`): CPU time per member-route-day
+  of the dispatch loop alone (the least of the bounds, what it leaves, the
+  yearly sums and day counts), compiled like the numba engine, members as
+  lanes; the core's CPU time over it says how much the rest costs;
 * optionally, scaling with members, horizon, route count and workers.
 """
 
@@ -39,6 +44,7 @@ __all__ = [
     "Measurement",
     "Spec",
     "check",
+    "compute_floor",
     "machine",
     "memory_bandwidth",
     "run_bench",
@@ -49,10 +55,11 @@ FLOOR_BYTES = 16
 """Bytes any core must move per member-route-day: read the day's available
 capacity (float64) and write the day's flow (float64)."""
 
-BASELINE = {"numpy": 130.0, "numba": 300.0}
+BASELINE = {"numpy": 130.0, "numba": 900.0}
 """Core-over-DES speed-up per member-year that ``flowsim bench --quick``
-measured on the CI machine (2 logical CPUs, 2026-11-28); ``--check`` fails
-when a core engine falls below ``(1 - CHECK_LOSS)`` of it."""
+measured on the CI machine (2 logical CPUs; numpy 2026-11-28, 125-150x; the
+day-stepped numba engine 2026-11-29, 936-1,103x); ``--check`` fails when a core
+engine falls below ``(1 - CHECK_LOSS)`` of it."""
 
 CHECK_LOSS = 0.5
 """Fraction of the baseline speed-up a core engine may lose before ``--check`` fails."""
@@ -88,6 +95,8 @@ class Measurement:
     routes: int
     seconds: float
     peak_mib: float
+    cpu_seconds: float = float("nan")
+    """CPU time of this process's threads in the timed run (worker processes not included)."""
 
     @property
     def member_years_per_s(self) -> float:
@@ -158,7 +167,7 @@ def _measure_here(spec: Spec) -> dict[str, Any]:
     scenario = _scenario(spec)
     execute(RunSpec.of([scenario], members=min(spec.members, 2), seed=1, engine=spec.engine))
     run = RunSpec.of([scenario], members=spec.members, seed=1, engine=spec.engine)
-    seconds = float("inf")
+    seconds = cpu = float("inf")
     for _ in range(spec.repeats):
         with tempfile.TemporaryDirectory() as tmp:
             where = Placement(
@@ -166,15 +175,18 @@ def _measure_here(spec: Spec) -> dict[str, Any]:
                 block_size=spec.block_size,
                 files=(Path(tmp) / "result.nc",) if spec.stream else (),
             )
-            start = time.perf_counter()
+            start, start_cpu = time.perf_counter(), time.process_time()
             (result,) = execute(run, where)
-            seconds = min(seconds, time.perf_counter() - start)
+            took, took_cpu = time.perf_counter() - start, time.process_time() - start_cpu
+            if took < seconds:
+                seconds, cpu = took, took_cpu
             shape = dict(result.annual.sizes)
             del result
     return {
         "years": shape["year"],
         "routes": shape["route"],
         "seconds": seconds,
+        "cpu_seconds": cpu,
         "peak_mib": _peak_mib(),
     }
 
@@ -244,6 +256,8 @@ class Bench:
     rows: list[Measurement]
     bandwidth: float
     """Memory-copy bandwidth, bytes per second."""
+    compute: float = float("nan")
+    """The compute floor: CPU seconds per member-route-day (NaN without numba)."""
 
     def des(self) -> Measurement:
         return next(m for m in self.rows if m.spec.engine == "des")
@@ -256,6 +270,58 @@ class Bench:
         """Seconds to move :data:`FLOOR_BYTES` per member-route-day at the measured bandwidth."""
         route_days = row.spec.members * row.years * 365.25 * row.routes
         return route_days * FLOOR_BYTES / self.bandwidth
+
+    def over_compute_floor(self, row: Measurement) -> float:
+        """The row's CPU time over the compute floor's for as many member-route-days."""
+        route_days = row.spec.members * row.years * 365.25 * row.routes
+        return row.cpu_seconds / (route_days * self.compute)
+
+
+def compute_floor(days: int = 13_149, routes: int = 9, lanes: int = 256) -> float:
+    """CPU seconds per member-route-day of the dispatch loop alone, on one thread, best of
+    five (NaN without numba): the least of four bounds, what it leaves of the source and
+    the demand, four yearly sums and the packed day counts, members as lanes. The numba
+    engine's CPU time over it is what events, availability, sampling and writing cost."""
+    from flowsim.engines import numba_installed
+
+    if not numba_installed():
+        return float("nan")
+    import numba
+
+    @numba.njit(error_model="numpy")
+    def dispatch(days: int, routes: int, lanes: int) -> float:  # pragma: no cover - compiled
+        cap, factor = np.full(lanes, 38.0), np.linspace(0.5, 1.0, lanes)
+        left, need = np.full((routes, lanes), np.inf), np.full(lanes, np.inf)
+        budget = np.full((routes, lanes), np.inf)
+        delivered, flows = np.zeros((routes, lanes)), np.zeros((routes, lanes))
+        capacity, available_sum = np.zeros((routes, lanes)), np.zeros((routes, lanes))
+        counts = np.zeros((routes, lanes), dtype=np.int64)
+        for _ in range(days):
+            for r in range(routes):
+                for b in range(lanes):
+                    available = cap[b] * factor[b]
+                    flow = available if available <= 30.0 else 30.0
+                    flow = flow if flow <= left[r, b] else left[r, b]
+                    flow = flow if flow <= need[b] else need[b]
+                    flow = flow if flow <= budget[r, b] else budget[r, b]
+                    counts[r, b] += np.int64(flow == available) + (np.int64(flow == 30.0) << 12)
+                    left[r, b] = left[r, b] - flow
+                    still = need[b] - flow
+                    need[b] = still if still >= 0.0 else 0.0
+                    budget[r, b] = budget[r, b] - flow
+                    delivered[r, b] += flow
+                    flows[r, b] += flow
+                    capacity[r, b] += cap[b]
+                    available_sum[r, b] += available
+        return float(delivered.sum() + counts.sum())
+
+    dispatch(2, routes, lanes)  # compile
+    best = float("inf")
+    for _ in range(5):
+        start = time.process_time()
+        dispatch(days, routes, lanes)
+        best = min(best, time.process_time() - start)
+    return best / (days * routes * lanes)
 
 
 def core_engines() -> list[str]:
@@ -283,7 +349,7 @@ def run_bench(
         if progress is not None:
             progress(f"{spec.engine}, {spec.members:,} members")
         rows.append(measure(spec))
-    return Bench(rows, memory_bandwidth())
+    return Bench(rows, memory_bandwidth(), compute_floor())
 
 
 def check(

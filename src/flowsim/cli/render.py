@@ -157,11 +157,12 @@ def comparison_table(comparison: Comparison) -> Table:
 
 
 def bench_table(result: Bench) -> Table:
-    """One row per engine: wall time, rates, peak memory, speed-up over the DES, floor."""
+    """One row per engine: wall and CPU time, rates, peak memory, speed-up over the DES, and
+    the distance from the memory floor (wall time) and the compute floor (CPU time)."""
     table = Table(title="flowsim bench")
-    for name in ("engine", "members", "years", "routes", "wall s", "member-years/s"):
+    for name in ("engine", "members", "years", "routes", "wall s", "CPU s", "member-years/s"):
         table.add_column(name, justify="left" if name == "engine" else "right")
-    for name in ("route-days/s", "peak MiB", "x DES", "x floor"):
+    for name in ("route-days/s", "peak MiB", "x DES", "x memory", "x compute"):
         table.add_column(name, justify="right")
     for r in result.rows:
         engine = "DES" if r.spec.engine == "des" else f"core {r.spec.engine}"
@@ -171,11 +172,13 @@ def bench_table(result: Bench) -> Table:
             str(r.years),
             str(r.routes),
             f"{r.seconds:.2f}",
+            f"{r.cpu_seconds:.2f}",
             f"{r.member_years_per_s:,.0f}",
             f"{r.route_days_per_s / 1e6:,.1f} M",
             f"{r.peak_mib:,.0f}",
             f"{result.speedup(r):,.0f}",
             f"{r.seconds / result.floor_seconds(r):,.1f}",
+            f"{result.over_compute_floor(r):,.1f}",
         )
     return table
 
