@@ -2,7 +2,7 @@
 
 Every measurement runs in a fresh Python process (``python -m flowsim.bench
 SPEC``), so that its peak memory (maximum resident set size) is its own and a
-warm-up run outside the timing compiles the numba kernel. Three things are
+warm-up run outside the timing loads or compiles the numba engine. Three things are
 measured in one run, on the same scenario (the shipped Monte Carlo reference
 ensemble unless told otherwise):
 
