@@ -77,3 +77,15 @@ def test_events_of_one_member_and_target_come_in_time_order() -> None:
             same = key[order][1:] == key[order][:-1]
             starts = events.start[order]
             assert (starts[1:][same] >= starts[:-1][same]).all()
+
+
+def test_events_active_in_a_window_are_that_slice_of_the_horizon() -> None:
+    """Whether an event is under way, asked for a window of days (as the numpy engine
+    does, a year at a time), equals the same days of the whole horizon's mask."""
+    real = sample(RANDOM_SCENARIO, 9, seed=2)
+    days = Calendar.of(RANDOM_SCENARIO.horizon).n_days
+    for events in (real.outages, real.shock_events):
+        whole = events.active(9, days)
+        assert whole.any()
+        for first, n in ((0, 365), (365, 366), (days - 100, 100), (17, 1)):
+            np.testing.assert_array_equal(events.active(9, n, first), whole[:, first : first + n])

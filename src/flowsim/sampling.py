@@ -79,11 +79,13 @@ class Events:
             keep &= self.target == target
         return Events(self.member[keep], self.target[keep], self.start[keep], self.duration[keep])
 
-    def active(self, members: int, days: int) -> npt.NDArray[np.bool_]:
-        """Whether any event is under way, shape (members, days)."""
+    def active(self, members: int, days: int, first: int = 0) -> npt.NDArray[np.bool_]:
+        """Whether any event is under way on days ``first .. first + days - 1``, shape
+        (members, days)."""
         mask = np.zeros((members, days), dtype=bool)
-        begin = np.clip(self.start, 0, days)
-        length = np.maximum(np.minimum(self.start + self.duration, days) - begin, 0)
+        start = self.start - first
+        begin = np.clip(start, 0, days)
+        length = np.maximum(np.minimum(start + self.duration, days) - begin, 0)
         total = int(length.sum())
         if total:
             first = self.member * days + begin - (np.cumsum(length) - length)

@@ -1,9 +1,13 @@
 """The vectorised numpy engine: members and days as array axes.
 
 One call simulates one chunk of members; the caller chunks a large ensemble so
-that working memory stays flat as members grow. Nothing couples days except the
-order of routes within a day, so each route is one pass over a (members, days)
-array, routes of a commodity in dispatch order (docs/model.md, "One day").
+that working memory stays flat as members grow. Like the numba engine it runs
+days in order, routes in dispatch order within them: here a *window* of days
+at a time (a year), each route one pass over a (members, days of the window)
+array (docs/model.md, "One day"). Nothing carries from one day to the next in
+today's model but the year's sums, so a window is a whole year; state with
+memory (a storage level) would be carried from window to window, with windows
+as short as the state needs.
 """
 
 from __future__ import annotations
@@ -15,32 +19,37 @@ import numpy as np
 from flowsim.arrays import BoolArray, FloatArray, IntArray
 from flowsim.plan import Plan
 from flowsim.sampling import Realisations
-from flowsim.timeline import Calendar
-from flowsim.variables import ANNUAL_COMMODITY, ANNUAL_ROUTE, names
+from flowsim.variables import ANNUAL_COMMODITY, ANNUAL_ROUTE, DAILY, names
 
 __all__ = ["CHUNK_BYTES", "ENGINE", "simulate_chunk"]
 
-CHUNK_BYTES = 1 << 20
-"""Members per call: as many as make one (members, days) float array about 1 MiB."""
+CHUNK_BYTES = 4 << 20
+"""Members per call: as many as make one (members, days of a year) float array about 4 MiB."""
 
 
-def _shifted(rates: FloatArray, pad: int, delays: IntArray, days: int) -> FloatArray:
-    """Rates shifted later by each member's delay, shape (M, days), or (1, days) if none is."""
+def _shifted(rates: FloatArray, pad: int, delays: IntArray, first: int, days: int) -> FloatArray:
+    """Rates on days ``first .. first + days - 1``, each member's shifted later by its delay:
+    shape (M, days), or (1, days) if no member is delayed."""
+    start = pad + first
     if not delays.any():
-        return rates[None, pad : pad + days]
+        return rates[None, start : start + days]
     windows = np.lib.stride_tricks.sliding_window_view(rates, days)
-    shifted: FloatArray = windows[pad - delays]
+    shifted: FloatArray = windows[start - delays]
     return shifted
 
 
-class _Chunk:
-    """Member-specific factors of one chunk: shock and outage masks, demand."""
+class _Window:
+    """The member-specific masks of one window of days: shocks on, routes down."""
 
-    def __init__(self, plan: Plan, real: Realisations) -> None:
-        self.plan, self.real = plan, real
-        self.m, self.n = len(real.members), plan.n_days
+    def __init__(self, plan: Plan, real: Realisations, first: int, days: int) -> None:
+        self.plan, self.first, self.days = plan, first, days
+        m = len(real.members)
         self.shock_on = [
-            real.shock_events.of(target=k).active(self.m, self.n) for k in range(len(plan.shocks))
+            real.shock_events.of(target=k).active(m, days, first) for k in range(len(plan.shocks))
+        ]
+        self.down = [
+            (outages.active(m, days, first) if len(outages) else None)
+            for outages in (real.outages.of(target=r) for r in range(len(plan.routes)))
         ]
 
     def factor(
@@ -69,50 +78,65 @@ def simulate_chunk(plan: Plan, real: Realisations, *, daily: bool = False) -> di
     ``daily_*`` arrays (M, days, routes | commodities | sources) in bcm or Mt per day.
     """
     cal = plan.calendar
-    chunk = _Chunk(plan, real)
-    m, n, years = chunk.m, chunk.n, cal.n_years
-    diy_year = cal.days_in_year.astype(np.float64)
-    diy_day = cal.days_in_year_of_day
-
+    m, years = len(real.members), cal.n_years
     out: dict[str, FloatArray] = {
         name: np.zeros((m, years, len(plan.routes))) for name in names(ANNUAL_ROUTE)
     }
     for name in names(ANNUAL_COMMODITY):
         out[name] = np.zeros((m, years, len(plan.commodities)))
     out["contract"][:] = plan.annual_contract
+    if daily:
+        widths = {"route": len(plan.routes), "commodity": len(plan.commodities)}
+        widths["source"] = len(plan.sources)
+        for variable in DAILY:
+            out[f"daily_{variable.name}"] = np.zeros((m, plan.n_days, widths[variable.axis]))
+    for y, (first, days) in enumerate(zip(cal.year_starts, cal.days_in_year, strict=True)):
+        _simulate_window(plan, real, _Window(plan, real, int(first), int(days)), y, out, daily)
+    return out
+
+
+def _simulate_window(
+    plan: Plan,
+    real: Realisations,
+    window: _Window,
+    y: int,
+    out: dict[str, FloatArray],
+    daily: bool,
+) -> None:
+    """Year ``y`` (the window's days) of every member, into ``out``."""
+    m, first, n = len(real.members), window.first, window.days
+    days = slice(first, first + n)
 
     def put(name: str, index: int, rates: FloatArray) -> None:
-        """Store the yearly sums of daily rates (bcm or Mt per year of days)."""
-        out[name][:, :, index] = cal.yearly_sum(rates) / diy_year
+        """Store the year's sum of daily rates (bcm or Mt per year of days)."""
+        out[name][:, y, index] = np.broadcast_to(rates, (m, n)).sum(axis=1) / n
 
-    def put_daily(name: str, index: int, rates: FloatArray, width: int) -> None:
+    def put_daily(name: str, index: int, rates: FloatArray) -> None:
         if daily:
-            store = out.setdefault(f"daily_{name}", np.zeros((m, n, width)))
-            store[:, :, index] = rates / diy_day
+            out[f"daily_{name}"][:, days, index] = rates / n
 
     source_left: list[FloatArray | None] = []
     for s in range(len(plan.sources)):
-        rate = chunk.factor(plan.production[s], plan.shock_sources[:, s], None, 0.0)
+        rate = window.factor(plan.production[s, days], plan.shock_sources[:, s], None, 0.0)
         limited = plan.source_limited[s]
         source_left.append(np.broadcast_to(rate, (m, n)).copy() if limited else None)
-        put_daily("production", s, np.broadcast_to(rate, (m, n)), len(plan.sources))
+        put_daily("production", s, np.broadcast_to(rate, (m, n)))
 
     for c, order in enumerate(plan.dispatch_order):
-        multiplier = real.demand_multiplier[:, cal.year_index, plan.multiplier_column[c]]
-        demand = plan.demand[c] * multiplier if plan.has_demand[c] else None
+        multiplier = real.demand_multiplier[:, y, plan.multiplier_column[c], None]
+        demand = plan.demand[c, days] * multiplier if plan.has_demand[c] else None
         need = None if demand is None else demand.copy()
         capacities: list[FloatArray] = []
         for r in order:
-            delays, pad = real.delay_days[:, r], plan.pad
-            cap = _shifted(plan.capacity_rate[r], pad, delays, n)
-            outages = real.outages.of(target=r)
-            down = outages.active(m, n) if len(outages) else None
-            avail = chunk.factor(
-                plan.maintenance[r], plan.shock_routes[:, r], down, plan.outage_derate[r]
+            cap = _shifted(plan.capacity_rate[r], plan.pad, real.delay_days[:, r], first, n)
+            down = window.down[r]
+            avail = window.factor(
+                plan.maintenance[r, days], plan.shock_routes[:, r], down, plan.outage_derate[r]
             )
             cap_avail = cap * avail
             contract = plan.has_contract[r]
-            limit = plan.acq_rate[r, None, pad:] * plan.flexibility[r] if contract else None
+            acq = plan.acq_rate[r, None, plan.pad + first : plan.pad + first + n]
+            limit = acq * plan.flexibility[r] if contract else None
             src = source_left[plan.route_source[r]]
             loss = float(plan.loss[r])
 
@@ -125,8 +149,8 @@ def simulate_chunk(plan: Plan, real: Realisations, *, daily: bool = False) -> di
             flow = np.broadcast_to(flow, (m, n))
             delivered = flow * (1.0 - loss) if loss else flow
 
-            derated = avail < 1.0
-            _count_binding(out, r, cal, flow, cap_avail, derated, limit, src)
+            derated = np.broadcast_to(avail < 1.0, (m, n))
+            _count_binding(out, y, r, flow, cap_avail, derated, limit, src)
             if src is not None:
                 src -= flow
             if need is not None:
@@ -136,77 +160,64 @@ def simulate_chunk(plan: Plan, real: Realisations, *, daily: bool = False) -> di
             put("flow", r, flow)
             put("capacity", r, cap)
             put("available", r, cap_avail)
-            out["outage_days"][:, :, r] = cal.yearly_count(derated)
+            out["outage_days"][:, y, r] = derated.sum(axis=1)
             if daily:  # no daily temporaries otherwise
-                put_daily("flow", r, flow, len(plan.routes))
-                put_daily("delivered", r, delivered, len(plan.routes))
-                put_daily("available", r, np.broadcast_to(cap_avail, (m, n)), len(plan.routes))
+                put_daily("flow", r, flow)
+                put_daily("delivered", r, delivered)
+                put_daily("available", r, np.broadcast_to(cap_avail, (m, n)))
                 no_limit = np.full((m, n), np.inf)
-                put_daily(
-                    "contract_limit", r, no_limit if limit is None else limit, len(plan.routes)
-                )
+                put_daily("contract_limit", r, no_limit if limit is None else limit)
             capacities.append(cap)
 
-        width = len(plan.commodities)
         if demand is None or need is None:
-            out["demand"][:, :, c] = np.nan
-            out["n_minus_1"][:, :, c] = np.nan
+            out["demand"][:, y, c] = np.nan
+            out["n_minus_1"][:, y, c] = np.nan
             if daily:
-                put_daily("demand", c, np.full((m, n), np.nan), width)
-                put_daily("balancing", c, np.zeros((m, n)), width)
-                put_daily("unmet", c, np.zeros((m, n)), width)
+                put_daily("demand", c, np.full((m, n), np.nan))
             continue
-        balancing = np.minimum(need, plan.balancing[c])
+        balancing = np.minimum(need, plan.balancing[c, days])
         unmet = need - balancing
         for name, rates in (("demand", demand), ("balancing", balancing), ("unmet", unmet)):
             put(name, c, rates)
-            put_daily(name, c, rates, width)
-        out["n_minus_1"][:, :, c] = _n_minus_1(cal, demand, capacities)
-    return out
+            put_daily(name, c, rates)
+        out["n_minus_1"][:, y, c] = _n_minus_1(demand, capacities)
 
 
 def _count_binding(
     out: dict[str, FloatArray],
+    y: int,
     r: int,
-    cal: Calendar,
     flow: FloatArray,
     cap_avail: FloatArray,
     derated: BoolArray,
     limit: FloatArray | None,
     src: FloatArray | None,
 ) -> None:
-    """Count the days each bound set route ``r``'s flow (ties go to the earlier in
-    :data:`~flowsim.variables.BINDING`);
-    ``derated`` marks the days its availability was below 1."""
+    """Count the days of year ``y`` each bound set route ``r``'s flow (ties go to the
+    earlier in :data:`~flowsim.variables.BINDING`); ``derated`` marks the days its
+    availability was below 1. Arrays (members, days of the year)."""
     open_ = flow != cap_avail
-    capacity_bound = cal.yearly_count(~open_)
-    outage_bound = cal.yearly_count(~open_ & derated)
-    out["binding_capacity_days"][:, :, r] = capacity_bound - outage_bound
-    out["binding_outage_days"][:, :, r] = outage_bound
+    capacity_bound = (~open_).sum(axis=1)
+    outage_bound = (~open_ & derated).sum(axis=1)
+    out["binding_capacity_days"][:, y, r] = capacity_bound - outage_bound
+    out["binding_outage_days"][:, y, r] = outage_bound
     for name, bound in (("contract", limit), ("source", src)):
         if bound is not None:
             hit = open_ & (flow == bound)
-            out[f"binding_{name}_days"][:, :, r] = cal.yearly_count(hit)
+            out[f"binding_{name}_days"][:, y, r] = hit.sum(axis=1)
             open_ &= ~hit
-    out["binding_demand_days"][:, :, r] = cal.yearly_count(open_)
+    out["binding_demand_days"][:, y, r] = open_.sum(axis=1)
 
 
-def _n_minus_1(cal: Calendar, demand: FloatArray, capacities: list[FloatArray]) -> FloatArray:
-    """N-1 of each member-year, shape (M, years).
-
-    Nominal route capacity on the year's peak-demand day, less the largest
-    route's, over that day's demand.
-    """
+def _n_minus_1(demand: FloatArray, capacities: list[FloatArray]) -> FloatArray:
+    """N-1 of each member in the year, shape (M,): nominal route capacity on the year's
+    (first) peak-demand day, less the largest route's, over that day's demand. Arrays
+    (members, days of the year)."""
     m = demand.shape[0]
     if not capacities:
-        return np.full((m, cal.n_years), np.nan)
-    # every year's days side by side, (years, 366): the year's day indices, padded
-    offset = np.arange(366)
-    in_year = offset[None, :] < cal.days_in_year[:, None]
-    days = np.where(in_year, cal.year_starts[:, None] + offset[None, :], 0)
-    by_year = np.where(in_year, demand[:, days], -np.inf)  # (M, years, 366)
-    peak = days[np.arange(cal.n_years), np.argmax(by_year, axis=2)]  # (M, years): first peak
-    rows = np.arange(m)[:, None]
+        return np.full(m, np.nan)
+    rows = np.arange(m)
+    peak = np.argmax(demand, axis=1)
     supply = [np.broadcast_to(cap, demand.shape)[rows, peak] for cap in capacities]
     total, largest = supply[0], supply[0]
     for cap in supply[1:]:  # route by route, in dispatch order
@@ -225,7 +236,7 @@ class NumpyEngine:
     route_years_per_second = 90_000.0  # docs/benchmarks.md: 10,350 member-years/s x 9 routes
 
     def chunk_members(self, plan: Plan) -> int:
-        return max(1, CHUNK_BYTES // (8 * plan.n_days))
+        return max(1, CHUNK_BYTES // (8 * 366))
 
     def simulate(
         self,
