@@ -18,7 +18,7 @@ import numpy as np
 
 from flowsim.arrays import BoolArray, FloatArray, IntArray
 from flowsim.plan import Plan
-from flowsim.sampling import Realisations
+from flowsim.sampling import Events, Realisations
 from flowsim.variables import ANNUAL_COMMODITY, ANNUAL_ROUTE, DAILY, names
 
 __all__ = ["CHUNK_BYTES", "ENGINE", "simulate_chunk"]
@@ -39,18 +39,17 @@ def _shifted(rates: FloatArray, pad: int, delays: IntArray, first: int, days: in
 
 
 class _Window:
-    """The member-specific masks of one window of days: shocks on, routes down."""
+    """The member-specific masks of one window of days: shocks on, routes down.
 
-    def __init__(self, plan: Plan, real: Realisations, first: int, days: int) -> None:
+    ``shocks`` and ``outages``: the chunk's events of each shock and route.
+    """
+
+    def __init__(
+        self, plan: Plan, m: int, shocks: list[Events], outages: list[Events], first: int, days: int
+    ) -> None:
         self.plan, self.first, self.days = plan, first, days
-        m = len(real.members)
-        self.shock_on = [
-            real.shock_events.of(target=k).active(m, days, first) for k in range(len(plan.shocks))
-        ]
-        self.down = [
-            (outages.active(m, days, first) if len(outages) else None)
-            for outages in (real.outages.of(target=r) for r in range(len(plan.routes)))
-        ]
+        self.shock_on = [events.active(m, days, first) for events in shocks]
+        self.down = [events.active(m, days, first) if len(events) else None for events in outages]
 
     def factor(
         self, base: FloatArray, shocks: BoolArray, down: BoolArray | None, derate: float
@@ -90,8 +89,11 @@ def simulate_chunk(plan: Plan, real: Realisations, *, daily: bool = False) -> di
         widths["source"] = len(plan.sources)
         for variable in DAILY:
             out[f"daily_{variable.name}"] = np.zeros((m, plan.n_days, widths[variable.axis]))
+    shocks = [real.shock_events.of(target=k) for k in range(len(plan.shocks))]
+    outages = [real.outages.of(target=r) for r in range(len(plan.routes))]
     for y, (first, days) in enumerate(zip(cal.year_starts, cal.days_in_year, strict=True)):
-        _simulate_window(plan, real, _Window(plan, real, int(first), int(days)), y, out, daily)
+        window = _Window(plan, m, shocks, outages, int(first), int(days))
+        _simulate_window(plan, real, window, y, out, daily)
     return out
 
 
