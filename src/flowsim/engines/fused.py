@@ -7,11 +7,11 @@ loaded once and used for the whole batch, and the member loop compiles to
 vector instructions (the tests check the generated code). What a member
 carries from one day to the next lives in per-lane state (the source left on
 a day, the demand left, the running annual sums, and any bound with memory,
-such as :data:`ANNUAL_CAP` below): storage levels and contract-year totals fit
-the same loop.
+such as the test-only ``annual_cap`` of :func:`plan_arrays`): storage levels
+and contract-year totals fit the same loop.
 
 Yearly sums are plain sequential sums in day order, as the DES takes them; the
-numpy engine sums pairwise, so the two agree to about 1e-15 relative, not bit
+numpy engine sums pairwise, so the two agree to about 1e-14 relative, not bit
 for bit (docs/model.md, "Engines agree").
 
 Without numba (it is a default dependency, but may fail to install on some
@@ -33,6 +33,7 @@ from flowsim.engines.fused_years import (
     SHIFT_SOURCE,
     close_year,
     mark_year,
+    numba,
 )
 from flowsim.plan import Plan
 from flowsim.sampling import Events, Realisations
@@ -48,11 +49,6 @@ __all__ = [
     "simulate_chunk",
 ]
 
-
-try:
-    import numba
-except Exception:  # pragma: no cover - exercised where numba is absent or broken
-    numba = None  # type: ignore[assignment]
 
 AVAILABLE = numba is not None
 """Whether numba imports here, so this engine can run."""
@@ -93,10 +89,12 @@ def _batch(
     Every lane loop is free of branches, so that it vectorises: bounds a route
     lacks take neutral values that leave the arithmetic exact (no contract: an
     infinite limit; an unlimited source: infinite supply left; no demand:
-    infinite need; no losses: keep 1). Each per-lane quantity the dispatch loop
-    touches is an allocation of its own, taken by row before the loop, so the
-    compiler can tell they never overlap; the six day counts of a route are
-    packed into one integer (:data:`FIELD_BITS` bits each).
+    infinite need; no losses: keep 1), and ``min`` is written as selects (a
+    call would keep the loop scalar). Each per-lane quantity the dispatch loop
+    touches is an array of its own, indexed in place (a view per route and day
+    would cost reference counting); a route's day counts are packed into one
+    integer (:data:`flowsim.engines.fused_years.FIELD_BITS` bits each; the
+    demand-bound days are what the others leave).
     """
     (
         year_starts,

@@ -20,9 +20,10 @@ __all__ = [
     "SHIFT_SOURCE",
     "close_year",
     "mark_year",
+    "numba",
 ]
 
-try:
+try:  # the numba engine's one import of numba (fused.py takes it from here)
     import numba
 except Exception:  # pragma: no cover - exercised where numba is absent or broken
     numba = None  # type: ignore[assignment]
