@@ -60,7 +60,7 @@ class Engine(Protocol):
 
     @property
     def route_years_per_second(self) -> float:
-        """Route-years one CPU simulates per second, about (for run-time estimates)."""
+        """Route-years one process simulates per second, about (for run-time estimates)."""
         ...
 
     def chunk_members(self, plan: Plan) -> int:
