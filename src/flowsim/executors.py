@@ -199,9 +199,12 @@ class DaskExecutor:
             main = threading.current_thread() is threading.main_thread()
             previous = signal.signal(signal.SIGINT, signal.SIG_IGN) if main else None
             try:
+                n = workers or cpu_count()
                 self._cluster = LocalCluster(
-                    n_workers=workers or cpu_count(),
+                    n_workers=n,
                     threads_per_worker=1,
+                    # numba's share of the CPUs, as in the local process pool
+                    env={"NUMBA_NUM_THREADS": str(max(1, cpu_count() // n))},
                     processes=True,
                     host="127.0.0.1",
                     dashboard_address=None,
