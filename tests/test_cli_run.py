@@ -219,18 +219,26 @@ def test_unreachable_scheduler_is_one_line_and_exit_1(
 # --- the installed command, in a subprocess ---------------------------------------
 
 
+def run_installed(
+    *args: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """``python -m flowsim.cli ARGS`` in a subprocess (at most five minutes)."""
+    return subprocess.run(
+        [sys.executable, "-m", "flowsim.cli", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+        timeout=300,
+    )
+
+
 def test_run_as_a_subprocess_writes_figures(tmp_path: Path) -> None:
     """The installed entry point writes each figure as PNG and SVG next to the data."""
     scenario = tmp_path / "tiny.toml"
     scenario.write_text(tomli_w.dumps(tiny_doc()), encoding="utf-8")
     out = tmp_path / "out"
-    proc = subprocess.run(
-        [sys.executable, "-m", "flowsim.cli", "run", str(scenario), "--out", str(out), "--quiet"],
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=300,
-    )
+    proc = run_installed("run", str(scenario), "--out", str(out), "--quiet")
     assert proc.returncode == 0, proc.stderr
     figures = sorted(p.name for p in (out / "figures").iterdir())
     stems = ("capacity_vs_delivered_gas", "deliveries_gas", "share_of_demand_gas")
@@ -466,14 +474,7 @@ def test_without_a_working_numba_the_run_notes_it_and_uses_numpy(tmp_path: Path)
     (fake / "__init__.py").write_text('raise ImportError("built for another numpy")\n')
     env = {**os.environ, "PYTHONPATH": str(tmp_path / "site")}
     out = tmp_path / "out"
-    done = subprocess.run(
-        [sys.executable, "-m", "flowsim.cli", "run", str(BASE), "--out", str(out), "--quiet"],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=120,
-        check=False,
-    )
+    done = run_installed("run", str(BASE), "--out", str(out), "--quiet", env=env)
     assert done.returncode == 0, done.stderr
     assert done.stderr.splitlines()[0] == (
         "flowsim: note: numba does not import (built for another numpy): "
