@@ -20,6 +20,8 @@ from .conftest import tiny_doc
 __all__ = [
     "CARGO_SCENARIO",
     "CITE",
+    "NETWORK",
+    "NETWORK_SCENARIO",
     "RANDOM",
     "RANDOM_SCENARIO",
     "annual",
@@ -112,13 +114,90 @@ cite = "assumption: test, about an Aframax-Suezmax cargo"
 """
 
 
+# --- a network: a shared trunk, losses, a China share, arc events ----------------
+
+NETWORK = """\
+[horizon]
+start_year = 2022
+end_year = 2024
+[sources.east]
+commodity = "oil"
+country = "Russia"
+[sources.west]
+commodity = "oil"
+country = "Russia"
+production = [{from = 2022, value = 12, cite = "assumption: t"}]
+[sources.steppe]
+commodity = "oil"
+country = "Kazakhstan"
+[arcs.trunk]
+commodity = "oil"
+capacity = [{from = 2022, value = 50, cite = "assumption: t"}]
+own_use_loss_fraction = 0.01
+maintenance = [{start = 2023-06-01, duration_days = 10, derate_fraction = 0.6, \
+cite = "assumption: t"}]
+forced_outages = {mtbf_days = 90, mttr_days = 3, derate_fraction = 0.5, cite = "assumption: t"}
+cite = "assumption: t"
+[arcs.border]
+commodity = "oil"
+kind = "border"
+capacity = [{from = 2022, value = 20, cite = "assumption: t"}]
+cite = "assumption: t"
+[routes.spur]
+commodity = "oil"
+source = "east"
+arcs = ["trunk"]
+capacity = [{from = 2022, value = 30, cite = "assumption: t"}]
+own_use_loss_fraction = 0.005
+cite = "assumption: t"
+[routes.port]
+commodity = "oil"
+source = "east"
+kind = "seaborne"
+arcs = ["trunk"]
+capacity = [{from = 2022, value = 36, cite = "assumption: t"}]
+china_share = [{from = 2022, value = 0.5, cite = "assumption: t"}, \
+{start = 2023, end = 2024, from_value = 0.5, to_value = 0.9, cite = "assumption: t"}]
+cite = "assumption: t"
+[routes.transit]
+commodity = "oil"
+source = "west"
+arcs = ["border"]
+capacity = [{from = 2022, value = 15, cite = "assumption: t"}]
+contract = {acq = [{from = 2022, value = 10, cite = "assumption: t"}], cite = "assumption: t"}
+cite = "assumption: t"
+[routes.local]
+commodity = "oil"
+source = "steppe"
+arcs = ["border"]
+capacity = [{from = 2022, value = 12, cite = "assumption: t"}]
+priority = 1
+cite = "assumption: t"
+[demand.oil]
+annual = [{from = 2022, value = 70, cite = "assumption: t"}]
+uncertainty = {sigma = 0.2, cite = "assumption: t"}
+[balancing.oil]
+label = "other seaborne crude"
+[shocks.trunk_fire]
+arcs = ["trunk"]
+hazard_per_year = 1
+duration_days = 15
+derate_fraction = 0.8
+cite = "assumption: t"
+"""
+
+NETWORK_SCENARIO = scenario_from_text(NETWORK)
+"""NETWORK, loaded: two equal-priority routes share a trunk (one sending part of its
+lane elsewhere), a transit route and a lower-priority one share a border crossing."""
+
+
 # --- randomness of a scenario ---------------------------------------------------
 
 
 def has_random_elements(s: Scenario) -> bool:
     """Whether members of ``s`` can differ.
 
-    Random are: forced outages, a commissioning delay that is not ``fixed``, a
+    Random are: forced outages (of routes or arcs), a commissioning delay that is not ``fixed``, a
     shock with ``hazard_per_year``, ``probability < 1`` or a random duration,
     and demand uncertainty. Without any of these every member is the same.
     """
@@ -126,7 +205,7 @@ def has_random_elements(s: Scenario) -> bool:
         r.forced_outages is not None
         or (r.commissioning_delay is not None and r.commissioning_delay.distribution != "fixed")
         for r in s.routes.values()
-    )
+    ) or any(a.forced_outages is not None for a in s.arcs.values())
     shocks = any(
         k.hazard_per_year is not None or k.probability < 1 or k.duration_distribution != "fixed"
         for k in s.shocks.values()
@@ -148,6 +227,7 @@ def members_identical(real: Realisations) -> bool:
         and np.array_equal(real.demand_multiplier[m], real.demand_multiplier[0])
         and events("outages", m) == events("outages", 0)
         and events("shock_events", m) == events("shock_events", 0)
+        and events("arc_outages", m) == events("arc_outages", 0)
         for m in range(1, n)
     )
 
@@ -185,6 +265,32 @@ def assert_daily_invariants(result: Result) -> None:
 # --- random small scenarios ---------------------------------------------------------
 
 CAP = st.floats(0, 100)
+SHARE = st.sampled_from([0.0, 0.3, 0.8, 1.0])
+
+
+def _arcs(draw: st.DrawFn, routes: list[str]) -> dict[str, Any]:
+    """0-2 shared arcs with capacities, losses and maybe outages or maintenance."""
+    arcs: dict[str, Any] = {}
+    for a in range(draw(st.integers(0, 2))):
+        arc: dict[str, Any] = {
+            "commodity": "gas",
+            "capacity": [{"from": 2023, "value": draw(CAP), "cite": CITE}],
+            "own_use_loss_fraction": draw(st.floats(0, 0.1)),
+            "cite": CITE,
+        }
+        if draw(st.booleans()):
+            arc["forced_outages"] = {
+                "mtbf_days": draw(st.floats(5, 400)),
+                "mttr_days": draw(st.floats(1, 30)),
+                "derate_fraction": draw(st.floats(0.1, 1)),
+                "cite": CITE,
+            }
+        if draw(st.booleans()):
+            arc["maintenance"] = [
+                {"start": "2024-05-01", "duration_days": 10, "derate_fraction": 0.5, "cite": CITE}
+            ]
+        arcs[f"a{a}"] = arc
+    return arcs
 
 
 @st.composite
@@ -244,6 +350,18 @@ def generated(draw: st.DrawFn) -> Scenario:
             }
         routes[f"r{r}"] = route
     doc["routes"] = routes
+    arcs = _arcs(draw, list(routes))
+    if arcs:
+        doc["arcs"] = arcs
+        for rid in routes:
+            on = [a for a in arcs if draw(st.booleans())]
+            if on:
+                routes[rid]["arcs"] = on
+            if draw(st.booleans()):
+                routes[rid]["china_share"] = [{"from": 2023, "value": draw(SHARE), "cite": CITE}]
+        for aid in arcs:  # every arc carries some route
+            if not any(aid in r.get("arcs", []) for r in routes.values()):
+                routes["r0"].setdefault("arcs", []).append(aid)
     if draw(st.booleans()):
         doc["demand"] = {
             "gas": {
@@ -267,9 +385,10 @@ def generated(draw: st.DrawFn) -> Scenario:
             }
         }
     if draw(st.booleans()):
+        target = {"arcs": ["a0"]} if arcs and draw(st.booleans()) else {"routes": ["r0"]}
         doc["shocks"] = {
             "random": {
-                "routes": ["r0"],
+                **target,
                 "hazard_per_year": draw(st.floats(0, 3)),
                 "duration_days": draw(st.integers(1, 60)),
                 "derate_fraction": draw(st.floats(0, 1)),

@@ -154,8 +154,99 @@ def test_independent_sourced_years_hold_within_ten_percent(
     explained = {("CAGP", 2010), ("PoS1", 2019), ("PoS1", 2020)}
     sourced = check.table[check.table["status"] == "sourced"]
     for row in sourced.itertuples():
-        if (row.series, row.year) not in explained:
+        if (row.series, row.year) not in explained and row.series not in NETWORK_TARGETS:
             assert abs(row.error_pct) <= 10, (row.series, row.year, row.error_pct)
+
+
+# --- the targets of the supply network (issue 15; docs/validation.md) -------
+
+NETWORK_TARGETS = {"RU_CN_crude_GACC": 10.0, "Kozmino_China_offtake": 15.0}
+"""Series and the percent error each sourced year 2015-2024 must stay within."""
+FITTED = {("RU_CN_crude_GACC", 2019)}
+"""Years a fitted figure saw (the Russian residual lane, historical.toml): no test."""
+MISSED: dict[tuple[str, int], str] = {}
+"""Years the model misses, each explained in docs/validation.md; strict xfail: a fix shows.
+None today: every sourced target year 2015-2024 but the fitted one is met."""
+
+
+def _target_cases() -> list[object]:
+    rows = [r for r in _raw() if r["series"] in NETWORK_TARGETS and r["status"] == "sourced"]
+    rows = [r for r in rows if 2015 <= int(r["year"]) <= 2024]
+    rows = [r for r in rows if (r["series"], int(r["year"])) not in FITTED]
+    return [
+        pytest.param(
+            r["series"],
+            int(r["year"]),
+            id=f"{r['series']}-{r['year']}",
+            marks=[pytest.mark.xfail(reason=MISSED[key])]
+            if (key := (r["series"], int(r["year"]))) in MISSED
+            else [],
+        )
+        for r in rows
+    ]
+
+
+def test_target_cases_are_every_sourced_year_but_the_fitted_one() -> None:
+    """GACC 2016-2024 less 2019 (eight years) and Kozmino 2015-2018 (four) are held."""
+    ids = [case.id for case in _target_cases()]  # type: ignore[attr-defined]
+    gacc = [f"RU_CN_crude_GACC-{y}" for y in (2016, 2017, 2018, 2020, 2021, 2022, 2023, 2024)]
+    assert ids == gacc + [f"Kozmino_China_offtake-{y}" for y in range(2015, 2019)]
+
+
+@pytest.mark.parametrize(("series", "year"), _target_cases())
+def test_network_series_meet_their_targets(
+    check: flowsim.backtest.Backtest, series: str, year: int
+) -> None:
+    """Russian crude to China (all lanes) within 10% of GACC and Kozmino's China liftings
+    within 15% in every sourced year 2015-2024 but GACC 2019, on which the residual Russian
+    lane is fitted (docs/validation.md)."""
+    row = check.table.set_index(["series", "year"]).loc[(series, year)]
+    assert abs(row["error_pct"]) <= NETWORK_TARGETS[series]
+
+
+def test_atasu_alashankou_total_within_ten_percent_every_year(
+    check: flowsim.backtest.Backtest,
+) -> None:
+    """The shared line carries Kazakh and Russian crude together: ~11 Mt/yr, not 20."""
+    kcp = check.table[check.table["series"] == "KCP_total_Alashankou"]
+    kcp = kcp[(kcp["year"] >= 2013) & (kcp["year"] <= 2024)]
+    assert len(kcp) == 12
+    assert (kcp["error_pct"].abs() <= 10).all(), kcp[["year", "error_pct"]]
+
+
+def test_exporter_rows_sum_every_route_of_that_country(
+    check: flowsim.backtest.Backtest, historical: flowsim.Result
+) -> None:
+    """'exporter:Russia' sums the spur, Kozmino, the Kazakh transit, the western ports, the
+    fitted residual and Tianjin (Russian sources), not Kazakh crude on the same Atasu line."""
+    rows = check.table[check.table["series"] == "RU_CN_crude_GACC"]
+    (route,) = set(rows["route"])
+    assert sorted(route.split("+")) == [
+        "espo",
+        "kazakh_oil_russian_transit",
+        "kozmino_crude",
+        "russia_other_crude",
+        "russia_west_crude",
+        "tianjin_crude",
+    ]
+    delivered = historical.annual.delivered.isel(member=0).sel(year=2023)
+    kazakh = float(delivered.sel(route="kazakh_oil"))
+    everything = float(delivered.where(delivered.route_unit == "Mt/yr").sum())
+    russian = rows.set_index("year").loc[2023, "simulated"]
+    assert russian == pytest.approx(everything - kazakh, rel=1e-12)
+
+
+def test_an_exporter_the_scenario_lacks_is_an_error(
+    tmp_path: Path, historical: flowsim.Result
+) -> None:
+    """An exporter no route of the row's commodity has is named, with the exporters there are."""
+    row = {**_raw()[0], "route": "exporter:Norway"}
+    reported = read_reported(_write(tmp_path, [row]), {"power_of_siberia": "gas"})
+    with pytest.raises(flowsim.FlowsimError, match=r"exporter:Norway.*exporters: Kazakhstan"):
+        backtest(historical, reported)
+    bad = _write(tmp_path, [{**row, "route": "exporter:Russia+espo"}])
+    with pytest.raises(ReportedDataError, match="expected 'exporter:COUNTRY' alone"):
+        read_reported(bad)
 
 
 def test_same_seed_same_backtest() -> None:

@@ -414,7 +414,8 @@ def test_a_read_only_output_folder_fails_before_the_run(
 
 
 def test_a_route_that_never_flows_is_noted_on_stderr(tmp_path: Path) -> None:
-    """historical.toml's unbuilt lines get one note; the reference, whose routes all flow, none."""
+    """historical.toml's unbuilt lines get one note; so does the reference's western-port lane,
+    which the plans gave no volume (it is there to compare with historical.toml)."""
     done = CliRunner().invoke(
         cli,
         ["run", "historical", "--out", str(tmp_path / "h"), "--no-figures", "--quiet"],
@@ -423,16 +424,20 @@ def test_a_route_that_never_flows_is_noted_on_stderr(tmp_path: Path) -> None:
     notes = [line for line in done.stderr.splitlines() if "note:" in line]
     assert notes == [
         "flowsim: note: historical: routes with no capacity in 2006-2025 (they never flow): "
-        "altai, central_asia_gas_line_d"
+        "altai, central_asia_gas_line_d, tianjin_crude"
     ]
     assert flowsim.open_result(tmp_path / "h" / "results.nc").annual.attrs["idle_routes"] == (
-        "altai, central_asia_gas_line_d"
+        "altai, central_asia_gas_line_d, tianjin_crude"
     )
     done = CliRunner().invoke(
         cli,
         ["run", "reference", "--out", str(tmp_path / "r"), "--no-figures", "--quiet"],
     )
-    assert "note:" not in done.stderr
+    notes = [line for line in done.stderr.splitlines() if "note:" in line]
+    assert notes == [
+        "flowsim: note: reference: routes with no capacity in 2015-2050 (they never flow): "
+        "russia_west_crude"
+    ]
 
 
 def test_printed_tables_keep_route_ids_whole_and_show_no_nan_at_80_columns() -> None:
@@ -457,7 +462,7 @@ def test_a_run_of_hours_is_refused_with_the_option_that_allows_it(tmp_path: Path
     assert (code, stdout) == (EXIT_FAILURE, "")
     assert re.fullmatch(
         r"flowsim: this run would take about \d+ hours here \(100,000 members x 36 years x "
-        r"9 routes, des\), more than the 2 h allowed: the core engine, fewer members, or a "
+        r"13 routes, des\), more than the 2 h allowed: the core engine, fewer members, or a "
         r"higher limit \(--max-hours \d+; in Python max_hours=\d+\)\n",
         err,
     )

@@ -169,14 +169,18 @@ def test_scenarios_list_names_each_shipped_scenario_with_its_description() -> No
 
 
 def test_scenarios_copy_writes_the_file_and_what_it_extends(tmp_path: Path) -> None:
-    """`flowsim scenarios copy pos2_50bcm DIR` copies it and reference.toml; the copy loads."""
-    code, out, _ = run("scenarios", "copy", "pos2_50bcm", str(tmp_path / "mine"))
+    """`flowsim scenarios copy pos2_50bcm DIR` copies it and the whole chain it extends
+    (reference.toml, which extends common/china_demand.toml) at the same relative paths,
+    unchanged; the copy loads."""
+    mine = tmp_path / "mine"
+    code, out, _ = run("scenarios", "copy", "pos2_50bcm", str(mine))
     assert code == 0
-    assert out.splitlines() == [
-        f"wrote {tmp_path / 'mine' / 'pos2_50bcm.toml'}",
-        f"wrote {tmp_path / 'mine' / 'reference.toml'}",
-    ]
-    copied = tmp_path / "mine" / "pos2_50bcm.toml"
+    chain = ["pos2_50bcm.toml", "reference.toml", "common/china_demand.toml"]
+    assert out.splitlines() == [f"wrote {mine / name}" for name in chain]
+    for name in chain[1:]:
+        assert (mine / name).read_bytes() == (SCENARIOS / name).read_bytes(), name
+    assert sorted(p.relative_to(mine).as_posix() for p in mine.rglob("*.toml")) == sorted(chain)
+    copied = mine / "pos2_50bcm.toml"
     assert copied.read_bytes() == shipped.scenario_file("pos2_50bcm").read_bytes()
     assert run("validate", str(copied))[0] == 0
 

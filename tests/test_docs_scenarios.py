@@ -27,6 +27,10 @@ EXIT_INVALID_SCENARIO = 3
 MEMBERS = 32
 PLATEAU = range(2031, 2037)
 """Years the line runs at its 12 bcm/yr plateau capacity."""
+NETWORK = "step6_network"
+STEP_ROUTES = {NETWORK: ["far_east_line", "zeya_line", "vanino_lng"]}
+"""Routes of the steps that have more than the tutorial's one line."""
+TRUNK_LOSS = 0.02
 
 
 def days_in(year: int) -> int:
@@ -70,25 +74,42 @@ def gas(a: xr.Dataset, variable: str) -> xr.DataArray:
     return a[variable].sel(commodity="gas")
 
 
+def step_variant(folder: Path, text: str) -> Path:
+    """``text`` saved as my_step.toml next to copies of the step files."""
+    for path in STEP_FILES:
+        shutil.copy(path, folder)
+    variant = folder / "my_step.toml"
+    variant.write_text(text, encoding="utf-8")
+    return variant
+
+
+def guide_section(heading: str) -> str:
+    """The guide's text from ``heading`` to the next ``## `` heading."""
+    _, found, rest = GUIDE.partition(f"\n{heading}\n")
+    assert found, f"docs/scenarios.md has no '{heading}' section"
+    return rest.split("\n## ", 1)[0]
+
+
 # --- the guide and its files ----------------------------------------------------------
 
 
-def test_the_guide_has_five_steps_and_errors() -> None:
+def test_the_guide_has_six_steps_and_errors() -> None:
     assert [p.name for p in STEP_FILES] == [
         "step1_route.toml",
         "step2_contract.toml",
         "step3_maintenance.toml",
         "step4_outages.toml",
         "step5_demand.toml",
+        "step6_network.toml",
     ]
-    assert len(ERROR_EXAMPLES) >= 8
+    assert len(ERROR_EXAMPLES) >= 12
 
 
 @pytest.mark.parametrize("path", STEP_FILES, ids=lambda p: p.name)
 def test_step_file_validates_and_is_shown_in_the_guide(path: Path) -> None:
     """Each step loads, is shown verbatim, and the guide gives its commands."""
     scenario = flowsim.load_scenario(path)
-    assert list(scenario.routes) == ["far_east_line"]
+    assert list(scenario.routes) == STEP_ROUTES.get(path.stem, ["far_east_line"])
     text = path.read_text(encoding="utf-8")
     assert f"```toml\n{text}```" in GUIDE, f"{path.name} is not shown verbatim in the guide"
     shown = f"docs/scenarios/{path.name}"
@@ -208,6 +229,168 @@ def test_step5_unmet_demand_falls_where_the_guide_says() -> None:
     assert float(up.sum()) > float(down.sum())
     summer = up.day.dt.month.isin(range(4, 10))
     assert float(up.where(summer, 0.0).sum()) == 0.0
+
+
+@pytest.fixture(scope="module")
+def network_daily() -> xr.Dataset:
+    """Daily values of step 6, 8 members, seed 1."""
+    daily = flowsim.run(STEPS / f"{NETWORK}.toml", members=8, seed=1, daily=True).daily
+    assert daily is not None
+    return daily
+
+
+def rates(daily: xr.Dataset, variable: str, year: int) -> xr.DataArray:
+    """A per-route daily variable of ``year`` as an annual rate (bcm/yr), dims (member, day,
+    route)."""
+    return daily[variable].sel(day=slice(f"{year}-01-01", f"{year}-12-31")) * days_in(year)
+
+
+def test_step6_two_lines_share_the_full_trunk_pro_rata_and_lng_gets_what_they_leave(
+    network_daily: xr.Dataset,
+) -> None:
+    """2036, by the line's state: both lines 90% of their bounds on a full trunk; on the
+    line's down days the Zeya line runs free and the LNG plant takes the room; while the
+    trunk is halved, the lines share 9 bcm/yr and the plant gets nothing."""
+    flow = rates(network_daily, "flow", 2036)
+    delivered = rates(network_daily, "delivered", 2036)
+    line_up = flow.sel(route="far_east_line") > 0
+    line_down = rates(network_daily, "available", 2036).sel(route="far_east_line") == 0
+    trunk_work = flow.day.dt.month.isin([9]) & (flow.day.dt.day <= 14)
+
+    def on(days: xr.DataArray, route: str) -> np.ndarray:
+        values = flow.sel(route=route).where(days).values
+        return values[~np.isnan(values)]
+
+    normal = line_up & ~trunk_work
+    assert int(normal.sum()) > 8 * 300
+    assert np.allclose(on(normal, "far_east_line"), 9.9)
+    assert np.allclose(on(normal, "zeya_line"), 8.1)
+    assert np.allclose(on(normal, "vanino_lng"), 0.0)
+    down = line_down & ~trunk_work
+    assert int(down.sum()) >= 8 * 10  # at least the June maintenance
+    assert np.allclose(on(down, "zeya_line"), 9.0)
+    assert np.allclose(on(down, "vanino_lng"), 6.0)
+    to_china = delivered.sel(route="vanino_lng").where(down).values
+    assert np.allclose(to_china[~np.isnan(to_china)], 6 * (1 - TRUNK_LOSS) * 0.3)
+    halved = line_up & trunk_work
+    assert int(halved.sum()) > 0
+    assert np.allclose(on(halved, "far_east_line"), 4.95)
+    assert np.allclose(on(halved, "zeya_line"), 4.05)
+    assert np.allclose(on(halved, "vanino_lng"), 0.0)
+    pipelines = ["far_east_line", "zeya_line"]
+    assert np.allclose(delivered.sel(route=pipelines), flow.sel(route=pipelines) * (1 - TRUNK_LOSS))
+
+
+def test_step6_closed_crossing_stops_both_lines_and_leaves_the_trunk_to_lng(
+    network_daily: xr.Dataset, annual: dict[str, xr.Dataset]
+) -> None:
+    closed = rates(network_daily, "flow", 2034).sel(day=slice("2034-01-10", "2034-02-08"))
+    assert closed.sizes["day"] == 30
+    assert (closed.sel(route=["far_east_line", "zeya_line"]) == 0).all()
+    assert np.allclose(closed.sel(route="vanino_lng"), 6.0)
+    to_china = rates(network_daily, "delivered", 2034).sel(
+        day=slice("2034-01-10", "2034-02-08"), route="vanino_lng"
+    )
+    assert np.allclose(to_china, 6 * (1 - TRUNK_LOSS) * 0.5)
+    short = annual[NETWORK].arc_binding_days.sel(arc="amur_crossing")
+    assert (short.sel(year=2034) == 30).all()
+    assert (short.sel(year=[y for y in PLATEAU if y != 2034]) == 0).all()
+
+
+def test_step6_tables_read_as_the_guide_says(annual: dict[str, xr.Dataset]) -> None:
+    """The exporter adds up its routes; the trunk is the bottleneck; the plant mostly idles."""
+    a = annual[NETWORK]
+    delivered = a.delivered.sel(year=2036)
+    russia = delivered.sum("route")
+    by_exporter = flowsim.Result(a).by_exporter().sel(year=2036, commodity="gas")
+    assert list(by_exporter.exporter.values) == ["Russia"]
+    assert np.allclose(by_exporter.sel(exporter="Russia"), russia)
+    assert float(russia.median()) == pytest.approx(16.9, abs=0.15)
+    median = delivered.median("member")
+    assert float(median.sel(route="far_east_line")) == pytest.approx(8.9, abs=0.15)
+    assert float(median.sel(route="zeya_line")) == pytest.approx(7.8, abs=0.1)
+    assert float(median.sel(route="vanino_lng")) == pytest.approx(0.1, abs=0.05)
+    trunk = a.sel(year=2036, arc="khabarovsk_trunk")
+    assert float((trunk.arc_flow / trunk.arc_capacity).median()) == pytest.approx(0.97, abs=0.01)
+    assert float(trunk.arc_binding_days.median()) == pytest.approx(344, abs=5)
+    lng = a.sel(year=2036, route="vanino_lng")
+    assert float((lng.flow / lng.capacity).median()) == pytest.approx(0.06, abs=0.03)
+
+
+def test_step6_run_prints_the_tables_the_guide_shows(tmp_path: Path) -> None:
+    """Each block of the pasted output (blocks apart where the guide trimmed) is printed as is."""
+    section = guide_section("## Step 6: a shared network")
+    pasted = re.findall(r"```text\n(.*?)```", section, flags=re.DOTALL)
+    assert len(pasted) == 1, "step 6 shows one ```text block of flowsim run output"
+    args = ["run", str(STEPS / f"{NETWORK}.toml"), "--no-figures", "--out", str(tmp_path)]
+    result = CliRunner(env={"COLUMNS": "80"}).invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    printed = "\n".join(line.rstrip() for line in result.stdout.splitlines())
+    blocks = pasted[0].strip("\n").split("\n\n")
+    assert any("Delivered to China by exporter" in b for b in blocks)
+    assert any("Shared arcs in 2036" in b for b in blocks)
+    for block in blocks:
+        assert block in printed
+
+
+def test_step6_equal_priority_shares_the_trunk_pro_rata(tmp_path: Path) -> None:
+    """Given the pipelines' priority, the plant gets 18/26 of its bound like the lines."""
+    variant = step_variant(
+        tmp_path, f'extends = "{NETWORK}.toml"\n\n[routes.vanino_lng]\npriority = 0\n'
+    )
+    daily = flowsim.run(variant, members=4, seed=1, daily=True).daily
+    assert daily is not None
+    flow = rates(daily, "flow", 2036).sel(day="2036-03-02")
+    up = flow.sel(route="far_east_line") > 0
+    assert bool(up.any())
+    share = 18 / 26
+    for route, bound in (("far_east_line", 11), ("zeya_line", 9), ("vanino_lng", 6)):
+        assert np.allclose(flow.sel(route=route).where(up, bound * share), bound * share)
+
+
+def test_step6_china_share_is_zero_before_its_first_entry(tmp_path: Path) -> None:
+    """The trap: a share given only from 2035 sends no cargo to China in 2032-2034, though
+    the plant runs and loads the trunk."""
+    variant = step_variant(
+        tmp_path,
+        f'extends = "{NETWORK}.toml"\n\n[routes.vanino_lng]\n'
+        "china_share = [\n"
+        '  { from = 2035-01-01, value = 0.3, cite = "assumption: tutorial figure" },\n'
+        "]\n",
+    )
+    lng = flowsim.run(variant, members=8, seed=1).annual.sel(route="vanino_lng")
+    before = lng.sel(year=[2032, 2033, 2034])
+    assert (before.delivered == 0).all()
+    assert (before.flow.sum("year") > 0).all()
+    assert (lng.delivered.sel(year=2036) > 0).all()
+
+
+def test_step6_with_step5_demand_the_lng_lane_takes_the_room_the_lines_leave(
+    tmp_path: Path,
+) -> None:
+    """With step 5's demand the lines are demand-bound in summer: the LNG lane (a lane with a
+    China share, whose other buyers take what China does not) keeps loading and takes the
+    room they leave on the trunk, while China takes nothing from it on days the pipelines
+    cover its need; the trunk is then full on fewer days."""
+    step5 = (STEPS / "step5_demand.toml").read_text(encoding="utf-8")
+    annual_demand = re.search(r"\[demand\.gas\]\nannual = \[.*?\n\]\n", step5, re.DOTALL)
+    assert annual_demand
+    variant = step_variant(tmp_path, f'extends = "{NETWORK}.toml"\n\n{annual_demand[0]}')
+    result = flowsim.run(variant, members=8, seed=1, daily=True)
+    a, daily = result.annual, result.daily
+    assert daily is not None
+    assert np.allclose(a.demand.sel(year=2036), 15.0)
+    lines = a.sel(year=2036, route=["far_east_line", "zeya_line"])
+    assert (lines.binding_demand_days.sum("route") > 150).all()
+    lng = a.sel(year=2036, route="vanino_lng")
+    assert float(lng.flow.median()) > 2.0  # against 0.4 bcm/yr when demand is 28
+    trunk = a.sel(year=2036, arc="khabarovsk_trunk")
+    assert float(trunk.arc_binding_days.median()) < 300  # full on 344 days when demand is 28
+    d = daily.sel(day=slice("2036-01-01", "2036-12-31"))
+    by_pipeline = d.delivered.sel(route=["far_east_line", "zeya_line"]).sum("route")
+    covered = by_pipeline >= d.demand.sel(commodity="gas") * (1 - 1e-9)
+    assert int(covered.sum()) > 8 * 100
+    assert float(d.delivered.sel(route="vanino_lng").where(covered, 0.0).max()) == 0.0
 
 
 # --- the errors new authors meet ------------------------------------------------------

@@ -22,9 +22,9 @@ import flowsim
 from flowsim import engines
 from flowsim.plan import Plan
 from flowsim.sampling import Events, Realisations
-from flowsim.scenario import Scenario
+from flowsim.scenario import Scenario, load_scenario, scenario_from_dict
 
-from .conftest import SHIPPED, tiny_doc
+from .conftest import SCENARIOS, SHIPPED, tiny_doc
 from .engine_cases import (
     CITE,
     RANDOM_SCENARIO,
@@ -286,3 +286,42 @@ def test_member_does_not_depend_on_ensemble_size(engine: str) -> None:
     xr.testing.assert_identical(
         small.annual.drop_attrs(), large.annual.isel(member=slice(10)).drop_attrs()
     )
+
+
+# --- the supply network -------------------------------------------------------------
+
+
+def test_an_espo1_trunk_outage_cuts_the_spur_and_kozmino_on_the_same_days() -> None:
+    """The reference network with the ESPO-1 trunk closed for 20 days from 1 Mar 2021: the
+    spur and Kozmino, both fed over the trunk, carry nothing on exactly those days (their
+    flows on the day before and after are untouched), the trunk counts them as outage
+    days, and routes off the trunk (Kazakh transit) do not notice."""
+    doc = load_scenario(SCENARIOS / "reference.toml").model_dump(
+        mode="json", by_alias=True, exclude_none=True
+    )
+    doc.setdefault("shocks", {})["trunk_fire"] = {
+        "arcs": ["espo1_trunk"],
+        "start": "2021-03-01",
+        "duration_days": 20,
+        "cite": CITE,
+    }
+    doc["horizon"] = {"start_year": 2020, "end_year": 2021}
+    with_outage = flowsim.run(scenario_from_dict(doc), engine="numpy", daily=True)
+    del doc["shocks"]["trunk_fire"]
+    without = flowsim.run(scenario_from_dict(doc), engine="numpy", daily=True)
+    flow = with_outage.daily.flow.isel(member=0)
+    days = flow.day.values
+    closed = (days >= np.datetime64("2021-03-01")) & (days < np.datetime64("2021-03-21"))
+    for route in ("espo", "kozmino_crude"):
+        assert (flow.sel(route=route).values[closed] == 0).all(), route
+        assert (flow.sel(route=route).values[~closed] > 0).all(), route
+        np.testing.assert_array_equal(
+            flow.sel(route=route).values[~closed],
+            without.daily.flow.isel(member=0).sel(route=route).values[~closed],
+        )
+    np.testing.assert_array_equal(
+        flow.sel(route="kazakh_oil_russian_transit"),
+        without.daily.flow.isel(member=0).sel(route="kazakh_oil_russian_transit"),
+    )
+    trunk = with_outage.annual.sel(arc="espo1_trunk", year=2021).isel(member=0)
+    assert int(trunk.arc_outage_days) == 20

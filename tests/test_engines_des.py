@@ -12,7 +12,11 @@ from click.testing import CliRunner
 
 import flowsim
 from flowsim.cli import cli
+from flowsim.engines import core, des
+from flowsim.plan import Plan
+from flowsim.sampling import sample
 from flowsim.scenario import scenario_from_text
+from flowsim.variables import BINDING
 
 from .conftest import ROOT, tiny_doc
 from .engine_cases import CARGO_SCENARIO, CITE, RANDOM_SCENARIO, scenario
@@ -156,3 +160,161 @@ def test_cargoes_only_on_seaborne_routes() -> None:
     """A pipeline with cargo detail is refused with a clear message."""
     with pytest.raises(flowsim.ScenarioError, match="only a seaborne route has cargoes"):
         scenario_from_text(CARGO_SCENARIO.replace('kind = "seaborne"', 'kind = "pipeline"'))
+
+
+# --- the supply network -----------------------------------------------------------
+
+NETWORK = """\
+[horizon]
+start_year = 2020
+end_year = 2023
+[sources.russia]
+commodity = "oil"
+country = "Russia"
+production = [{from = 2020, value = 88, cite = "assumption: test"}]
+[sources.kazakhstan]
+commodity = "oil"
+country = "Kazakhstan"
+[arcs.trunk]
+commodity = "oil"
+capacity = [{from = 2020, value = 95, cite = "assumption: test"}]
+own_use_loss_fraction = 0.004
+maintenance = [{start = 2020-06-01, duration_days = 10, derate_fraction = 0.5, every_years = 1, \
+cite = "assumption: test"}]
+forced_outages = {mtbf_days = 40, mttr_days = 3, derate_fraction = 0.6, cite = "assumption: test"}
+cite = "assumption: test"
+[arcs.border]
+commodity = "oil"
+kind = "border"
+capacity = [{from = 2020, value = 30, cite = "assumption: test"}]
+own_use_loss_fraction = 0.002
+cite = "assumption: test"
+[routes.spur]
+commodity = "oil"
+source = "russia"
+arcs = ["trunk"]
+capacity = [{from = 2020, value = 35, cite = "assumption: test"}]
+own_use_loss_fraction = 0.001
+contract = {acq = [{from = 2020, value = 30, cite = "assumption: test"}], \
+daily_flexibility = 1.1, cite = "assumption: test"}
+cite = "assumption: test"
+[routes.kozmino]
+commodity = "oil"
+source = "russia"
+kind = "seaborne"
+arcs = ["trunk"]
+capacity = [{from = 2020, value = 45, cite = "assumption: test"}]
+china_share = [{start = 2020-01-01, end = 2023-01-01, from_value = 0.5, to_value = 0.8, \
+cite = "assumption: test"}]
+cite = "assumption: test"
+[routes.kozmino.forced_outages]
+mtbf_days = 90
+mttr_days = 5
+derate_fraction = 0.5
+cite = "assumption: test"
+[routes.transit]
+commodity = "oil"
+source = "russia"
+priority = 1
+arcs = ["trunk", "border"]
+capacity = [{from = 2020, value = 12, cite = "assumption: test"}]
+cite = "assumption: test"
+[routes.kazakh]
+commodity = "oil"
+source = "kazakhstan"
+priority = 1
+arcs = ["border"]
+capacity = [{from = 2020, value = 20, cite = "assumption: test"}]
+cite = "assumption: test"
+[demand.oil]
+annual = [{from = 2020, value = 80, cite = "assumption: test"}]
+uncertainty = {sigma = 0.15, persistence = 0.5, cite = "assumption: test"}
+[balancing.oil]
+label = "other crude"
+[shocks.trunk_fire]
+arcs = ["trunk"]
+hazard_per_year = 3
+duration_days = 15
+duration_distribution = "exponential"
+derate_fraction = 0.7
+cite = "assumption: test"
+"""
+
+
+def _worst(a: np.ndarray, b: np.ndarray) -> float:
+    """Largest relative difference of two arrays (NaNs and infinities must match)."""
+    x, y = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    same = (x == y) | (np.isnan(x) & np.isnan(y))
+    with np.errstate(invalid="ignore"):
+        diff = np.abs(x - y) / np.maximum(np.maximum(np.abs(x), np.abs(y)), 1e-300)
+    return float(np.where(same, 0.0, diff).max(initial=0.0))
+
+
+def test_des_clears_the_supply_network_as_the_core() -> None:
+    """Routes sharing arcs (pro rata in a group, by priority between groups, with arc
+    maintenance, outages and shocks, losses and a China share) give the core's values."""
+    s = scenario_from_text(NETWORK)
+    plan, real = Plan.of(s), sample(s, 6, 5)
+    expected = core.simulate_chunk(plan, real, daily=True)
+    trace: list[des.TraceEvent] = []
+    got = des.simulate_chunk(plan, real, daily=True, trace=trace, cargoes=False)
+    assert set(got) == set(expected)
+    for name, value in expected.items():
+        assert got[name].shape == value.shape, name
+        if name.endswith("_days"):
+            np.testing.assert_array_equal(got[name], value, err_msg=name)
+        else:
+            assert _worst(got[name], value) <= 1e-12, name
+    # the case exercises what it is about
+    trunk, border = plan.arcs.index("trunk"), plan.arcs.index("border")
+    short = expected["arc_binding_days"]
+    days = plan.calendar.days_in_year
+    assert (short[..., trunk] > 0).any()  # derated: the first group takes all that is left
+    assert (short[..., trunk] < days).all()  # else it fits
+    assert (short[..., border] > 0).any()  # 12 + 20 over 30, when demand asks for it
+    assert (short[..., border] < days).any()
+    assert (expected["arc_outage_days"][..., trunk] > 0).all()
+    for bound in BINDING:
+        assert expected[f"binding_{bound}_days"].sum() > 0, bound
+    assert len({tuple(row) for row in expected["arc_flow"][:, :, trunk]}) > 1
+    kinds = {(e.route, e.kind) for e in trace}
+    assert {("arc:trunk", k) for k in ("outage_start", "maintenance_start", "shock_start")} <= kinds
+    assert not any(e.route == "arc:border" and e.kind.startswith("outage") for e in trace)
+
+
+def test_an_arc_outage_shows_in_the_trace() -> None:
+    """An arc's forced outage is traced as start and end events with ``arc:ID`` as route."""
+    trace = flowsim.run(scenario_from_text(NETWORK), members=2, engine="des", trace=True).trace
+    assert trace is not None
+    rows = trace[(trace.route == "arc:trunk") & (trace.kind == "outage_start")]
+    assert len(rows) > 0
+    assert (rows["size"] == 0.6).all()
+
+
+def test_a_cargo_route_draws_on_its_arcs_and_lands_chinas_share() -> None:
+    """In cargo mode a route's flow still draws on the arcs it runs over (as in the core);
+    each cargo lands its size less losses, times the China share, and the year's landings
+    follow the core's deliveries, late by loading and voyage, within one cargo."""
+    route = 'own_use_loss_fraction = 0.01\narcs = ["lane"]\n'
+    route += 'china_share = [{from = 2021, value = 0.6, cite = "assumption: test"}]\n'
+    text = CARGO_SCENARIO.replace("own_use_loss_fraction = 0.01\n", route)
+    text += '[arcs.lane]\ncommodity = "oil"\nkind = "seaborne"\ncite = "assumption: test"\n'
+    text += 'capacity = [{from = 2021, value = 30, cite = "assumption: test"}]\n'
+    s = scenario_from_text(text)
+    plan, real = Plan.of(s), sample(s, 1, 0)
+    expected = core.simulate_chunk(plan, real, daily=True)
+    trace: list[des.TraceEvent] = []
+    got = des.simulate_chunk(plan, real, daily=True, trace=trace)
+    for name in ("flow", "arc_flow", "arc_available", "binding_arc_days", "arc_binding_days"):
+        assert _worst(got[name], expected[name]) <= 1e-12, name
+    assert (got["arc_binding_days"] == plan.calendar.days_in_year[None, :, None]).all()
+    cargo = 0.7 * (1 - 0.01) * 0.6
+    arrived = [e for e in trace if e.kind == "cargo_arrived"]
+    assert arrived
+    assert all(e.size == pytest.approx(cargo, rel=1e-12) for e in arrived)
+    assert all(e.detail == "China share 0.6" for e in arrived)
+    lag = 1 + 5
+    shifted = np.roll(expected["daily_delivered"][0, :, 0], lag)
+    shifted[:lag] = 0.0
+    per_year = np.add.reduceat(shifted, plan.calendar.year_starts)
+    assert np.abs(got["delivered"][0, :, 0] - per_year).max() <= cargo + 1e-9

@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 
 import flowsim
 from flowsim import FlowsimError
-from flowsim.engines import core, des, fused
+from flowsim.engines import core, des, fused, fused_inputs
 from flowsim.plan import Plan
 from flowsim.sampling import Realisations, sample
 from flowsim.scenario import Scenario
@@ -108,13 +108,13 @@ def test_the_member_loop_compiles_to_vector_instructions() -> None:
     call in it, a branch that cannot become a select, lanes that are not the innermost
     axis) fails here."""
     plan, real = Plan.of(RANDOM_SCENARIO), sample(RANDOM_SCENARIO, 4, 1)
-    route_out = np.empty((11, 4, plan.calendar.n_years, len(plan.routes)))
+    route_out = np.empty((12, 4, plan.calendar.n_years, len(plan.routes)))
     commodity_out = np.empty((4, 4, plan.calendar.n_years, len(plan.commodities)))
+    arc_out = np.empty((5, 4, plan.calendar.n_years, len(plan.arcs)))
     batch = fused._batch.py_func  # compiled afresh: cached code cannot be inspected
     compiled = fused.numba.njit(error_model="numpy")(batch)
-    compiled(
-        0, 4, fused.plan_arrays(plan), fused.member_arrays(plan, real), route_out, commodity_out
-    )
+    inputs = fused_inputs.plan_arrays(plan), fused_inputs.member_arrays(plan, real)
+    compiled(0, 4, *inputs, route_out, commodity_out, arc_out)
     asm = compiled.inspect_asm(compiled.signatures[0])
 
     def packed(mnemonic: str) -> int:
@@ -152,10 +152,12 @@ def test_a_bound_with_memory_carries_each_members_state_from_day_to_day() -> Non
     per member from day to day. Deliveries then stop mid-year in members that flowed
     more, and match a plain day-by-day reference."""
     s = flowsim.load_scenario(MONTE_CARLO)
-    plan = dataclasses.replace(  # no demand, no source limits: nothing else carries state
-        Plan.of(s),
+    whole = Plan.of(s)
+    plan = dataclasses.replace(  # no demand, source limits or shared arcs: nothing else
+        whole,  # carries state, or ties one route's flow to another's
         has_demand=np.zeros(2, dtype=bool),
         source_limited=np.zeros(len(s.sources), dtype=bool),
+        arc_use=np.zeros_like(whole.arc_use),
     )
     real = sample(s, 5, 2)
     free = fused.simulate_chunk(plan, real)["flow"]

@@ -8,12 +8,19 @@ from pathlib import Path
 
 import pytest
 
-from flowsim import Scenario, load_scenario
+from flowsim import Scenario, load_scenario, run
 from flowsim.scenario import CITE_KINDS, scenario_names, validate_file
+from flowsim.scenario.network import exporter_of
 from flowsim.scenario.schedules import Ramp, Step, entry_start
 
 SCENARIOS = Path(__file__).parents[1] / "scenarios"
 FILES = sorted(SCENARIOS.glob("*.toml"))
+COUNTRIES = {"Russia", "Kazakhstan", "Turkmenistan", "Uzbekistan"}
+ARCS = {
+    "espo1_trunk": ["espo", "kozmino_crude"],
+    "atasu_alashankou": ["kazakh_oil", "kazakh_oil_russian_transit"],
+    "cagp_lines_abc": ["central_asia_gas", "central_asia_gas_kazakh", "central_asia_gas_uzbek"],
+}
 VARIANTS = [f for f in FILES if f.name not in ("reference.toml", "historical.toml")]
 
 REQUIRED_ROUTES = {
@@ -21,9 +28,14 @@ REQUIRED_ROUTES = {
     "altai",
     "espo",
     "kazakh_oil",
+    "kazakh_oil_russian_transit",
     "central_asia_gas",
+    "central_asia_gas_uzbek",
+    "central_asia_gas_kazakh",
     "central_asia_gas_line_d",
     "kozmino_crude",
+    "tianjin_crude",
+    "russia_west_crude",
     "yamal_lng",
 }
 
@@ -46,6 +58,14 @@ def _id(selector: str) -> str:
 
 def _load(name: str) -> Scenario:
     return load_scenario(SCENARIOS / name)
+
+
+def _exposed_to_outages(scenario: Scenario, route_id: str) -> bool:
+    """Whether a route has forced outages of its own or on a shared arc it runs over."""
+    route = scenario.routes[route_id]
+    return route.forced_outages is not None or any(
+        scenario.arcs[a].forced_outages is not None for a in route.arcs
+    )
 
 
 def _cites(scenario: Scenario) -> list[str]:
@@ -153,7 +173,7 @@ def test_reference_planned_capacities() -> None:
         return last.to_value if isinstance(last, Ramp) else last.value
 
     assert plateau("altai") == 30
-    assert plateau("central_asia_gas") == 55
+    assert _load("reference.toml").arcs["cagp_lines_abc"].capacity[-1].value == 55
     assert plateau("central_asia_gas_line_d") == 30
     assert plateau("espo") == 30
     assert plateau("kazakh_oil_russian_transit") == 10
@@ -236,7 +256,7 @@ def test_historical_dates_of_other_routes() -> None:
     assert entry_start(routes["kazakh_oil"].capacity[0]) == dt.date(2006, 7, 11)
     transit = [(entry_start(e), e.value) for e in routes["kazakh_oil_russian_transit"].capacity]
     assert transit == [(dt.date(2014, 1, 1), 7), (dt.date(2017, 1, 1), 10)]
-    cagp = routes["central_asia_gas"].capacity
+    cagp = _load("historical.toml").arcs["cagp_lines_abc"].capacity
     assert entry_start(cagp[0]) == dt.date(2009, 12, 14)
     assert dt.date(2014, 5, 31) in [entry_start(e) for e in cagp]
     assert cagp[-1].value == 55
@@ -259,18 +279,26 @@ def test_historical_disruptions_are_fixed_date_shocks() -> None:
     for shock in shocks.values():
         assert shock.hazard_per_year is None
         assert shock.probability == 1.0
-        assert 0 < shock.derate_fraction < 1
+        assert 0 < shock.derate_fraction <= 1
+    assert shocks["uzbek_halt_2022_23"].sources == ["uzbek_gas"]
+    assert shocks["uzbek_halt_2022_23"].derate_fraction == 1.0  # zero Jan-Mar 2023
+    assert shocks["turkmen_cut_jan_2023"].sources == ["turkmen_gas"]
     assert scenario.run.members == 1
     assert all(r.forced_outages is None for r in scenario.routes.values())
 
 
 def test_historical_central_asian_supply_is_contracts_not_deliveries() -> None:
-    """CAGP supply is the contracted 30 -> 50 -> 55 bcm/yr, derated by one fitted factor."""
+    """CAGP supply is each exporter's contract (TM 30 -> 40, UZ 10, KZ 5), derated by one factor."""
     scenario = _load("historical.toml")
-    supply = scenario.sources["central_asia_gas_supply"].production
-    plateaus = [e.to_value if isinstance(e, Ramp) else e.value for e in supply]
-    assert plateaus[:3] == [30, 50, 55]
-    assert all(e.cite.startswith(("agreement", "report", "assumption")) for e in supply)
+
+    def plateaus(source: str) -> list[float]:
+        supply = scenario.sources[source].production
+        assert all(e.cite.startswith(("agreement", "report", "assumption")) for e in supply)
+        return [e.to_value if isinstance(e, Ramp) else e.value for e in supply]
+
+    assert plateaus("turkmen_gas") == [30, 40]
+    assert plateaus("uzbek_gas") == [10, 0]  # the announced end of Uzbek exports
+    assert plateaus("kazakh_gas") == [5]
     factor = scenario.shocks["ca_delivery_factor"]
     assert factor.derate_fraction == pytest.approx(1 - 33.2 / 40, abs=0.005)
     assert factor.duration_days is None
@@ -280,7 +308,8 @@ def test_historical_central_asian_supply_is_contracts_not_deliveries() -> None:
 def test_historical_says_what_is_fitted() -> None:
     """Every fitted figure of historical.toml says so in its cite, and names its years."""
     fitted = [c for c in _cites(_load("historical.toml")) if "FITTED" in c]
-    assert len(fitted) == 5  # delivery factor, two CAGP build-ups, two Kazakh-crude anchors
+    # delivery factor, three CAGP tranches, two Kazakh-crude anchors, the Russian residual
+    assert len(fitted) == 7
     assert all(any(str(y) in c for y in range(2006, 2026)) or "header" in c for c in fitted)
 
 
@@ -294,14 +323,46 @@ def test_historical_ensemble_swaps_documented_events_for_random_ones() -> None:
         assert ensemble.shocks[shock_id].probability == 0
     assert ensemble.shocks["central_asia_cold_winter"].hazard_per_year > 0
     built = [r for r, route in base.routes.items() if route.capacity]
-    assert all(ensemble.routes[r].forced_outages is not None for r in built)
+    assert all(_exposed_to_outages(ensemble, r) for r in built)
     for route_id, route in base.routes.items():
         assert ensemble.routes[route_id].capacity == route.capacity
 
 
+HISTORY_ONLY = {"russia_other_crude"}
+"""Routes only the back-test needs: the fitted residual of Russian crude no sourced lane carries."""
+
+
 def test_historical_and_reference_share_route_ids() -> None:
-    """Historical and reference use the same route ids so they compare route by route."""
-    assert set(_load("historical.toml").routes) == set(_load("reference.toml").routes)
+    """Historical and reference use the same route ids so they compare route by route,
+    but for the back-test's fitted residual, which no plan has."""
+    assert set(_load("historical.toml").routes) - HISTORY_ONLY == set(
+        _load("reference.toml").routes
+    )
+
+
+def test_historical_russian_residual_is_one_fitted_step() -> None:
+    """The crude GACC counts as Russian beyond the sourced lanes: one constant from 2016,
+    fitted on one GACC year (2019), Russian, on no shared arc."""
+    scenario = _load("historical.toml")
+    lane = scenario.routes["russia_other_crude"]
+    assert [(entry_start(e), e.value) for e in lane.capacity] == [(dt.date(2016, 1, 1), 8.67)]
+    assert "FITTED" in lane.capacity[0].cite
+    assert "2019" in lane.capacity[0].cite
+    assert lane.arcs == []
+    assert exporter_of(scenario, "russia_other_crude") == "Russia"
+
+
+def test_historical_kozmino_loads_its_reported_volumes() -> None:
+    """Kozmino's lane is Transneft's reported loadings, under ESPO-2's nameplate (30, 39,
+    50 Mt/yr) in every year but 2016, when rail still topped it up; China's share follows
+    Transneft's dated shares, not the Argus article whose offtake the back-test scores."""
+    lane = _load("historical.toml").routes["kozmino_crude"]
+    steps = {entry_start(e).year: e.value for e in lane.capacity}
+    assert (steps[2016], steps[2019], steps[2023]) == (31.8, 33.2, 42.8)
+    nameplate = {y: 30 if y < 2017 else 39 if y < 2020 else 50 for y in range(2013, 2026)}
+    assert [y for y, v in steps.items() if y in nameplate and v > nameplate[y]] == [2016]
+    shares = {(r.from_value, r.to_value) for r in lane.china_share if isinstance(r, Ramp)}
+    assert {(0.30, 0.67), (0.67, 0.78)} <= shares  # Transneft: Sep 2016, 2019
 
 
 # --- (b) facts in the variants -------------------------------------------
@@ -337,6 +398,7 @@ def test_kazakh_transit_halt_hits_the_routes_crossing_kazakhstan() -> None:
     assert shock.duration_days == 90
     assert scenario.shock_routes("kazakh_transit_halt") == [
         "central_asia_gas",
+        "central_asia_gas_uzbek",
         "kazakh_oil_russian_transit",
     ]
 
@@ -356,7 +418,11 @@ def test_monte_carlo_has_members_and_random_parts() -> None:
     """monte_carlo runs an ensemble with outages, delays, demand noise and random shocks."""
     scenario = _load("monte_carlo.toml")
     assert scenario.run.members > 1
-    assert all(r.forced_outages is not None for r in scenario.routes.values())
+    assert all(
+        _exposed_to_outages(scenario, r) for r, route in scenario.routes.items() if route.capacity
+    )
+    trunk = scenario.arcs["espo1_trunk"].forced_outages
+    assert trunk is not None  # one trunk outage cuts the spur and Kozmino on the same days
     assert any(r.commissioning_delay is not None for r in scenario.routes.values())
     assert all(d.uncertainty is not None for d in scenario.demand.values())
     hazards = [s for s in scenario.shocks.values() if s.hazard_per_year is not None]
@@ -380,6 +446,10 @@ def test_outlook_adds_the_far_eastern_route_and_drops_unbuilt_lines() -> None:
     assert entry_start(far_east.capacity[0]) == dt.date(2027, 1, 31)
     assert far_east.capacity[-1].to_value == 12
     assert routes["power_of_siberia"].capacity[-1].value == 44
+    # the uprate runs through the Amur gas processing plant, 42 bcm/yr of raw gas
+    assert routes["power_of_siberia"].arcs == ["amur_gpp"]
+    assert _load("outlook_2025.toml").arcs["amur_gpp"].capacity[-1].value == 42
+    assert routes["tianjin_crude"].capacity == []
     assert routes["altai"].capacity == []
     assert routes["central_asia_gas_line_d"].capacity == []
     assert _load("outlook_2025.toml#with_pos2").routes["altai"].capacity[-1].to_value == 50
@@ -398,3 +468,57 @@ def test_demand_growth_brackets_the_reference() -> None:
         high = final("demand_growth.toml#high", commodity)
         assert low < base < high
         assert base == final("reference.toml", commodity)
+
+
+# --- (c) the supply network ------------------------------------------------
+
+
+@pytest.mark.parametrize("selector", SELECTORS, ids=_id)
+def test_every_source_names_its_exporting_country(selector: str) -> None:
+    """Results by exporter group every route: no source is left unattributed."""
+    sources = load_scenario(selector).sources
+    assert all(s.country in COUNTRIES for s in sources.values()), sources
+
+
+@pytest.mark.parametrize("name", ["reference.toml", "historical.toml"])
+def test_shared_arcs_carry_the_routes_that_share_them(name: str) -> None:
+    """ESPO-1 feeds the spur and Kozmino; Atasu carries Kazakh and Russian crude; lines A-C
+    carry Turkmen, Uzbek and Kazakh gas, each exporter's gas from its own country."""
+    scenario = _load(name)
+    on = {a: sorted(r for r, route in scenario.routes.items() if a in route.arcs) for a in ARCS}
+    assert on == ARCS
+    cagp = ["central_asia_gas", "central_asia_gas_uzbek", "central_asia_gas_kazakh"]
+    assert [exporter_of(scenario, r) for r in cagp] == ["Turkmenistan", "Uzbekistan", "Kazakhstan"]
+
+
+def test_tianjin_lane_planned_in_reference_never_built_in_history() -> None:
+    """The founding paper's 9.1 Mt/yr by tanker to Tianjin from 2015; never built in fact."""
+    lane = _load("reference.toml").routes["tianjin_crude"]
+    assert [(entry_start(e), e.value) for e in lane.capacity] == [(dt.date(2015, 1, 1), 9.1)]
+    assert lane.kind == "seaborne"
+    assert _load("historical.toml").routes["tianjin_crude"].capacity == []
+
+
+def test_western_port_lane_carries_the_2023_shift_in_history() -> None:
+    """Urals and Arctic crude to China: ~3 Mt/yr from 2014, 17.4 Mt/yr in 2023, then lower."""
+    lane = _load("historical.toml").routes["russia_west_crude"]
+    steps = {entry_start(e).year: e.value for e in lane.capacity}
+    assert steps[2014] == pytest.approx(60 * 365 / 7.33 / 1000, abs=0.05)
+    assert steps[2023] == pytest.approx((200 + 149) * 365 / 7.33 / 1000, abs=0.05)
+    assert steps[2025] < steps[2024] < steps[2023]
+    assert exporter_of(_load("historical.toml"), "russia_west_crude") == "Russia"
+
+
+def test_reference_reaches_the_founding_papers_49_mt_of_russian_crude() -> None:
+    """In 2018, the first year every planned lane is at plateau, Russian crude to China (the
+    exporter total over every lane) is the paper's 49 Mt: spur 15 + 15, Kazakh transit 10,
+    Tianjin 9.1. Kozmino loads its ESPO-2 volume from the shared trunk, but the plans sent
+    none of it to China (China share 0), and western-port crude is no lane of the plans."""
+    result = run(SCENARIOS / "reference.toml", engine="numpy")
+    year = result.annual.sel(year=2018).isel(member=0)
+    russian = float(result.by_exporter().sel(year=2018, exporter="Russia", commodity="oil")[0])
+    assert russian == pytest.approx(49, abs=0.5)
+    paper = ["espo", "kazakh_oil_russian_transit", "tianjin_crude"]
+    assert float(year.delivered.sel(route=paper).sum()) == pytest.approx(russian, rel=1e-12)
+    assert float(year.delivered.sel(route="kozmino_crude")) == 0.0
+    assert float(year.flow.sel(route="kozmino_crude")) > 30  # it still loads, for other buyers

@@ -104,7 +104,7 @@ def test_a_des_run_of_hours_is_refused_before_it_starts_with_its_estimate(
     with pytest.raises(FlowsimError) as refused:
         flowsim.run(monte_carlo, members=100_000, engine="des")
     message = str(refused.value)
-    assert "100,000 members x 36 years x 9 routes, des" in message
+    assert "100,000 members x 36 years x 13 routes, des" in message
     assert "hours here" in message
     assert "the core engine" in message
     hours = int(message.rsplit("max_hours=", 1)[1].rstrip(")"))

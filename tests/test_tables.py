@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from click.testing import CliRunner
@@ -18,6 +19,7 @@ from flowsim.errors import FlowsimError
 from flowsim.tables import iamc_frame, summary_frame, volume_unit
 
 from .conftest import SCENARIOS
+from .engine_cases import NETWORK_SCENARIO
 
 GAS, OIL, YEAR = "power_of_siberia", "espo", 2030
 """A gas and an oil route of the reference scenario, and a year both deliver in."""
@@ -88,7 +90,37 @@ def test_iamc_in_pj_is_converted_alike(single: flowsim.Result) -> None:
     assert (gas.Unit, oil.Unit) == ("PJ/yr", "PJ/yr")
     assert gas[YEAR] == pytest.approx(delivered(single, GAS) * 36.0, rel=1e-12)
     assert oil[YEAR] == pytest.approx(delivered(single, OIL) * 41.868, rel=1e-12)
-    assert set(table.Unit) == {"PJ/yr"}
+    volumes = table[~table.index.str.startswith("Capacity Utilisation|")]
+    assert set(volumes.Unit) == {"PJ/yr"}
+
+
+def test_exporter_totals_sum_their_routes_in_summary_and_iamc() -> None:
+    """Russian crude to China is the sum of every Russian-sourced oil route, in summary.csv
+    (kind exporter) and as the IAMC variable Trade|Oil|Russia|China; an ensemble's P10 of
+    the total is the quantile of the members' totals."""
+    result = flowsim.run(NETWORK_SCENARIO, members=6, seed=2, engine="numpy")
+    routes = result.annual.delivered.sel(route=["spur", "port", "transit"]).sum("route")
+    totals = result.by_exporter().sel(commodity="oil")
+    np.testing.assert_allclose(totals.sel(exporter="Russia"), routes, rtol=1e-12)
+    table = iamc_frame(result).set_index("Variable")
+    expected = routes.quantile(0.1, dim="member").sel(year=2023)
+    assert table.loc["Trade|Oil|Russia|China|P10", 2023] == pytest.approx(float(expected))
+    assert table.loc["Trade|Oil|Kazakhstan|China", "Unit"] == "Mt/yr"
+    assert "Trade|Gas|Russia|China" not in table.index  # no Russian gas in this network
+    summary = summary_frame(result)
+    rows = summary[(summary.kind == "exporter") & (summary.statistic == "p50")]
+    assert set(rows.name) == {"Russia", "Kazakhstan"}
+
+
+def test_iamc_reports_each_shared_arcs_utilisation() -> None:
+    """Capacity Utilisation|<arc> is the arc's flow over its capacity, a ratio."""
+    result = flowsim.run(NETWORK_SCENARIO, engine="numpy")
+    table = iamc_frame(result).set_index("Variable")
+    a = result.annual.sel(arc="trunk", year=2024).isel(member=0)
+    row = table.loc["Capacity Utilisation|Trunk"]
+    assert row.Unit == "1"
+    assert row[2024] == pytest.approx(float(a.arc_flow / a.arc_capacity), rel=1e-12)
+    assert 0 < row[2024] <= 1
 
 
 def test_cli_units_write_converted_tables(tmp_path: Path) -> None:
@@ -107,7 +139,7 @@ def test_cli_units_write_converted_tables(tmp_path: Path) -> None:
     assert gas.value == pytest.approx(delivered(result, GAS) * 36.0, rel=1e-9)
     assert summary_row(summary, GAS, "utilisation").unit == "1"
     iamc = pd.read_csv(tmp_path / "Mtoe" / "iamc.csv").set_index("Variable")
-    assert set(iamc.Unit) == {"Mtoe/yr"}
+    assert set(iamc[~iamc.index.str.startswith("Capacity Utilisation|")].Unit) == {"Mtoe/yr"}
     gas_mtoe = iamc.loc["Trade|Gas|Pipeline|Power of Siberia", str(YEAR)]
     oil_mtoe = iamc.loc["Trade|Oil|Pipeline|ESPO", str(YEAR)]
     assert gas_mtoe == pytest.approx(delivered(result, GAS) * 0.86, rel=1e-9)

@@ -7,7 +7,9 @@ one row per reported series and year:
     The name of the reported series as in the source data (``CAGP``, ``PoS1``).
 ``route``
     The flowsim route ids the series measures, joined by ``+`` when it is a
-    sum (``kazakh_oil+kazakh_oil_russian_transit``).
+    sum (``kazakh_oil+kazakh_oil_russian_transit``), or ``exporter:COUNTRY``
+    (``exporter:Russia``): every route of the row's commodity whose source's
+    ``country`` is COUNTRY, whatever lanes the scenario has.
 ``year``, ``commodity`` (``gas`` or ``oil``), ``volume``, ``unit`` (``bcm`` or ``Mt``)
     The reported annual volume.
 ``status``
@@ -17,7 +19,8 @@ one row per reported series and year:
     Where the figure comes from.
 
 Errors are ``simulated - reported``; percent errors are relative to the
-reported figure. The statistics per series (MAPE, bias) are taken over its
+reported figure. In the result's table an ``exporter:`` row names the route
+ids it summed. The statistics per series (MAPE, bias) are taken over its
 ``sourced`` years only: derived and estimated figures are shown, not scored.
 """
 
@@ -35,11 +38,13 @@ import pandas as pd
 
 from flowsim.errors import FlowsimError, Problem, did_you_mean
 from flowsim.results import Result
+from flowsim.scenario.network import exporter_of
 from flowsim.stats import member_quantile
 from flowsim.variables import VOLUME_UNITS as UNITS
 
 __all__ = [
     "COLUMNS",
+    "EXPORTER",
     "STATUSES",
     "Backtest",
     "ReportedDataError",
@@ -52,6 +57,9 @@ COLUMNS = ("series", "route", "year", "commodity", "volume", "unit", "status", "
 
 STATUSES = ("sourced", "derived", "estimate")
 """How a reported figure is known, from best to worst."""
+
+EXPORTER = "exporter:"
+"""Prefix of a ``route`` cell that names an exporting country instead of route ids."""
 
 
 class ReportedDataError(FlowsimError, ValueError):
@@ -167,6 +175,13 @@ def _check_row(row: dict[str, str], routes: Mapping[str, str] | None) -> list[st
         out.append(
             f"column 'status': expected one of {', '.join(STATUSES)} (got '{row['status']}')"
         )
+    if row["route"].startswith(EXPORTER):
+        if not row["route"].removeprefix(EXPORTER).strip() or "+" in row["route"]:
+            out.append(
+                "column 'route': expected 'exporter:COUNTRY' alone, e.g. 'exporter:Russia' "
+                f"(got '{row['route']}')"
+            )
+        return out
     ids = row["route"].split("+")
     for route in ids:
         if not route:
@@ -224,13 +239,16 @@ def backtest(result: Result, reported: pd.DataFrame) -> Backtest:
     """Hold a result's annual deliveries against reported flows.
 
     ``reported`` is what :func:`read_reported` returns; a series' simulated
-    value is the sum of ``delivered`` over its route ids, per member. Figures
-    of years the result does not simulate are left out (and counted).
+    value is the sum of ``delivered`` over its route ids, per member; an
+    ``exporter:COUNTRY`` row sums every route of its commodity whose source
+    belongs to COUNTRY, and the table names those ids. Figures of years the
+    result does not simulate are left out (and counted).
 
     Raises
     ------
     FlowsimError
-        When no reported figure falls in the simulated years.
+        When no reported figure falls in the simulated years, or an
+        ``exporter:`` row names a country none of the row's routes has.
     """
     a = result.annual
     members = a.sizes["member"]
@@ -239,6 +257,7 @@ def backtest(result: Result, reported: pd.DataFrame) -> Backtest:
         first, last = int(a.year.values[0]), int(a.year.values[-1])
         raise FlowsimError(f"no reported figure falls in the simulated years {first}-{last}")
     table = reported[simulated_years].rename(columns={"volume": "reported"})
+    table["route"] = _route_ids(result, table["route"], table["commodity"])
     table = table.drop(columns="commodity")
     simulated = np.empty(len(table))
     lows, highs = np.full(len(table), np.nan), np.full(len(table), np.nan)
@@ -258,6 +277,29 @@ def backtest(result: Result, reported: pd.DataFrame) -> Backtest:
     table = table[order].reset_index(drop=True)
     name = str(a.attrs.get("scenario_name", ""))
     return Backtest(table, _stats(table), members, name, int((~simulated_years).sum()))
+
+
+def _route_ids(result: Result, routes: pd.Series, commodities: pd.Series) -> list[str]:
+    """Each row's route ids joined by ``+``, an ``exporter:`` cell resolved in the scenario."""
+    wanted = {(r, c) for r, c in zip(routes, commodities, strict=True) if r.startswith(EXPORTER)}
+    resolved: dict[tuple[str, str], str] = {}
+    if wanted:
+        scenario = result.scenario
+        for cell, commodity in sorted(wanted):
+            country = cell.removeprefix(EXPORTER).strip()
+            ids = [
+                rid
+                for rid, route in scenario.routes.items()
+                if route.commodity == commodity and exporter_of(scenario, rid) == country
+            ]
+            if not ids:
+                known = sorted({exporter_of(scenario, rid) for rid in scenario.routes})
+                raise FlowsimError(
+                    f"reported series route '{cell}': no {commodity} route of scenario "
+                    f"'{scenario.name}' has that exporter (exporters: {', '.join(known)})"
+                )
+            resolved[cell, commodity] = "+".join(ids)
+    return [resolved.get((r, c), r) for r, c in zip(routes, commodities, strict=True)]
 
 
 def _stats(table: pd.DataFrame) -> pd.DataFrame:

@@ -120,23 +120,26 @@ def _scenario(spec: Spec) -> Any:
     if spec.years is not None:
         end = doc["horizon"]["start_year"] + spec.years - 1
         doc["horizon"]["end_year"] = end
-        for route in doc["routes"].values():
-            route["maintenance"] = [
-                w for w in route.get("maintenance", []) if int(str(w["start"])[:4]) <= end
+        for stretch in [*doc["routes"].values(), *doc.get("arcs", {}).values()]:
+            stretch["maintenance"] = [
+                w for w in stretch.get("maintenance", []) if int(str(w["start"])[:4]) <= end
             ]
     if spec.routes is not None:
         doc["routes"] = _resized(doc["routes"], spec.routes)
+        used = {a for r in doc["routes"].values() for a in r.get("arcs", [])}
+        doc["arcs"] = {a: arc for a, arc in doc.get("arcs", {}).items() if a in used}
         shocks = doc.get("shocks", {})
         countries = {c for r in doc["routes"].values() for c in r.get("transit_countries", [])}
         for shock in shocks.values():
             shock["routes"] = [r for r in doc["routes"] if _original(r) in shock["routes"]]
+            shock["arcs"] = [a for a in shock.get("arcs", []) if a in used]
             shock["transit_countries"] = [
                 c for c in shock.get("transit_countries", []) if c in countries
             ]
         doc["shocks"] = {
             k: s
             for k, s in shocks.items()
-            if s["routes"] or s.get("transit_countries") or s.get("sources")
+            if s["routes"] or s["arcs"] or s.get("transit_countries") or s.get("sources")
         }
     return scenario_from_dict(doc, file=f"{spec.scenario} (resized)")
 

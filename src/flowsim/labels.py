@@ -4,7 +4,15 @@ from __future__ import annotations
 
 __all__ = ["display_name"]
 
-_ACRONYMS = {"lng": "LNG", "espo": "ESPO", "pos2": "PoS2", "cagp": "CAGP"}
+_ACRONYMS = {
+    "lng": "LNG",
+    "espo": "ESPO",
+    "espo1": "ESPO-1",
+    "pos2": "PoS2",
+    "cagp": "CAGP",
+    "gpp": "GPP",
+    "abc": "A-C",
+}
 _SMALL = {"of", "and", "to", "via"}
 
 

@@ -97,7 +97,8 @@ class Plan:
     dispatch_order: tuple[tuple[int, ...], ...]
     """Route indices of each commodity in dispatch order."""
     loss: FloatArray
-    """Own-use loss fraction, shape (routes,)."""
+    """Share of a route's flow lost on the way: its own loss and its arcs' compounded
+    (exactly its own without arcs), shape (routes,)."""
     pad: int
     """Longest possible commissioning delay of any route, days."""
     capacity_rate: FloatArray
@@ -138,10 +139,49 @@ class Plan:
     """Routes each shock hits, shape (shocks, routes)."""
     shock_sources: BoolArray
     """Sources each shock hits, shape (shocks, sources)."""
+    arcs: tuple[str, ...]
+    """Shared arcs, sorted by id."""
+    dispatch_groups: tuple[tuple[tuple[int, ...], ...], ...]
+    """Route indices of each commodity by dispatch group: routes of one priority, in
+    priority order (routes within a group by id)."""
+    share: FloatArray
+    """China share of each route on days 0..days-1 (1: all to China), shape (routes, days)."""
+    shared: BoolArray
+    """Whether each route is a lane that also serves other buyers (it has a China share
+    schedule): China's demand does not hold its flow back, shape (routes,)."""
+    arc_use: FloatArray
+    """Volume on each arc per unit of each route's flow (the part of the flow left by the
+    losses of the arcs upstream of it; 0: not on the path), shape (routes, arcs)."""
+    arc_capacity_rate: FloatArray
+    """Capacity rate of each arc, shape (arcs, days)."""
+    arc_windows: tuple[tuple[Window, ...], ...]
+    """Each arc's planned maintenance windows."""
+    arc_maintenance: FloatArray
+    """Availability left by planned maintenance of each arc, shape (arcs, days)."""
+    arc_outage_derate: FloatArray
+    """Derate while an arc's forced outage lasts (0 without outage model), shape (arcs,)."""
+    shock_arcs: BoolArray
+    """Arcs each shock hits, shape (shocks, arcs)."""
 
     @property
     def n_days(self) -> int:
         return self.calendar.n_days
+
+    def widths(self) -> dict[str, int]:
+        """Length of each result axis: routes, commodities, sources, arcs."""
+        return {
+            "route": len(self.routes),
+            "commodity": len(self.commodities),
+            "source": len(self.sources),
+            "arc": len(self.arcs),
+        }
+
+    @cached_property
+    def annual_arc_capacity(self) -> FloatArray:
+        """Nominal capacity of each arc in each year (no delays), shape (years, arcs)."""
+        cal = self.calendar
+        result: FloatArray = (cal.yearly_sum(self.arc_capacity_rate) / cal.days_in_year).T
+        return result.reshape(cal.n_years, len(self.arcs))
 
     def idle_routes(self, scenario: Scenario) -> list[str]:
         """Routes of ``scenario`` with no capacity on any day of the horizon, even at their
@@ -209,6 +249,21 @@ class Plan:
             shock_sources[k] = [s in scenario.shocks[sid].sources for s in sources]
         route_objs = [scenario.routes[r] for r in routes]
         windows = tuple(maintenance_windows(r.maintenance, cal) for r in route_objs)
+        arcs = tuple(sorted(scenario.arcs))
+        arc_objs = [scenario.arcs[a] for a in arcs]
+        arc_windows = tuple(maintenance_windows(a.maintenance, cal) for a in arc_objs)
+        arc_use = np.zeros((len(routes), len(arcs)))
+        keep = np.array([1.0 - r.own_use_loss_fraction for r in route_objs])
+        for r, route in enumerate(route_objs):
+            reaching = 1.0  # what is left of a unit of flow as it enters each arc
+            for aid in route.arcs:
+                arc_use[r, arcs.index(aid)] = reaching
+                reaching *= 1.0 - scenario.arcs[aid].own_use_loss_fraction
+            keep[r] *= reaching
+        share = np.ones((len(routes), cal.n_days))
+        for r, route in enumerate(route_objs):
+            if route.china_share is not None:
+                share[r] = annual_rates(route.china_share, cal.ordinals)
         return cls(
             calendar=cal,
             routes=routes,
@@ -220,7 +275,12 @@ class Plan:
             dispatch_order=tuple(
                 tuple(routes.index(r) for r in scenario.routes_of(c)) for c in commodities
             ),
-            loss=np.array([r.own_use_loss_fraction for r in route_objs]),
+            loss=np.array(
+                [
+                    1.0 - keep[r] if route.arcs else route.own_use_loss_fraction
+                    for r, route in enumerate(route_objs)
+                ]
+            ),
             pad=pad,
             capacity_rate=capacity.reshape(len(routes), pad + cal.n_days),
             has_contract=np.array(
@@ -252,7 +312,39 @@ class Plan:
             shock_derate=np.array([scenario.shocks[s].derate_fraction for s in shocks]),
             shock_routes=shock_routes,
             shock_sources=shock_sources,
+            arcs=arcs,
+            dispatch_groups=tuple(
+                _groups([routes.index(r) for r in scenario.routes_of(c)], route_objs)
+                for c in commodities
+            ),
+            share=share,
+            shared=np.array([r.china_share is not None for r in route_objs], dtype=bool),
+            arc_use=arc_use,
+            arc_capacity_rate=np.array(
+                [annual_rates(a.capacity, cal.ordinals) for a in arc_objs]
+            ).reshape(len(arcs), cal.n_days),
+            arc_windows=arc_windows,
+            arc_maintenance=np.array(
+                [_maintenance_factor(w, cal.n_days) for w in arc_windows]
+            ).reshape(len(arcs), cal.n_days),
+            arc_outage_derate=np.array(
+                [a.forced_outages.derate_fraction if a.forced_outages else 0.0 for a in arc_objs]
+            ),
+            shock_arcs=np.array(
+                [[a in scenario.shocks[k].arcs for a in arcs] for k in shocks], dtype=bool
+            ).reshape(len(shocks), len(arcs)),
         )
+
+
+def _groups(order: list[int], routes: list[Route]) -> tuple[tuple[int, ...], ...]:
+    """``order`` (route indices in dispatch order) cut where the priority changes."""
+    groups: list[list[int]] = []
+    for r in order:
+        if groups and routes[groups[-1][0]].priority == routes[r].priority:
+            groups[-1].append(r)
+        else:
+            groups.append([r])
+    return tuple(tuple(g) for g in groups)
 
 
 def _seasonal(seasonality: Seasonality | None, cal: Calendar) -> FloatArray:

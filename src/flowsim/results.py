@@ -19,6 +19,7 @@ import xarray as xr
 
 from flowsim.errors import FlowsimError
 from flowsim.io import atomic_path
+from flowsim.scenario.network import exporter_of
 from flowsim.scenario.tree import Scenario
 from flowsim.stats import SLICE_BUDGET, by_slices, is_lazy, member_quantile, undefined_is_nan
 from flowsim.variables import BY_NAME, DERIVED, names, unit_coordinate
@@ -118,6 +119,27 @@ class Result:
         }
         return xr.Dataset(
             {name: v.assign_attrs(BY_NAME[name].attrs()) for name, v in values.items()}
+        )
+
+    def by_exporter(self) -> xr.DataArray:
+        """Volume delivered to China by exporting country (the route's source's
+        ``country``), dims (member, year, exporter, commodity): bcm/yr for gas, Mt/yr for
+        oil; NaN where the exporter has no route of the commodity."""
+        a = self.annual
+        parts = []
+        for commodity in a.commodity.values:
+            delivered = a.delivered.sel(route=a.route_commodity.values == commodity)
+            if delivered.sizes["route"]:
+                summed = delivered.groupby("route_exporter").sum("route")
+                parts.append(
+                    summed.rename(route_exporter="exporter").expand_dims(commodity=[commodity])
+                )
+        if not parts:
+            return xr.DataArray(np.zeros((a.sizes["member"], a.sizes["year"], 0, 0)))
+        joined: xr.DataArray = xr.concat(parts, dim="commodity", join="outer")
+        return joined.transpose("member", "year", "exporter", "commodity").assign_attrs(
+            description="volume delivered to China by exporting country",
+            units_by_commodity="gas: bcm/yr; oil: Mt/yr",
         )
 
     def with_derived(self) -> xr.Dataset:
@@ -242,6 +264,8 @@ def build_annual(
             variable.attrs(),
         )
     route_objs = [scenario.routes[r] for r in routes]
+    arcs = sorted(scenario.arcs)
+    arc_objs = [scenario.arcs[a] for a in arcs]
     return xr.Dataset(
         data,
         coords={
@@ -257,7 +281,13 @@ def build_annual(
                 [r.label or rid for rid, r in zip(routes, route_objs, strict=True)],
             ),
             "route_source": ("route", [r.source for r in route_objs]),
+            "route_exporter": ("route", [exporter_of(scenario, r) for r in routes]),
             "route_kind": ("route", [r.kind for r in route_objs]),
+            "arc": arcs,
+            "arc_commodity": ("arc", [a.commodity for a in arc_objs]),
+            "arc_unit": unit_coordinate("arc", [a.commodity for a in arc_objs]),
+            "arc_label": ("arc", [a.label or aid for aid, a in zip(arcs, arc_objs, strict=True)]),
+            "arc_kind": ("arc", [a.kind for a in arc_objs]),
             "min_take_fraction": (
                 "route",
                 [r.contract.min_take_fraction if r.contract else 0.0 for r in route_objs],

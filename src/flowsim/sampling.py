@@ -8,7 +8,8 @@ ensemble size. (A *block* is the unit of work handed to a worker,
 :mod:`flowsim.ensemble`; a *substream* the unit of random numbers.) Within a
 substream the draws come in a fixed order: commissioning delays (routes by id),
 forced outages (routes by id), shocks (by id), demand multipliers (gas, then
-oil), each for the whole substream at once. Day indices count from 1 January of
+oil), forced outages of the shared arcs (arcs by id), each for the whole
+substream at once. Day indices count from 1 January of
 the horizon's first year.
 """
 
@@ -16,7 +17,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import numpy.typing as npt
@@ -38,8 +39,8 @@ SUBSTREAM = 64
 class Events:
     """Events as parallel arrays of shape (events,).
 
-    ``member`` indexes the realisation's members (0..M-1), ``target`` a route
-    (outages) or a shock (shock occurrences); ``start`` is a day index and
+    ``member`` indexes the realisation's members (0..M-1), ``target`` a route or
+    an arc (outages) or a shock (shock occurrences); ``start`` is a day index and
     ``duration`` whole days (>= 1). The events of one (member, target) come in
     the order of their start days (the numba engine relies on it).
     """
@@ -104,7 +105,7 @@ class Realisations:
     ----------
     members
         Member numbers, shape (M,).
-    routes, shocks
+    routes, shocks, arcs
         Ids indexed by ``Events.target`` and the route axis, sorted.
     delay_days
         Commissioning delay of each route, days, shape (M, routes).
@@ -114,6 +115,8 @@ class Realisations:
         Shock occurrences; ``target`` indexes ``shocks``.
     demand_multiplier
         Yearly demand multipliers, shape (M, years, 2) for (gas, oil).
+    arc_outages
+        Forced outages of shared arcs; ``target`` indexes ``arcs``.
     """
 
     members: IntArray
@@ -123,6 +126,8 @@ class Realisations:
     outages: Events
     shock_events: Events
     demand_multiplier: FloatArray
+    arcs: tuple[str, ...] = ()
+    arc_outages: Events = field(default_factory=Events.empty)
 
     @classmethod
     def concat(cls, parts: Sequence[Realisations]) -> Realisations:
@@ -145,6 +150,8 @@ class Realisations:
             outages=events("outages"),
             shock_events=events("shock_events"),
             demand_multiplier=np.concatenate([p.demand_multiplier for p in parts]),
+            arcs=parts[0].arcs,
+            arc_outages=events("arc_outages"),
         )
 
     def select(self, index: IntArray) -> Realisations:
@@ -164,6 +171,8 @@ class Realisations:
             outages=events(self.outages),
             shock_events=events(self.shock_events),
             demand_multiplier=self.demand_multiplier[index],
+            arcs=self.arcs,
+            arc_outages=events(self.arc_outages),
         )
 
 
@@ -289,6 +298,13 @@ def sample_substream(scenario: Scenario, substream: int, seed: int) -> Realisati
         if shock.months:
             eligible = eligible[np.isin(calendar.month_index, np.array(shock.months) - 1)]
         occurrences.append(_shock(rng, shock, eligible, SUBSTREAM, calendar).retarget(k))
+    multipliers = _demand_multipliers(rng, scenario, SUBSTREAM, calendar.n_years)
+    arcs = tuple(sorted(scenario.arcs))
+    arc_outages = []
+    for a, aid in enumerate(arcs):
+        model = scenario.arcs[aid].forced_outages
+        if model is not None:
+            arc_outages.append(_outages(rng, model, SUBSTREAM, calendar.n_days).retarget(a))
     return Realisations(
         members=substream * SUBSTREAM + np.arange(SUBSTREAM, dtype=np.int64),
         routes=routes,
@@ -296,7 +312,9 @@ def sample_substream(scenario: Scenario, substream: int, seed: int) -> Realisati
         delay_days=delays,
         outages=Events.concat(outages),
         shock_events=Events.concat(occurrences),
-        demand_multiplier=_demand_multipliers(rng, scenario, SUBSTREAM, calendar.n_years),
+        demand_multiplier=multipliers,
+        arcs=arcs,
+        arc_outages=Events.concat(arc_outages),
     )
 
 

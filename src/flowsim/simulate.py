@@ -38,10 +38,9 @@ def _physical_memory() -> int:
 
 def estimate_bytes(plan: Plan, members: int, daily: bool) -> int:
     """Bytes the result of a run will hold (annual values, plus daily ones if asked)."""
-    widths = {"route": len(plan.routes), "commodity": len(plan.commodities)}
+    widths = plan.widths()
     per_year = sum(widths[v.axis] * (2 if v.dtype == "int16" else 8) for v in ANNUAL)
     annual = members * plan.calendar.n_years * per_year
-    widths["source"] = len(plan.sources)
     per_day = sum(8 * widths[v.axis] for v in DAILY)
     return annual + (members * plan.n_days * per_day if daily else 0)
 

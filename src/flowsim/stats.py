@@ -52,6 +52,10 @@ def undefined_is_nan() -> Iterator[None]:
 
 def member_quantile(values: xr.DataArray | xr.Dataset, q: float) -> Any:
     """The ``q`` quantile over members (NaN where no member has a value)."""
+    if isinstance(values, xr.Dataset) and any(v.size == 0 for v in values.data_vars.values()):
+        return values.map(member_quantile, q=q)  # xarray cannot take quantiles of nothing
+    if isinstance(values, xr.DataArray) and values.size == 0:
+        return values.isel(member=0, drop=True).astype(float)
     with undefined_is_nan():
         return values.quantile(q, dim="member").drop_vars("quantile")
 
@@ -146,7 +150,7 @@ def slice_grid(
             step = max(1, -(-2 // inner), budget // (cell * inner))
         else:
             step = 1
-        cuts = list(range(0, size, step))
+        cuts = list(range(0, size, step)) or [0]  # an empty dimension: one empty slice
         if i == whole - 1 and len(cuts) > 1 and (size - cuts[-1]) * inner < 2:
             # no last slice of a single cell: it takes one from the slice before, or
             # joins it where that has only two

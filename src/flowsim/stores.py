@@ -27,8 +27,8 @@ __all__ = ["FileStore", "MemoryStore"]
 
 
 def _annual_arrays(plan: Plan, members: int) -> dict[str, Array]:
-    """Zeroed annual arrays of a run, (members, years, routes or commodities)."""
-    widths = {"route": len(plan.routes), "commodity": len(plan.commodities)}
+    """Zeroed annual arrays of a run, (members, years, routes | commodities | arcs)."""
+    widths = plan.widths()
     shape = (members, plan.calendar.n_years)
     return {v.name: np.zeros((*shape, widths[v.axis]), v.dtype) for v in ANNUAL}
 
@@ -95,9 +95,10 @@ class FileStore:
         try:
             members = task.run.members
             empty = _annual_dataset(_annual_arrays(task.plan, 0), task, attrs | {"has_daily": 0})
-            chunks = {
+            chunks = {  # an empty axis (no arcs) cannot be chunked: stored whole
                 name: {"chunksizes": (min(members, DEFAULT_BLOCK), *empty[name].shape[1:])}
                 for name in empty.data_vars
+                if all(empty[name].shape[1:])
             }
             empty.to_netcdf(
                 tmp, engine="h5netcdf", mode="w", unlimited_dims=["member"], encoding=chunks

@@ -10,12 +10,15 @@ sourced factors of :mod:`flowsim.units`.
 
 from __future__ import annotations
 
+from typing import Any
+
 import pandas as pd
 import xarray as xr
 
 from flowsim.errors import FlowsimError
 from flowsim.labels import display_name
 from flowsim.results import Result
+from flowsim.stats import member_quantile
 from flowsim.units import ENERGY_UNITS, energy_factor
 from flowsim.variables import ANNUAL_UNITS, BY_NAME
 
@@ -39,7 +42,7 @@ def volume_unit(commodity: str, units: str = "native") -> tuple[str, float]:
 def summary_frame(result: Result, *, units: str = "native") -> pd.DataFrame:
     """Ensemble statistics (or the single member's values) as a long table.
 
-    Columns: scenario, kind (route or commodity), name, commodity, variable,
+    Columns: scenario, kind (route, commodity or exporter), name, commodity, variable,
     unit, year, statistic (value, or mean/p10/p50/p90), value. Volumes are in
     ``units`` (see the module docstring); ratios and probabilities in ``1``.
     """
@@ -78,6 +81,8 @@ def summary_frame(result: Result, *, units: str = "native") -> pd.DataFrame:
                     ["kind", "name", "commodity", "variable", "unit", "year", "statistic", "value"]
                 ]
             )
+    if "route_exporter" in a.coords:
+        rows.append(_exporter_summary(result.by_exporter(), units))
     out = pd.concat(rows, ignore_index=True)
     if summary is not None:
         short = summary.shortfall_probability.to_dataframe().reset_index()
@@ -94,8 +99,48 @@ def summary_frame(result: Result, *, units: str = "native") -> pd.DataFrame:
     return out
 
 
+def _exporter_summary(exporters: xr.DataArray, units: str) -> pd.DataFrame:
+    """Summary rows of the volume delivered per exporter: ``kind = "exporter"``, the name
+    being the country, variable ``delivered``."""
+    if exporters.sizes["member"] == 1:
+        stats = exporters.isel(member=0).expand_dims(statistic=["value"])
+    else:
+        parts = [exporters.mean("member").expand_dims(statistic=["mean"])]
+        for name, q in (("p10", 0.1), ("p50", 0.5), ("p90", 0.9)):
+            parts.append(member_quantile(exporters, q).expand_dims(statistic=[name]))
+        stats = xr.concat(parts, dim="statistic")
+    table = stats.rename("value").to_dataframe().reset_index().dropna(subset=["value"])
+    chosen = [volume_unit(str(c), units) for c in table["commodity"]]
+    return table.assign(
+        kind="exporter",
+        name=table["exporter"],
+        variable="delivered",
+        unit=[unit for unit, _ in chosen],
+        value=table["value"] * [factor for _, factor in chosen],
+    )[["kind", "name", "commodity", "variable", "unit", "year", "statistic", "value"]]
+
+
+def _exporter_rows(
+    exporters: xr.DataArray, q: float | None, suffix: str, units: str
+) -> list[tuple[str, str, Any]]:
+    """``Trade|<Commodity>|<Exporter>|China`` rows: the ``q`` quantile over members of
+    each exporter's total (or the single member's)."""
+    values = exporters.isel(member=0) if q is None else member_quantile(exporters, q)
+    rows = []
+    for commodity in values.commodity.values:
+        unit, factor = volume_unit(str(commodity), units)
+        for exporter in values.exporter.values:
+            series = values.sel(commodity=commodity, exporter=exporter)
+            if bool(series.isnull().all()):
+                continue
+            name = f"Trade|{str(commodity).capitalize()}|{exporter}|China{suffix}"
+            rows.append((name, unit, series.values * factor))
+    return rows
+
+
 def iamc_frame(result: Result, *, model: str | None = None, units: str = "native") -> pd.DataFrame:
-    """Deliveries per route and the demand balance per commodity in IAMC wide format.
+    """Deliveries per exporter and per route, the utilisation of each shared arc and the
+    demand balance per commodity in IAMC wide format.
 
     Single members give their values; ensembles give the median (P50), with
     ``|P10`` and ``|P90`` variables beside it. Volumes are in ``units``.
@@ -115,8 +160,17 @@ def iamc_frame(result: Result, *, model: str | None = None, units: str = "native
             return a[name].sel(where).isel(member=0)
         return summary[name].sel({"statistic": statistic[q], **where})
 
+    exporters = result.by_exporter() if "route_exporter" in a.coords else None
     rows = []
     for suffix, q in quantiles.items():
+        if exporters is not None:
+            rows += _exporter_rows(exporters, q, suffix, units)
+        for arc in a.arc.values if "arc" in a.dims else []:
+            flow = reduce("arc_flow", q, arc=str(arc))
+            capacity = a.arc_capacity.sel(arc=arc).isel(member=0)
+            used = (flow / capacity).where(capacity > 0)
+            name = f"Capacity Utilisation|{display_name(str(arc))}{suffix}"
+            rows.append((name, "1", used.values))
         for route in a.route.values:
             commodity = str(a.route_commodity.sel(route=route).values)
             kind = str(a.route_kind.sel(route=route).values).capitalize()

@@ -25,9 +25,11 @@ from flowsim.scenario.fields import Commodity
 
 __all__ = [
     "ANNUAL",
+    "ANNUAL_ARC",
     "ANNUAL_COMMODITY",
     "ANNUAL_ROUTE",
     "ANNUAL_UNITS",
+    "ARC_FULL",
     "BINDING",
     "CF_UNITS",
     "COMMODITIES",
@@ -60,10 +62,10 @@ CF_UNITS: dict[str, str] = {
 }
 """The CF/UDUNITS spelling of each unit coordinate value (1 bcm = 1 km³)."""
 
-BINDING = ("capacity", "outage", "contract", "source", "demand")
+BINDING = ("capacity", "outage", "contract", "arc", "source", "demand")
 """What set a route's flow on a day, in the order ties are resolved (docs/model.md)."""
 
-Axis = Literal["route", "commodity", "source"]
+Axis = Literal["route", "commodity", "source", "arc"]
 UnitRule = Literal["volume", "days", "ratio"]
 
 
@@ -120,7 +122,26 @@ ANNUAL_COMMODITY: tuple[Variable, ...] = (
 )
 """Annual commodity variables, dims (member, year, commodity)."""
 
-ANNUAL = ANNUAL_ROUTE + ANNUAL_COMMODITY
+ARC_FULL = 1e-9
+"""An arc ends a day *full* (a binding day) when what is left of it after the day's
+dispatch is at most this share of its available capacity (docs/model.md)."""
+
+ANNUAL_ARC: tuple[Variable, ...] = (
+    Variable("arc_flow", "arc", "volume", "volume entering the arc, all routes over it together"),
+    Variable("arc_capacity", "arc", "volume", "nominal capacity (sum of daily capacity)"),
+    Variable("arc_available", "arc", "volume", "capacity times availability"),
+    Variable("arc_outage_days", "arc", "days", "days with availability below 1", "int16"),
+    Variable(
+        "arc_binding_days",
+        "arc",
+        "days",
+        "days the arc ended full (what was left at most ARC_FULL of its available capacity)",
+        "int16",
+    ),
+)
+"""Annual arc variables, dims (member, year, arc): the shared stretches of the network."""
+
+ANNUAL = ANNUAL_ROUTE + ANNUAL_COMMODITY + ANNUAL_ARC
 """Every annual variable an engine returns."""
 
 DAILY: tuple[Variable, ...] = (

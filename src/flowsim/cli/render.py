@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from rich.table import Table
 
+from flowsim.stats import member_median
 from flowsim.variables import VOLUME_UNITS
 
 if TYPE_CHECKING:
@@ -22,11 +23,13 @@ if TYPE_CHECKING:
     from flowsim.results import Result
 
 __all__ = [
+    "arcs_table",
     "backtest_stats",
     "backtest_table",
     "bench_table",
     "comparison_table",
     "crosscheck_table",
+    "exporters_table",
     "report_years",
     "routes_table",
     "scaling_table",
@@ -80,6 +83,50 @@ def summary_table(result: Result) -> Table:
                     f"{commodity} P(shortfall)", *[f"{float(short.sel(year=y)):.0%}" for y in years]
                 )
         table.add_section()
+    return table
+
+
+def exporters_table(result: Result) -> Table:
+    """Delivered to China per exporting country and commodity, selected years."""
+    a = result.annual
+    years = report_years([int(y) for y in a.year.values])
+    members = a.sizes["member"]
+    title = "Delivered to China by exporter (bcm for gas, Mt for oil)"
+    table = Table(title=title + (", median" if members > 1 else ""), title_justify="left")
+    table.add_column("exporter", no_wrap=True)
+    for year in years:
+        table.add_column(str(year), justify="right")
+    totals = member_median(result.by_exporter())
+    for commodity in totals.commodity.values:
+        for exporter in totals.exporter.values:
+            values = totals.sel(exporter=exporter, commodity=commodity)
+            if bool(values.isnull().all()):
+                continue
+            cells = [f"{float(values.sel(year=y)):.1f}" for y in years]
+            table.add_row(f"{exporter} {commodity}", *cells)
+        table.add_section()
+    return table
+
+
+def arcs_table(result: Result) -> Table:
+    """Each shared arc in the last year: capacity, flow, utilisation, days it ended full."""
+    a = result.annual
+    year = int(a.year.values[-1])
+    last = a.sel(year=year)
+    title = f"Shared arcs in {year}" + (" (median)" if a.sizes["member"] > 1 else "")
+    table = Table(title=title, title_justify="left")
+    table.add_column("arc", min_width=_label_width(a.arc.values), no_wrap=True)
+    for column in ("capacity", "flow", "utilisation", "days full"):
+        table.add_column(column, justify="right")
+    for arc in a.arc.values:
+        unit = VOLUME_UNITS[str(a.arc_commodity.sel(arc=arc).values)]
+        capacity = float(member_median(last.arc_capacity.sel(arc=arc)))
+        flow = float(member_median(last.arc_flow.sel(arc=arc)))
+        short = float(member_median(last.arc_binding_days.sel(arc=arc).astype(float)))
+        used = f"{flow / capacity:.0%}" if capacity > 0 else "-"
+        table.add_row(
+            str(arc), f"{capacity:.1f} {unit}", f"{flow:.1f} {unit}", used, f"{short:.0f}"
+        )
     return table
 
 

@@ -110,7 +110,7 @@ def run_command(
     file's scenario and every named scenario in its [scenarios] table (a sweep).
     Results do not depend on --workers, --scheduler or --block-size.
     """
-    from flowsim.cli.render import routes_table, summary_table
+    from flowsim.cli.render import arcs_table, exporters_table, routes_table, summary_table
     from flowsim.outputs import output_folders, safe_name, write_outputs
     from flowsim.scenario import load_scenario
     from flowsim.simulate import execute
@@ -166,7 +166,10 @@ def run_command(
                     err=True,
                 )
             console.print(summary_table(result))
+            console.print(exporters_table(result))
             console.print(routes_table(result))
+            if result.annual.sizes.get("arc", 0):
+                console.print(arcs_table(result))
             shown = sorted({p.parts[0] + ("/" if len(p.parts) > 1 else "") for p in written})
             console.print(f"wrote {folder}/: {', '.join(shown)}", highlight=False, soft_wrap=True)
 

@@ -19,7 +19,7 @@ import numpy as np
 from flowsim.arrays import BoolArray, FloatArray, IntArray
 from flowsim.plan import Plan
 from flowsim.sampling import Events, Realisations
-from flowsim.variables import ANNUAL_COMMODITY, ANNUAL_ROUTE, DAILY, names
+from flowsim.variables import ANNUAL_ARC, ANNUAL_COMMODITY, ANNUAL_ROUTE, ARC_FULL, DAILY, names
 
 __all__ = ["CHUNK_BYTES", "ENGINE", "simulate_chunk"]
 
@@ -39,17 +39,25 @@ def _shifted(rates: FloatArray, pad: int, delays: IntArray, first: int, days: in
 
 
 class _Window:
-    """The member-specific masks of one window of days: shocks on, routes down.
+    """The member-specific masks of one window of days: shocks on, routes and arcs down.
 
-    ``shocks`` and ``outages``: the chunk's events of each shock and route.
+    ``shocks``, ``outages`` and ``arc_outages``: the chunk's events of each shock,
+    route and arc.
     """
 
     def __init__(
-        self, plan: Plan, m: int, shocks: list[Events], outages: list[Events], first: int, days: int
+        self,
+        plan: Plan,
+        m: int,
+        events: tuple[list[Events], list[Events], list[Events]],
+        first: int,
+        days: int,
     ) -> None:
+        shocks, outages, arc_outages = events
         self.plan, self.first, self.days = plan, first, days
-        self.shock_on = [events.active(m, days, first) for events in shocks]
-        self.down = [events.active(m, days, first) if len(events) else None for events in outages]
+        self.shock_on = [e.active(m, days, first) for e in shocks]
+        self.down = [e.active(m, days, first) if len(e) else None for e in outages]
+        self.arc_down = [e.active(m, days, first) if len(e) else None for e in arc_outages]
 
     def factor(
         self, base: FloatArray, shocks: BoolArray, down: BoolArray | None, derate: float
@@ -83,16 +91,21 @@ def simulate_chunk(plan: Plan, real: Realisations, *, daily: bool = False) -> di
     }
     for name in names(ANNUAL_COMMODITY):
         out[name] = np.zeros((m, years, len(plan.commodities)))
+    for name in names(ANNUAL_ARC):
+        out[name] = np.zeros((m, years, len(plan.arcs)))
     out["contract"][:] = plan.annual_contract
+    out["arc_capacity"][:] = plan.annual_arc_capacity
     if daily:
-        widths = {"route": len(plan.routes), "commodity": len(plan.commodities)}
-        widths["source"] = len(plan.sources)
+        widths = plan.widths()
         for variable in DAILY:
             out[f"daily_{variable.name}"] = np.zeros((m, plan.n_days, widths[variable.axis]))
-    shocks = [real.shock_events.of(target=k) for k in range(len(plan.shocks))]
-    outages = [real.outages.of(target=r) for r in range(len(plan.routes))]
+    events = (
+        [real.shock_events.of(target=k) for k in range(len(plan.shocks))],
+        [real.outages.of(target=r) for r in range(len(plan.routes))],
+        [real.arc_outages.of(target=a) for a in range(len(plan.arcs))],
+    )
     for y, (first, days) in enumerate(zip(cal.year_starts, cal.days_in_year, strict=True)):
-        window = _Window(plan, m, shocks, outages, int(first), int(days))
+        window = _Window(plan, m, events, int(first), int(days))
         _simulate_window(plan, real, window, y, out, daily)
     return out
 
@@ -124,52 +137,64 @@ def _simulate_window(
         source_left.append(np.broadcast_to(rate, (m, n)).copy() if limited else None)
         put_daily("production", s, np.broadcast_to(rate, (m, n)))
 
-    for c, order in enumerate(plan.dispatch_order):
+    arc_left, arc_available = [], []  # of each arc on each day, (M, days)
+    for a in range(len(plan.arcs)):
+        avail = window.factor(
+            plan.arc_maintenance[a, days],
+            plan.shock_arcs[:, a],
+            window.arc_down[a],
+            plan.arc_outage_derate[a],
+        )
+        rate = np.broadcast_to(plan.arc_capacity_rate[a, days] * avail, (m, n))
+        arc_left.append(rate.copy())
+        arc_available.append(rate)
+        put("arc_available", a, rate)
+        out["arc_outage_days"][:, y, a] = np.broadcast_to(avail < 1.0, (m, n)).sum(axis=1)
+
+    for c, groups in enumerate(plan.dispatch_groups):
         multiplier = real.demand_multiplier[:, y, plan.multiplier_column[c], None]
         demand = plan.demand[c, days] * multiplier if plan.has_demand[c] else None
         need = None if demand is None else demand.copy()
         capacities: list[FloatArray] = []
-        for r in order:
-            cap = _shifted(plan.capacity_rate[r], plan.pad, real.delay_days[:, r], first, n)
-            down = window.down[r]
-            avail = window.factor(
-                plan.maintenance[r, days], plan.shock_routes[:, r], down, plan.outage_derate[r]
-            )
-            cap_avail = cap * avail
-            contract = plan.has_contract[r]
-            acq = plan.acq_rate[r, None, plan.pad + first : plan.pad + first + n]
-            limit = acq * plan.flexibility[r] if contract else None
-            src = source_left[plan.route_source[r]]
-            loss = float(plan.loss[r])
+        for group in groups:
+            bounds = {r: _route_bounds(plan, real, window, r) for r in group}
+            allowance = _arc_allowance(plan, group, bounds, arc_left)
+            for r in group:
+                cap, avail, cap_avail, limit = bounds[r]
+                src = source_left[plan.route_source[r]]
+                reach = (1.0 - float(plan.loss[r])) * plan.share[r, days]
+                flow = allowance[r]
+                if src is not None:
+                    flow = np.minimum(flow, src)
+                if need is not None and not plan.shared[r]:
+                    flow = np.minimum(flow, _demand_bound(need, reach))
+                flow = np.broadcast_to(flow, (m, n))
+                delivered = flow * reach
+                if need is not None:  # a shared lane's other buyers take what China does not
+                    delivered = np.minimum(delivered, need)
 
-            flow = cap_avail
-            for bound in (limit, src):
-                if bound is not None:
-                    flow = np.minimum(flow, bound)
-            if need is not None:
-                flow = np.minimum(flow, need / (1.0 - loss) if loss else need)
-            flow = np.broadcast_to(flow, (m, n))
-            delivered = flow * (1.0 - loss) if loss else flow
+                derated = np.broadcast_to(avail < 1.0, (m, n))
+                _count_binding(out, y, r, flow, cap_avail, derated, limit, allowance[r], src)
+                if src is not None:
+                    src -= flow
+                if need is not None:
+                    need = np.maximum(need - delivered, 0.0)
+                for e in np.flatnonzero(plan.arc_use[r]):
+                    arc_left[e] = np.maximum(arc_left[e] - plan.arc_use[r, e] * flow, 0.0)
+                    out["arc_flow"][:, y, e] += flow.sum(axis=1) * plan.arc_use[r, e] / n
 
-            derated = np.broadcast_to(avail < 1.0, (m, n))
-            _count_binding(out, y, r, flow, cap_avail, derated, limit, src)
-            if src is not None:
-                src -= flow
-            if need is not None:
-                need = np.maximum(need - delivered, 0.0)
-
-            put("delivered", r, delivered)
-            put("flow", r, flow)
-            put("capacity", r, cap)
-            put("available", r, cap_avail)
-            out["outage_days"][:, y, r] = derated.sum(axis=1)
-            if daily:  # no daily temporaries otherwise
-                put_daily("flow", r, flow)
-                put_daily("delivered", r, delivered)
-                put_daily("available", r, np.broadcast_to(cap_avail, (m, n)))
-                no_limit = np.full((m, n), np.inf)
-                put_daily("contract_limit", r, no_limit if limit is None else limit)
-            capacities.append(cap)
+                put("delivered", r, delivered)
+                put("flow", r, flow)
+                put("capacity", r, cap)
+                put("available", r, cap_avail)
+                out["outage_days"][:, y, r] = derated.sum(axis=1)
+                if daily:  # no daily temporaries otherwise
+                    put_daily("flow", r, flow)
+                    put_daily("delivered", r, delivered)
+                    put_daily("available", r, np.broadcast_to(cap_avail, (m, n)))
+                    no_limit = np.full((m, n), np.inf)
+                    put_daily("contract_limit", r, no_limit if limit is None else limit)
+                capacities.append(cap)
 
         if demand is None or need is None:
             out["demand"][:, y, c] = np.nan
@@ -183,6 +208,66 @@ def _simulate_window(
             put(name, c, rates)
             put_daily(name, c, rates)
         out["n_minus_1"][:, y, c] = _n_minus_1(demand, capacities)
+    for a, left in enumerate(arc_left):
+        full = left <= ARC_FULL * arc_available[a]
+        out["arc_binding_days"][:, y, a] = full.sum(axis=1)
+
+
+Bounds = tuple[FloatArray, FloatArray, FloatArray, FloatArray | None]
+"""A route's nominal capacity, availability, capacity x availability and contract limit
+(None: no contract) over a window, each (M or 1, days)."""
+
+
+def _route_bounds(plan: Plan, real: Realisations, window: _Window, r: int) -> Bounds:
+    """What route ``r``'s own stretch and contract allow over the window."""
+    first, n = window.first, window.days
+    days = slice(first, first + n)
+    cap = _shifted(plan.capacity_rate[r], plan.pad, real.delay_days[:, r], first, n)
+    avail = window.factor(
+        plan.maintenance[r, days], plan.shock_routes[:, r], window.down[r], plan.outage_derate[r]
+    )
+    limit = None
+    if plan.has_contract[r]:
+        limit = (
+            plan.acq_rate[r, None, plan.pad + first : plan.pad + first + n] * plan.flexibility[r]
+        )
+    return cap, avail, cap * avail, limit
+
+
+def _arc_allowance(
+    plan: Plan,
+    group: tuple[int, ...],
+    bounds: dict[int, Bounds],
+    arc_left: list[FloatArray],
+) -> dict[int, FloatArray]:
+    """Most each route of a dispatch group may take over the shared arcs: its bound
+    ``min(cap x availability, contract)`` times the smallest pro-rata share of the arcs
+    on its path (docs/model.md, "One day")."""
+    bound = {}
+    for r in group:
+        _, _, cap_avail, limit = bounds[r]
+        bound[r] = cap_avail if limit is None else np.minimum(cap_avail, limit)
+    scale: dict[int, FloatArray] = {}
+    for a in np.flatnonzero(plan.arc_use[list(group)].any(axis=0)):
+        users = [r for r in group if plan.arc_use[r, a]]
+        asked = plan.arc_use[users[0], a] * bound[users[0]]
+        for r in users[1:]:
+            asked = asked + plan.arc_use[r, a] * bound[r]
+        short = asked > arc_left[a]
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            share = np.where(short, arc_left[a] / asked, 1.0)
+        for r in users:
+            scale[r] = share if r not in scale else np.minimum(scale[r], share)
+    return {r: bound[r] * scale[r] if r in scale else bound[r] for r in group}
+
+
+def _demand_bound(need: FloatArray, reach: FloatArray) -> FloatArray:
+    """Most a route may take for ``need`` when ``reach`` of its flow arrives in China
+    (no bound where nothing reaches China)."""
+    open_ = np.where(reach > 0.0, 0.0, np.inf)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        bound: FloatArray = need / np.where(reach > 0.0, reach, 1.0) + open_
+    return bound
 
 
 def _count_binding(
@@ -193,6 +278,7 @@ def _count_binding(
     cap_avail: FloatArray,
     derated: BoolArray,
     limit: FloatArray | None,
+    allowance: FloatArray,
     src: FloatArray | None,
 ) -> None:
     """Count the days of year ``y`` each bound set route ``r``'s flow (ties go to the
@@ -203,7 +289,7 @@ def _count_binding(
     outage_bound = (~open_ & derated).sum(axis=1)
     out["binding_capacity_days"][:, y, r] = capacity_bound - outage_bound
     out["binding_outage_days"][:, y, r] = outage_bound
-    for name, bound in (("contract", limit), ("source", src)):
+    for name, bound in (("contract", limit), ("arc", allowance), ("source", src)):
         if bound is not None:
             hit = open_ & (flow == bound)
             out[f"binding_{name}_days"][:, y, r] = hit.sum(axis=1)

@@ -2,24 +2,35 @@
 
 The readable reference of the model at event level. For one member it builds:
 
-- a **route process** per route, idle until an outage, maintenance or shock
-  process interrupts it; the interrupt's cause (:class:`Derate`) switches a
-  derate on or off, and the route's availability is the product of those on;
+- a **route process** per route and an **arc process** per shared arc, idle
+  until an outage, maintenance or shock process interrupts it; the
+  interrupt's cause (:class:`Derate`) switches a derate on or off, and the
+  element's availability is the product of those on
+  (:mod:`flowsim.engines.des_network`);
 - a **commissioning process** per route: the event of its first capacity;
 - **maintenance**, **outage** and **shock processes** that replay the plan's
-  windows and the member's sampled realisation as timed interrupts (a shock
-  on a source derates the source instead);
-- a **source** per limited supply basin, refilled each morning with the day's
-  (derated) production, which the routes it feeds draw down in dispatch order;
-- a **dispatcher** that clears each day at noon by docs/model.md, "One day";
+  windows and the member's sampled realisation as timed interrupts of routes
+  and arcs (a shock on a source derates the source instead);
+- a **morning process** that refills each limited supply basin with the day's
+  (derated) production and each shared arc with the day's capacity times its
+  availability: the routes they feed draw these down as the day is cleared;
+- a **dispatcher** that clears each day at noon by docs/model.md, "One day"
+  (dispatch groups over shared arcs, :mod:`flowsim.engines.des_day`);
 - a **year-end process** that closes each year's accounts (annual sums,
-  contract quantity against deliveries, N-1).
+  contract quantity against deliveries, N-1, the arcs' books).
 
-Derates change at the start of a day (t), sources refill at t + 0.25, cargoes
-arrive at t + 0.4, the dispatcher clears at t + 0.5 and the year closes at
-t + 0.75 of its last day. A seaborne route with ``cargoes`` in its scenario
-moves its volume as cargoes (see :class:`flowsim.scenario.route.Cargoes`);
-``cargoes=False`` makes it flow continuously, as in the core.
+Derates change at the start of a day (t), sources and arcs refill at t + 0.25,
+cargoes arrive at t + 0.4, the dispatcher clears at t + 0.5 and the year closes
+at t + 0.75 of its last day. Events of an arc show in the trace with ``arc:ID``
+in the route column (a source's with ``source:ID``).
+
+A seaborne route with ``cargoes`` in its scenario moves its volume as cargoes
+(see :class:`flowsim.scenario.route.Cargoes`): its flow (bounded as any
+route's, but not by demand) fills cargoes and draws on its arcs on the day it
+is loaded; a cargo arrives with its flow less the route's losses (its own and
+its arcs'), and of that only the route's China share *on the arrival day*
+enters the terminal that serves demand (and is the trace's ``cargo_arrived``
+size). ``cargoes=False`` makes it flow continuously, exactly as in the core.
 The engine replays exactly the realisations the core engine does, and its
 daily flows equal the core's to rounding (the cross-check tests hold them to
 1e-9 relative).
@@ -29,7 +40,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Generator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -39,27 +50,23 @@ from flowsim.arrays import FloatArray
 from flowsim.plan import Plan
 from flowsim.sampling import Events, Realisations
 from flowsim.scenario.route import Cargoes
-from flowsim.variables import ANNUAL, ANNUAL_COMMODITY, ANNUAL_ROUTE, BINDING, DAILY, names
+from flowsim.variables import (
+    ANNUAL,
+    ANNUAL_ARC,
+    ANNUAL_COMMODITY,
+    ANNUAL_ROUTE,
+    BINDING,
+    DAILY,
+    names,
+)
+
+from .des_day import COMMODITY_DAILY, Clearing
+from .des_network import MAINTENANCE, OUTAGE, SHOCK, Arc, Derate, Element, Route, availability
 
 __all__ = ["ENGINE", "Derate", "TraceEvent", "simulate_chunk", "simulate_member"]
 
 
 MORNING, ARRIVAL, NOON, EVENING = 0.25, 0.4, 0.5, 0.75
-
-_ROUTE_DAILY = ("flow", "delivered", "capacity", "available", "availability", "contract_limit")
-_COMMODITY_DAILY = ("demand", "balancing", "unmet")
-_CAPACITY, _OUTAGE, _CONTRACT, _SOURCE, _DEMAND = range(len(BINDING))
-
-
-@dataclass(frozen=True)
-class Derate:
-    """What an interrupt carries: a derate of ``fraction`` switched on or off."""
-
-    key: str
-    """Which event: ``maintenance:3``, ``outage``, ``shock:cold_winter``."""
-    fraction: float
-    """Share of capacity lost while on."""
-    on: bool
 
 
 @dataclass(frozen=True)
@@ -72,27 +79,6 @@ class TraceEvent:
     kind: str
     size: float
     detail: str = ""
-
-
-@dataclass
-class _Route:
-    """A route's state, changed only through interrupts of its process."""
-
-    index: int
-    name: str
-    derates: dict[str, float] = field(default_factory=dict)
-    availability: float = 1.0
-    """Product of (1 - derate) over the derates on; kept up to date by :meth:`apply`."""
-    process: Any = None
-
-    def apply(self, cause: Derate) -> None:
-        if cause.on:
-            self.derates[cause.key] = cause.fraction
-        else:
-            self.derates.pop(cause.key, None)
-        self.availability = 1.0
-        for fraction in self.derates.values():
-            self.availability *= 1.0 - fraction
 
 
 class _CountingEnvironment(simpy.Environment):
@@ -108,9 +94,10 @@ class _CountingEnvironment(simpy.Environment):
 class _Member:
     """The SimPy model of one member.
 
-    Inputs are read from plain Python lists (one per route, source or
-    commodity, indexed by day) and the day's values are recorded the same way:
-    this engine is about clarity, and lists keep it quick enough.
+    Inputs are read from plain Python lists (one per route, arc, source or
+    commodity, indexed by day) and the day's values are recorded the same way
+    (:class:`~flowsim.engines.des_day.Clearing`): this engine is about clarity,
+    and lists keep it quick enough.
     """
 
     def __init__(
@@ -125,40 +112,17 @@ class _Member:
         self.env = _CountingEnvironment()
         cal = plan.calendar
         n = self.days = cal.n_days
-        pad, delays = plan.pad, real.delay_days[i]
-        n_routes, n_commodities = len(plan.routes), len(plan.commodities)
-        self.routes = [_Route(r, name) for r, name in enumerate(plan.routes)]
-        self.source_derates: list[dict[str, float]] = [{} for _ in plan.sources]
+        n_routes = len(plan.routes)
+        self.routes = [Route(r, name) for r, name in enumerate(plan.routes)]
+        self.arcs = [Arc(a, name, days=n) for a, name in enumerate(plan.arcs)]
+        self.source_derates: list[dict[str, tuple[tuple[int, int], float]]] = [
+            {} for _ in plan.sources
+        ]
+        self.source_availability = [1.0] * len(plan.sources)
         self.limited = [s for s, limited in enumerate(plan.source_limited) if limited]
-        self.source_left = [math.inf] * len(plan.sources)  # today's production not yet taken
-        # inputs, day by day (annual rates)
-        self.capacity = [
-            plan.capacity_rate[r, pad - delays[r] : pad - delays[r] + n].tolist()
-            for r in range(n_routes)
-        ]
-        self.limit = [
-            (plan.acq_rate[r, pad:] * plan.flexibility[r]).tolist()
-            if plan.has_contract[r]
-            else None
-            for r in range(n_routes)
-        ]
-        multipliers = real.demand_multiplier[i][cal.year_index]
-        self.demand = [
-            (plan.demand[c] * multipliers[:, plan.multiplier_column[c]]).tolist()
-            if plan.has_demand[c]
-            else None
-            for c in range(n_commodities)
-        ]
-        self.balancing_cap = plan.balancing.tolist()
         self.production = plan.production.tolist()
-        self.loss = plan.loss.tolist()
-        # records, day by day
-        self.route_days = {name: [[0.0] * n for _ in range(n_routes)] for name in _ROUTE_DAILY}
-        self.binding = [[0] * n for _ in range(n_routes)]
-        self.commodity_days = {
-            name: [[0.0] * n for _ in range(n_commodities)] for name in _COMMODITY_DAILY
-        }
         self.production_days = [list(row) for row in self.production]  # limited: refilled
+        self.arc_capacity = plan.arc_capacity_rate.tolist()
         # cargo mode: what waits at each loading port, berths, and arrivals by day
         self.cargoes = [c if cargoes else None for c in plan.cargoes]
         self.port_stock = [0.0] * n_routes
@@ -168,9 +132,18 @@ class _Member:
         ]
         self.arrivals: list[dict[int, float]] = [{} for _ in range(n_routes)]
         self.terminal = [0.0] * n_routes  # arrived volume not yet taken by demand
-        self.annual = {name: np.zeros((cal.n_years, n_routes)) for name in names(ANNUAL_ROUTE)}
-        self.annual |= {
-            name: np.zeros((cal.n_years, n_commodities)) for name in names(ANNUAL_COMMODITY)
+        self.books = Clearing(
+            plan,
+            real,
+            i,
+            (self.routes, self.arcs),
+            [c is not None for c in self.cargoes],
+            self.deliver_cargoes,
+        )
+        widths = plan.widths()
+        self.annual = {
+            v.name: np.zeros((cal.n_years, widths[v.axis]))
+            for v in (*ANNUAL_ROUTE, *ANNUAL_COMMODITY, *ANNUAL_ARC)
         }
 
     def record(self, day: int, route: str, kind: str, size: float, detail: str = "") -> None:
@@ -180,20 +153,21 @@ class _Member:
 
     # --- processes -----------------------------------------------------------
 
-    def route_process(self, route: _Route) -> Generator[Any, Any, None]:
-        """Idle until interrupted; each interrupt switches one derate on or off."""
+    def element_process(self, element: Element) -> Generator[Any, Any, None]:
+        """A route's or an arc's: idle until interrupted; each interrupt switches one
+        derate on or off."""
         while True:
             try:
-                yield self.env.event()  # never fires: the route changes only when interrupted
+                yield self.env.event()  # never fires: the element changes only when interrupted
             except simpy.Interrupt as interrupt:
                 cause = interrupt.cause
                 assert isinstance(cause, Derate)
-                route.apply(cause)
+                element.apply(cause)
 
-    def commissioning(self, route: _Route) -> Generator[Any, Any, None]:
+    def commissioning(self, route: Route) -> Generator[Any, Any, None]:
         """The event of the route's first capacity (after its commissioning delay);
         a route already carrying on the first day is ``in_service``."""
-        rates = self.capacity[route.index]
+        rates = self.books.capacity[route.index]
         first = next((t for t, rate in enumerate(rates) if rate > 0), None)
         if first is not None:
             yield self.env.timeout(first)
@@ -203,106 +177,67 @@ class _Member:
     def switch(
         self,
         windows: list[tuple[int, int]],
-        key: str,
-        fraction: float,
-        routes: list[_Route],
+        cause: Derate,
+        elements: list[Element],
         sources: list[int],
     ) -> Generator[Any, Any, None]:
-        """Derate ``routes`` (by interrupt) and ``sources`` during each (begin, end) window."""
+        """Derate ``elements`` (by interrupt) and ``sources`` during each (begin, end) window;
+        ``cause`` is the derate switched on."""
+        off = Derate(cause.key, cause.fraction, False, cause.rank)
         for begin, end in windows:
             yield self.env.timeout(begin - self.env.now)
-            self._set(key, fraction, True, routes, sources)
+            self._set(cause, elements, sources)
             yield self.env.timeout(end - self.env.now)
-            self._set(key, fraction, False, routes, sources)
+            self._set(off, elements, sources)
 
-    def _set(
-        self, key: str, fraction: float, on: bool, routes: list[_Route], sources: list[int]
-    ) -> None:
+    def _set(self, cause: Derate, elements: list[Element], sources: list[int]) -> None:
         day = int(self.env.now)
-        kind = key.split(":")[0] + ("_start" if on else "_end")
-        for route in routes:
-            route.process.interrupt(Derate(key, fraction, on))
-            self.record(day, route.name, kind, fraction, key)
+        key, fraction = cause.key, cause.fraction
+        kind = key.split(":")[0] + ("_start" if cause.on else "_end")
+        for element in elements:
+            element.process.interrupt(cause)
+            self.record(day, element.label, kind, fraction, key)
         for s in sources:
-            if on:
-                self.source_derates[s][key] = fraction
+            if cause.on:
+                self.source_derates[s][key] = (cause.rank, fraction)
             else:
                 self.source_derates[s].pop(key, None)
+            self.source_availability[s] = availability(self.source_derates[s])
             self.record(day, f"source:{self.plan.sources[s]}", kind, fraction, key)
 
-    def sources_refill(self) -> Generator[Any, Any, None]:
-        """Each morning, reset every limited source to the day's (derated) production:
-        what was left yesterday does not keep."""
+    def morning(self) -> Generator[Any, Any, None]:
+        """Each morning, reset every limited source to the day's (derated) production and
+        every arc to the day's capacity times availability: what was left yesterday does
+        not keep."""
         yield self.env.timeout(MORNING)
         for t in range(self.days):
             for s in self.limited:
-                rate = self.production[s][t]
-                for fraction in self.source_derates[s].values():
-                    rate *= 1.0 - fraction
-                self.production_days[s][t] = self.source_left[s] = rate
+                rate = self.production[s][t] * self.source_availability[s]
+                self.production_days[s][t] = self.books.source_left[s] = rate
+            for arc in self.arcs:
+                arc.refill(t, self.arc_capacity[arc.index][t])
             yield self.env.timeout(1)
 
     def dispatcher(self) -> Generator[Any, Any, None]:
-        """Clear every day at noon: routes in dispatch order, then balancing supply."""
+        """Clear every day at noon: routes by dispatch group, then balancing supply."""
         yield self.env.timeout(NOON)
         for t in range(self.days):
-            for c, order in enumerate(self.plan.dispatch_order):
-                demand = self.demand[c]
-                need = demand[t] if demand is not None else math.inf
-                for r in order:
-                    need = self._clear(self.routes[r], t, need)
-                days = self.commodity_days
-                if demand is None:
-                    days["demand"][c][t] = math.nan
-                else:
-                    balancing = min(need, self.balancing_cap[c][t])
-                    days["demand"][c][t] = demand[t]
-                    days["balancing"][c][t] = balancing
-                    days["unmet"][c][t] = need - balancing
+            self.books.day(t)
             yield self.env.timeout(1)
 
-    def _clear(self, route: _Route, t: int, need: float) -> float:
-        """Dispatch one route on day ``t``; returns the demand it leaves."""
-        r = route.index
-        capacity = self.capacity[r][t]
-        availability = route.availability
-        available = capacity * availability
-        limits = self.limit[r]
-        limit = limits[t] if limits is not None else math.inf
-        source = self.plan.route_source[r]
-        source_left = self.source_left[source]
-        loss = self.loss[r]
+    def deliver_cargoes(self, r: int, t: int, flow: float, need: float) -> float:
+        """Load route ``r``'s flow of day ``t`` into cargoes; returns what the cargoes
+        arrived at its terminal deliver towards ``need`` (an annual rate)."""
         cargo = self.cargoes[r]
-        by_demand = need / (1.0 - loss) if loss else need
-        flow = min(available, limit, source_left, math.inf if cargo else by_demand)
-        if flow == available:
-            bound = _OUTAGE if availability < 1.0 else _CAPACITY
-        elif flow == limit:
-            bound = _CONTRACT
-        elif flow == source_left:
-            bound = _SOURCE
-        else:
-            bound = _DEMAND
-        delivered = flow * (1.0 - loss) if loss else flow
-        if cargo is not None:  # the flow fills cargoes; arrivals serve demand from the terminal
-            self._load(route, cargo, t, flow)
-            diy = float(self.plan.calendar.days_in_year_of_day[t])
-            stock = self.terminal[r] + self.arrivals[r].pop(t, 0.0)
-            delivered = min(stock, need / diy) * diy
-            self.terminal[r] = stock - delivered / diy
-        days = self.route_days
-        days["flow"][r][t] = flow
-        days["delivered"][r][t] = delivered
-        days["capacity"][r][t] = capacity
-        days["available"][r][t] = available
-        days["availability"][r][t] = availability
-        days["contract_limit"][r][t] = limit
-        self.binding[r][t] = bound
-        if source_left != math.inf:  # routes sharing a source compete for what is left
-            self.source_left[source] = source_left - flow
-        return float(max(need - delivered, 0.0))
+        assert cargo is not None
+        self._load(self.routes[r], cargo, t, flow)
+        diy = float(self.plan.calendar.days_in_year_of_day[t])
+        stock = self.terminal[r] + self.arrivals[r].pop(t, 0.0)
+        delivered = min(stock, need / diy) * diy
+        self.terminal[r] = stock - delivered / diy
+        return delivered
 
-    def _load(self, route: _Route, cargo: Cargoes, t: int, flow: float) -> None:
+    def _load(self, route: Route, cargo: Cargoes, t: int, flow: float) -> None:
         """Add a day's flow (an annual rate) to the port; send off every full cargo."""
         r = route.index
         self.port_stock[r] += flow / float(self.plan.calendar.days_in_year_of_day[t])
@@ -310,9 +245,10 @@ class _Member:
             self.port_stock[r] -= cargo.size
             self.env.process(self.voyage(route, cargo))
 
-    def voyage(self, route: _Route, cargo: Cargoes) -> Generator[Any, Any, None]:
+    def voyage(self, route: Route, cargo: Cargoes) -> Generator[Any, Any, None]:
         """A full cargo: wait for a berth, load, sail, and arrive on the morning of day
-        (berth day + loading_days + voyage_days), in time for that day's clearing."""
+        (berth day + loading_days + voyage_days), in time for that day's clearing; China's
+        share of it enters the terminal."""
         berths = self.berths[route.index]
         request = berths.request() if berths is not None else None
         if request is not None:
@@ -322,27 +258,34 @@ class _Member:
         yield self.env.timeout(cargo.loading_days)
         if berths is not None and request is not None:
             berths.release(request)
-        day = start + cargo.loading_days + cargo.voyage_days
+        leaves = min(start + cargo.loading_days, self.days - 1)
+        month = int(self.plan.calendar.month_index[leaves]) + 1
+        day = start + cargo.loading_days + cargo.voyage_days_leaving_in(month)
         yield self.env.timeout(day + ARRIVAL - self.env.now)
-        volume = cargo.size * (1.0 - self.loss[route.index])
         if day < self.days:
-            self.arrivals[route.index][day] = self.arrivals[route.index].get(day, 0.0) + volume
-            self.record(day, route.name, "cargo_arrived", volume)
+            r = route.index
+            share = self.books.share[r][day]
+            volume = cargo.size * self.books.keep[r] * share
+            self.arrivals[r][day] = self.arrivals[r].get(day, 0.0) + volume
+            detail = f"China share {share:.6g}" if share != 1.0 else ""
+            self.record(day, route.name, "cargo_arrived", volume, detail)
 
     def year_end(self) -> Generator[Any, Any, None]:
-        """Close each year's accounts: annual sums, contract quantity, N-1."""
-        plan, cal = self.plan, self.plan.calendar
+        """Close each year's accounts: annual sums, contract quantity, N-1, arcs."""
+        plan, cal, books = self.plan, self.plan.calendar, self.books
         for y, (first, days) in enumerate(
             zip(cal.year_starts.tolist(), cal.days_in_year.tolist(), strict=True)
         ):
             last = first + days - 1
+            end = last + 1
             yield self.env.timeout(last + EVENING - self.env.now)
             for r, name in enumerate(plan.routes):
-                for var in ("delivered", "flow", "capacity", "available"):
-                    self.annual[var][y, r] = sum(self.route_days[var][r][first : last + 1]) / days
-                availability = self.route_days["availability"][r][first : last + 1]
+                for var in ("delivered", "flow", "available"):
+                    self.annual[var][y, r] = sum(books.route_days[var][r][first:end]) / days
+                self.annual["capacity"][y, r] = sum(books.capacity[r][first:end]) / days
+                availability = books.route_days["availability"][r][first:end]
                 self.annual["outage_days"][y, r] = sum(a < 1.0 for a in availability)
-                bounds = self.binding[r][first : last + 1]
+                bounds = books.binding[r][first:end]
                 for b, bound in enumerate(BINDING):
                     self.annual[f"binding_{bound}_days"][y, r] = bounds.count(b)
                 if plan.has_contract[r]:
@@ -357,21 +300,28 @@ class _Member:
                         f"ACQ {acq:.6g}, shortfall {max(0.0, acq - delivered):.6g}",
                     )
             for c in range(len(plan.commodities)):
-                self._close_commodity(y, c, first, last + 1)
+                self._close_commodity(y, c, first, end)
+            for arc in self.arcs:
+                a = arc.index
+                self.annual["arc_flow"][y, a] = sum(arc.flow[first:end]) / days
+                self.annual["arc_capacity"][y, a] = plan.annual_arc_capacity[y, a]
+                self.annual["arc_available"][y, a] = sum(arc.available[first:end]) / days
+                self.annual["arc_outage_days"][y, a] = sum(arc.derated[first:end])
+                self.annual["arc_binding_days"][y, a] = sum(arc.full[first:end])
 
     def _close_commodity(self, y: int, c: int, first: int, end: int) -> None:
-        plan = self.plan
+        plan, books = self.plan, self.books
         order = plan.dispatch_order[c]
-        if self.demand[c] is None:
+        if books.demand[c] is None:
             self.annual["demand"][y, c] = math.nan
             self.annual["n_minus_1"][y, c] = math.nan
             return
         days = end - first
-        for var in _COMMODITY_DAILY:
-            self.annual[var][y, c] = sum(self.commodity_days[var][c][first:end]) / days
-        demand = self.commodity_days["demand"][c]
+        for var in COMMODITY_DAILY:
+            self.annual[var][y, c] = sum(books.commodity_days[var][c][first:end]) / days
+        demand = books.commodity_days["demand"][c]
         peak = max(range(first, end), key=lambda t: (demand[t], -t))
-        caps = [self.route_days["capacity"][r][peak] for r in order]
+        caps = [books.capacity[r][peak] for r in order]
         if not caps:
             self.annual["n_minus_1"][y, c] = math.nan
             return
@@ -384,26 +334,32 @@ class _Member:
     def run(self) -> dict[str, Any]:
         plan, real, env = self.plan, self.real, self.env
         for route in self.routes:
-            route.process = env.process(self.route_process(route))
+            route.process = env.process(self.element_process(route))
             env.process(self.commissioning(route))
-        for r, windows in enumerate(plan.windows):
-            for w, (begin, end, fraction) in enumerate(windows):
-                key = f"maintenance:{w}"
-                env.process(self.switch([(begin, end)], key, fraction, [self.routes[r]], []))
-        outages = real.outages.of(member=self.i)
-        for r in range(len(plan.routes)):
-            spans = _merged(outages.of(target=r), self.days)
-            fraction = float(plan.outage_derate[r])
-            env.process(self.switch(spans, "outage", fraction, [self.routes[r]], []))
+        for arc in self.arcs:
+            arc.process = env.process(self.element_process(arc))
+        elements: list[tuple[list[Element], tuple[Any, ...], Events, FloatArray]] = [
+            (list(self.routes), plan.windows, real.outages, plan.outage_derate),
+            (list(self.arcs), plan.arc_windows, real.arc_outages, plan.arc_outage_derate),
+        ]
+        for kind, windows_of, events, derates in elements:
+            outages = events.of(member=self.i)
+            for element, windows in zip(kind, windows_of, strict=True):
+                for w, (begin, end, fraction) in enumerate(windows):
+                    cause = Derate(f"maintenance:{w}", fraction, True, (MAINTENANCE, w))
+                    env.process(self.switch([(begin, end)], cause, [element], []))
+                spans = _merged(outages.of(target=element.index), self.days)
+                cause = Derate("outage", float(derates[element.index]), True, (OUTAGE, 0))
+                env.process(self.switch(spans, cause, [element], []))
         shocks = real.shock_events.of(member=self.i)
         for k, name in enumerate(plan.shocks):
-            routes = [self.routes[r] for r in np.flatnonzero(plan.shock_routes[k])]
+            hit: list[Element] = [self.routes[r] for r in np.flatnonzero(plan.shock_routes[k])]
+            hit += [self.arcs[a] for a in np.flatnonzero(plan.shock_arcs[k])]
             sources = [int(s) for s in np.flatnonzero(plan.shock_sources[k])]
             spans = _merged(shocks.of(target=k), self.days)
-            env.process(
-                self.switch(spans, f"shock:{name}", float(plan.shock_derate[k]), routes, sources)
-            )
-        env.process(self.sources_refill())
+            cause = Derate(f"shock:{name}", float(plan.shock_derate[k]), True, (SHOCK, k))
+            env.process(self.switch(spans, cause, hit, sources))
+        env.process(self.morning())
         env.process(self.dispatcher())
         env.process(self.year_end())
         env.run(until=self.days)
@@ -411,9 +367,10 @@ class _Member:
 
     def _daily(self) -> dict[str, FloatArray]:
         """Daily values in bcm or Mt per day, shape (days, routes | commodities | sources)."""
+        books = self.books
         diy = self.plan.calendar.days_in_year_of_day[:, None]
-        out = {f"daily_{k}": np.array(v).T / diy for k, v in self.route_days.items()}
-        out |= {f"daily_{k}": np.array(v).T / diy for k, v in self.commodity_days.items()}
+        out = {f"daily_{k}": np.array(v).T / diy for k, v in books.route_days.items()}
+        out |= {f"daily_{k}": np.array(v).T / diy for k, v in books.commodity_days.items()}
         out["daily_production"] = np.array(self.production_days).reshape(-1, self.days).T / diy
         return out
 

@@ -24,28 +24,31 @@ from typing import Any
 
 import numpy as np
 
-from flowsim.arrays import FloatArray, IntArray
+from flowsim.arrays import FloatArray
+from flowsim.engines.fused_inputs import member_arrays, plan_arrays
 from flowsim.engines.fused_years import (
+    ARC_CAPACITY_ROW,
     CONTRACT_ROW,
+    FIELD_BITS,
+    SHIFT_ARC,
     SHIFT_CONTRACT,
     SHIFT_DOWN,
     SHIFT_OUTAGE,
     SHIFT_SOURCE,
+    close_arcs,
     close_year,
     mark_year,
     numba,
 )
 from flowsim.plan import Plan
-from flowsim.sampling import Events, Realisations
-from flowsim.variables import ANNUAL_COMMODITY, ANNUAL_ROUTE, names
+from flowsim.sampling import Realisations
+from flowsim.variables import ANNUAL_ARC, ANNUAL_COMMODITY, ANNUAL_ROUTE, ARC_FULL, names
 
 __all__ = [
     "AVAILABLE",
     "BATCH",
     "CHUNK_MEMBERS",
     "ENGINE",
-    "member_arrays",
-    "plan_arrays",
     "simulate_chunk",
 ]
 
@@ -66,6 +69,7 @@ def _kernel(
     member_arrays: tuple[Any, ...],
     route_out: FloatArray,
     commodity_out: FloatArray,
+    arc_out: FloatArray,
     batch: int,
 ) -> None:  # pragma: no cover - compiled
     """Simulate every member, batches of ``batch`` members in parallel."""
@@ -73,7 +77,8 @@ def _kernel(
     n_batches = (members + batch - 1) // batch
     for g in numba.prange(n_batches):
         m0 = g * batch
-        _batch(m0, min(batch, members - m0), plan_arrays, member_arrays, route_out, commodity_out)
+        lanes = min(batch, members - m0)
+        _batch(m0, lanes, plan_arrays, member_arrays, route_out, commodity_out, arc_out)
 
 
 def _batch(
@@ -83,18 +88,21 @@ def _batch(
     member_arrays: tuple[Any, ...],
     route_out: FloatArray,
     commodity_out: FloatArray,
+    arc_out: FloatArray,
 ) -> None:  # pragma: no cover - compiled
     """Members ``m0 .. m0 + lanes - 1``, day by day over the horizon.
 
     Every lane loop is free of branches, so that it vectorises: bounds a route
     lacks take neutral values that leave the arithmetic exact (no contract: an
     infinite limit; an unlimited source: infinite supply left; no demand:
-    infinite need; no losses: keep 1), and ``min`` is written as selects (a
-    call would keep the loop scalar). Each per-lane quantity the dispatch loop
-    touches is an array of its own, indexed in place (a view per route and day
-    would cost reference counting); a route's day counts are packed into one
-    integer (:data:`flowsim.engines.fused_years.FIELD_BITS` bits each; the
-    demand-bound days are what the others leave).
+    infinite need; no losses: keep 1; no shared arc: a share of 1), and ``min``
+    is written as selects (a call would keep the loop scalar). Each per-lane
+    quantity the dispatch loop touches is an array of its own, indexed in place
+    (a view per route and day would cost reference counting); a route's day
+    counts are packed into one integer (:data:`flowsim.engines.fused_years.FIELD_BITS`
+    bits each; the demand-bound days are what the others leave). A dispatch group
+    (routes of one priority) takes three passes: the routes' own bounds, the
+    shared arcs' pro-rata shares, then the dispatch in route order.
     """
     (
         year_starts,
@@ -120,6 +128,20 @@ def _batch(
         balancing,
         multiplier_column,
         annual_cap,
+        share,
+        shared,
+        arc_use,
+        arc_cap_rate,
+        arc_maintenance,
+        arc_outage_derate,
+        shock_arcs,
+        group_ptr,
+        commodity_groups,
+        group_arc_ptr,
+        group_arcs,
+        route_arc_ptr,
+        route_arcs,
+        route_arc_use,
     ) = plan_arrays
     (
         delays,
@@ -130,29 +152,45 @@ def _batch(
         shock_ptr,
         shock_start,
         shock_duration,
+        arc_outage_ptr,
+        arc_outage_start,
+        arc_outage_duration,
     ) = member_arrays
-    n_routes = cap_rate.shape[0]
+    n_routes, n_arcs = cap_rate.shape[0], arc_cap_rate.shape[0]
     n_sources, n_shocks = production.shape[0], shock_derate.shape[0]
     n_commodities = order_ptr.shape[0] - 1
     b_n = lanes
     # flags of the year's days
     down = np.zeros((366, n_routes, b_n), dtype=np.uint8)
+    arc_down = np.zeros((366, n_arcs, b_n), dtype=np.uint8)
     shocked = np.zeros((366, n_shocks, b_n), dtype=np.uint8)
     any_down = np.zeros((366, n_routes), dtype=np.uint8)  # events are rare: on most days
+    any_arc_down = np.zeros((366, n_arcs), dtype=np.uint8)
     any_shocked = np.zeros((366, n_shocks), dtype=np.uint8)  # no lane has one
     next_outage = np.zeros((n_routes, b_n), dtype=np.int64)
+    next_arc_outage = np.zeros((n_arcs, b_n), dtype=np.int64)
     next_shock = np.zeros((n_shocks, b_n), dtype=np.int64)
     # state carried from route to route within a day, and from day to day
     left = np.full((n_sources, b_n), np.inf)
     need = np.full((n_commodities, b_n), np.inf)
+    arc_left = np.zeros((n_arcs, b_n))
     budget = np.full((n_routes, b_n), np.inf)  # what is left of a capped route's year
-    # the day's inputs of one route, and the year's sums
-    caps = np.empty(b_n)
-    factor = np.empty(b_n)
+    # the day's bounds of each route of a group, and scratch
+    caps = np.empty((n_routes, b_n))
+    factor = np.empty((n_routes, b_n))
+    scale = np.ones((n_routes, b_n))  # the arcs' pro-rata share of each route's bound
+    asked = np.empty(b_n)
+    lane = np.empty(b_n)
+    flows = np.empty(b_n)
+    arc_today = np.zeros((n_arcs, b_n))  # each arc's available capacity of the day
+    # the year's sums
     sum_delivered = np.zeros((n_routes, b_n))
     sum_flow = np.zeros((n_routes, b_n))
     sum_available = np.zeros((n_routes, b_n))
     packed = np.zeros((n_routes, b_n), dtype=np.int64)
+    sum_arc_flow = np.zeros((n_arcs, b_n))
+    sum_arc_available = np.zeros((n_arcs, b_n))
+    arc_packed = np.zeros((n_arcs, b_n), dtype=np.int64)
     dem = np.zeros((n_commodities, b_n))
     sum_demand = np.zeros((n_commodities, b_n))
     sum_balancing = np.zeros((n_commodities, b_n))
@@ -168,35 +206,24 @@ def _batch(
     for y in range(days_in_year.shape[0]):
         first, n = year_starts[y], days_in_year[y]
         mark_year(
-            down,
-            any_down,
-            outage_ptr,
-            outage_start,
-            outage_duration,
-            next_outage,
-            first,
-            n,
-            m0,
-            b_n,
-            n_routes,
-        )
+            down, any_down, outage_ptr, outage_start, outage_duration, next_outage,
+            first, n, m0, b_n, n_routes,
+        )  # fmt: skip
         mark_year(
-            shocked,
-            any_shocked,
-            shock_ptr,
-            shock_start,
-            shock_duration,
-            next_shock,
-            first,
-            n,
-            m0,
-            b_n,
-            n_shocks,
-        )
+            arc_down, any_arc_down, arc_outage_ptr, arc_outage_start, arc_outage_duration,
+            next_arc_outage, first, n, m0, b_n, n_arcs,
+        )  # fmt: skip
+        mark_year(
+            shocked, any_shocked, shock_ptr, shock_start, shock_duration, next_shock,
+            first, n, m0, b_n, n_shocks,
+        )  # fmt: skip
         sum_delivered[:] = 0.0
         sum_flow[:] = 0.0
         sum_available[:] = 0.0
         packed[:] = 0
+        sum_arc_flow[:] = 0.0
+        sum_arc_available[:] = 0.0
+        arc_packed[:] = 0
         sum_demand[:] = 0.0
         sum_balancing[:] = 0.0
         sum_unmet[:] = 0.0
@@ -214,6 +241,24 @@ def _batch(
                             kept = 1.0 - shock_derate[k]
                             for b in range(b_n):
                                 left[s, b] = left[s, b] * (kept if shocked[j, k, b] else 1.0)
+            for a in range(n_arcs):  # each arc's capacity of the day, before any route
+                kept, maint, cap = (
+                    1.0 - arc_outage_derate[a],
+                    arc_maintenance[a, t],
+                    arc_cap_rate[a, t],
+                )
+                for b in range(b_n):
+                    lane[b] = maint * (kept if arc_down[j, a, b] else 1.0)
+                for k in range(n_shocks):
+                    if shock_arcs[k, a] and any_shocked[j, k]:
+                        kept = 1.0 - shock_derate[k]
+                        for b in range(b_n):
+                            lane[b] = lane[b] * (kept if shocked[j, k, b] else 1.0)
+                for b in range(b_n):
+                    arc_left[a, b] = cap * lane[b]
+                    arc_today[a, b] = cap * lane[b]
+                    sum_arc_available[a, b] += cap * lane[b]
+                    arc_packed[a, b] += np.int64(lane[b] < 1.0)
             for c in range(n_commodities):
                 if has_demand[c]:
                     col = multiplier_column[c]
@@ -224,62 +269,114 @@ def _batch(
                         new_peak = (j == 0) | (d > peak[c, b])
                         peak[c, b] = d if new_peak else peak[c, b]
                         peak_day[c, b] = t if new_peak else peak_day[c, b]
-                for i in range(order_ptr[c], order_ptr[c + 1]):
-                    r = order[i]
-                    # capacity (each lane's own delay) and availability of the day
-                    if uniform[r]:  # no lane has its own delay: one capacity for all
-                        cap = cap_rate[r, shift[r, 0] + t]
-                        for b in range(b_n):
-                            caps[b] = cap
-                    else:  # gathered apart: a gather keeps the dispatch loop scalar
-                        for b in range(b_n):
-                            caps[b] = cap_rate[r, shift[r, b] + t]
-                    kept, maint = 1.0 - outage_derate[r], maintenance[r, t]
-                    if any_down[j, r]:
-                        for b in range(b_n):
-                            factor[b] = maint * (kept if down[j, r, b] else 1.0)
-                    else:
-                        for b in range(b_n):
-                            factor[b] = maint
-                    for k in range(n_shocks):
-                        if shock_routes[k, r] and any_shocked[j, k]:
-                            kept = 1.0 - shock_derate[k]
+                for g in range(commodity_groups[c], commodity_groups[c + 1]):
+                    # 1. each route's own bound: capacity (each lane's own delay) times
+                    # availability, and the contract
+                    for i in range(group_ptr[g], group_ptr[g + 1]):
+                        r = order[i]
+                        if uniform[r]:  # no lane has its own delay: one capacity for all
+                            cap = cap_rate[r, shift[r, 0] + t]
                             for b in range(b_n):
-                                factor[b] = factor[b] * (kept if shocked[j, k, b] else 1.0)
-                    # dispatch: the least of the bounds (as selects: a call to min() would
-                    # not vectorise), then what it leaves
-                    limit = acq_rate[r, pad + t] * flexibility[r] if has_contract[r] else np.inf
-                    keep = 1.0 - loss[r]
-                    src = route_source[r]
-                    for b in range(b_n):
-                        f = factor[b]
-                        available = caps[b] * f
-                        supply = left[src, b]
-                        flow = available if available <= limit else limit
-                        flow = flow if flow <= supply else supply
-                        bound = need[c, b] / keep
-                        flow = flow if flow <= bound else bound
-                        bound = budget[r, b]
-                        flow = flow if flow <= bound else bound
-                        delivered = flow * keep
-                        at_capacity = flow == available
-                        derated = f < 1.0
-                        by_contract = (flow == limit) & (not at_capacity)
-                        by_source = (flow == supply) & (not at_capacity) & (not by_contract)
-                        packed[r, b] += (
-                            np.int64(at_capacity)
-                            + (np.int64(at_capacity & derated) << SHIFT_OUTAGE)
-                            + (np.int64(by_contract) << SHIFT_CONTRACT)
-                            + (np.int64(by_source) << SHIFT_SOURCE)
-                            + (np.int64(derated) << SHIFT_DOWN)
-                        )
-                        left[src, b] = supply - flow
-                        still = need[c, b] - delivered
-                        need[c, b] = still if still >= 0.0 else 0.0
-                        budget[r, b] = budget[r, b] - flow
-                        sum_delivered[r, b] += delivered
-                        sum_flow[r, b] += flow
-                        sum_available[r, b] += available
+                                caps[r, b] = cap
+                        else:  # gathered apart: a gather keeps the dispatch loop scalar
+                            for b in range(b_n):
+                                caps[r, b] = cap_rate[r, shift[r, b] + t]
+                        kept, maint = 1.0 - outage_derate[r], maintenance[r, t]
+                        if any_down[j, r]:
+                            for b in range(b_n):
+                                factor[r, b] = maint * (kept if down[j, r, b] else 1.0)
+                        else:
+                            for b in range(b_n):
+                                factor[r, b] = maint
+                        for k in range(n_shocks):
+                            if shock_routes[k, r] and any_shocked[j, k]:
+                                kept = 1.0 - shock_derate[k]
+                                for b in range(b_n):
+                                    factor[r, b] = factor[r, b] * (
+                                        kept if shocked[j, k, b] else 1.0
+                                    )
+                    # 2. the shared arcs: each shares what is left pro rata to the bounds
+                    for q in range(group_arc_ptr[g], group_arc_ptr[g + 1]):
+                        a = group_arcs[q]
+                        for b in range(b_n):
+                            asked[b] = 0.0
+                        for i in range(group_ptr[g], group_ptr[g + 1]):
+                            r = order[i]
+                            use = arc_use[r, a]
+                            if use > 0.0:
+                                limit = (
+                                    acq_rate[r, pad + t] * flexibility[r]
+                                    if has_contract[r]
+                                    else np.inf
+                                )
+                                for b in range(b_n):
+                                    avail = caps[r, b] * factor[r, b]
+                                    asked[b] += use * (avail if avail <= limit else limit)
+                        for b in range(b_n):
+                            short = asked[b] > arc_left[a, b]
+                            asked[b] = arc_left[a, b] / asked[b] if short else 1.0
+                        for i in range(group_ptr[g], group_ptr[g + 1]):
+                            r = order[i]
+                            if arc_use[r, a] > 0.0:
+                                for b in range(b_n):
+                                    scale[r, b] = (
+                                        asked[b] if asked[b] < scale[r, b] else scale[r, b]
+                                    )
+                    # 3. dispatch in route order: the least of the bounds (as selects: a call
+                    # to min() would not vectorise), then what it leaves
+                    for i in range(group_ptr[g], group_ptr[g + 1]):
+                        r = order[i]
+                        limit = acq_rate[r, pad + t] * flexibility[r] if has_contract[r] else np.inf
+                        reach = (1.0 - loss[r]) * share[r, t]
+                        over = reach if reach > 0.0 else 1.0
+                        unbounded = 0.0 if reach > 0.0 and not shared[r] else np.inf
+                        src = route_source[r]
+                        for b in range(b_n):
+                            avail = caps[r, b] * factor[r, b]
+                            allow = (avail if avail <= limit else limit) * scale[r, b]
+                            supply = left[src, b]
+                            flow = allow if allow <= supply else supply
+                            cap = need[c, b] / over + unbounded
+                            flow = flow if flow <= cap else cap
+                            cap = budget[r, b]
+                            flow = flow if flow <= cap else cap
+                            delivered = flow * reach
+                            still = need[c, b]  # a shared lane's other buyers take the rest
+                            delivered = delivered if delivered <= still else still
+                            at_capacity = flow == avail
+                            derated = factor[r, b] < 1.0
+                            by_contract = (flow == limit) & (not at_capacity)
+                            by_arc = (flow == allow) & (not at_capacity) & (not by_contract)
+                            by_source = (
+                                (flow == supply)
+                                & (not at_capacity)
+                                & (not by_contract)
+                                & (not by_arc)
+                            )
+                            packed[r, b] += (
+                                np.int64(at_capacity)
+                                + (np.int64(at_capacity & derated) << SHIFT_OUTAGE)
+                                + (np.int64(by_contract) << SHIFT_CONTRACT)
+                                + (np.int64(by_arc) << SHIFT_ARC)
+                                + (np.int64(by_source) << SHIFT_SOURCE)
+                                + (np.int64(derated) << SHIFT_DOWN)
+                            )
+                            left[src, b] = supply - flow
+                            still = still - delivered
+                            need[c, b] = still if still >= 0.0 else 0.0
+                            budget[r, b] = budget[r, b] - flow
+                            sum_delivered[r, b] += delivered
+                            sum_flow[r, b] += flow
+                            sum_available[r, b] += avail
+                            flows[b] = flow
+                        for p in range(route_arc_ptr[r], route_arc_ptr[r + 1]):
+                            a, use = route_arcs[p], route_arc_use[p]
+                            for b in range(b_n):
+                                used = use * flows[b]
+                                rest = arc_left[a, b] - used
+                                arc_left[a, b] = rest if rest >= 0.0 else 0.0
+                                sum_arc_flow[a, b] += used
+                                scale[r, b] = 1.0  # for the route's next day
                 if has_demand[c]:
                     balancing_cap = balancing[c, t]
                     for b in range(b_n):
@@ -289,93 +386,21 @@ def _batch(
                         sum_balancing[c, b] += bal
                         sum_unmet[c, b] += left_over - bal
                         need[c, b] = np.inf
+            for a in range(n_arcs):  # the arcs that ended the day full
+                for b in range(b_n):
+                    full = arc_left[a, b] <= ARC_FULL * arc_today[a, b]
+                    arc_packed[a, b] += np.int64(full) << FIELD_BITS
         close_year(
-            y,
-            first,
-            n,
-            m0,
-            b_n,
-            plan_arrays,
-            shift,
-            uniform,
-            sum_delivered,
-            sum_flow,
-            sum_available,
-            packed,
-            sum_demand,
-            sum_balancing,
-            sum_unmet,
-            peak,
-            peak_day,
-            route_out,
-            commodity_out,
-        )
+            y, first, n, m0, b_n, plan_arrays, shift, uniform, sum_delivered, sum_flow,
+            sum_available, packed, sum_demand, sum_balancing, sum_unmet, peak, peak_day,
+            route_out, commodity_out,
+        )  # fmt: skip
+        close_arcs(y, n, m0, b_n, sum_arc_flow, sum_arc_available, arc_packed, arc_out)
 
 
 if numba is not None:
     _batch = numba.njit(cache=True, error_model="numpy")(_batch)
     _kernel = numba.njit(cache=True, parallel=True, error_model="numpy")(_kernel)
-
-
-def _csr(events: Events, members: int, targets: int) -> tuple[IntArray, IntArray, IntArray]:
-    """Events grouped by (member, target), in time order as sampled: pointers
-    (members * targets + 1,), starts, durations."""
-    key = events.member * targets + events.target
-    order = np.argsort(key, kind="stable")
-    counts = np.bincount(key, minlength=members * targets)
-    ptr = np.concatenate(([0], np.cumsum(counts))).astype(np.int64)
-    return ptr, events.start[order], events.duration[order]
-
-
-def plan_arrays(plan: Plan, annual_cap: FloatArray | None = None) -> tuple[Any, ...]:
-    """The plan as the kernel reads it.
-
-    ``annual_cap`` (routes,), test-only: a ceiling on each route's annual mean flow
-    (bcm/yr or Mt/yr; inf: none), a bound with memory: what is left of the year's
-    allowance is carried from day to day, as a storage level or a contract-year
-    total will be.
-    """
-    cal = plan.calendar
-    order = [r for rows in plan.dispatch_order for r in rows]
-    order_ptr = np.cumsum([0, *(len(rows) for rows in plan.dispatch_order)])
-    no_cap = np.full(len(plan.routes), np.inf)
-    return (
-        cal.year_starts.astype(np.int64),
-        cal.days_in_year.astype(np.int64),
-        int(plan.pad),
-        plan.capacity_rate,
-        plan.has_contract,
-        plan.acq_rate,
-        plan.flexibility,
-        plan.loss,
-        plan.route_source.astype(np.int64),
-        plan.maintenance,
-        plan.outage_derate,
-        plan.production,
-        plan.source_limited,
-        plan.shock_derate,
-        plan.shock_routes,
-        plan.shock_sources,
-        order_ptr.astype(np.int64),
-        np.array(order, dtype=np.int64),
-        plan.demand,
-        plan.has_demand,
-        plan.balancing,
-        plan.multiplier_column.astype(np.int64),
-        no_cap if annual_cap is None else np.asarray(annual_cap, dtype=np.float64),
-    )
-
-
-def member_arrays(plan: Plan, real: Realisations) -> tuple[Any, ...]:
-    """The members' draws as the kernel reads them: members last (the lanes), events
-    grouped by (member, target)."""
-    m = len(real.members)
-    return (
-        np.ascontiguousarray(real.delay_days.T),  # (routes, members)
-        np.ascontiguousarray(real.demand_multiplier.transpose(1, 2, 0)),  # (years, 2, members)
-        *_csr(real.outages, m, len(plan.routes)),
-        *_csr(real.shock_events, m, len(plan.shocks)),
-    )
 
 
 def simulate_chunk(
@@ -389,12 +414,14 @@ def simulate_chunk(
     m = len(real.members)
     route_out = np.empty((len(ANNUAL_ROUTE), m, cal.n_years, len(plan.routes)))
     commodity_out = np.zeros((len(ANNUAL_COMMODITY), m, cal.n_years, len(plan.commodities)))
-    _kernel(
-        plan_arrays(plan, annual_cap), member_arrays(plan, real), route_out, commodity_out, batch
-    )
+    arc_out = np.zeros((len(ANNUAL_ARC), m, cal.n_years, len(plan.arcs)))
+    inputs = plan_arrays(plan, annual_cap), member_arrays(plan, real)
+    _kernel(*inputs, route_out, commodity_out, arc_out, batch)
     route_out[CONTRACT_ROW] = plan.annual_contract  # the same for every member
+    arc_out[ARC_CAPACITY_ROW] = plan.annual_arc_capacity
     out = {name: route_out[i] for i, name in enumerate(names(ANNUAL_ROUTE))}
     out |= {name: commodity_out[i] for i, name in enumerate(names(ANNUAL_COMMODITY))}
+    out |= {name: arc_out[i] for i, name in enumerate(names(ANNUAL_ARC))}
     return out
 
 

@@ -9,15 +9,18 @@ from typing import Any
 import numpy as np
 
 from flowsim.arrays import FloatArray, IntArray
-from flowsim.variables import ANNUAL_COMMODITY, ANNUAL_ROUTE, names
+from flowsim.variables import ANNUAL_ARC, ANNUAL_COMMODITY, ANNUAL_ROUTE, names
 
 __all__ = [
+    "ARC_CAPACITY_ROW",
     "CONTRACT_ROW",
     "FIELD_BITS",
+    "SHIFT_ARC",
     "SHIFT_CONTRACT",
     "SHIFT_DOWN",
     "SHIFT_OUTAGE",
     "SHIFT_SOURCE",
+    "close_arcs",
     "close_year",
     "mark_year",
     "numba",
@@ -31,16 +34,15 @@ except Exception:  # pragma: no cover - exercised where numba is absent or broke
 # Rows of the kernel's route and commodity outputs (the order of ANNUAL_ROUTE and
 # ANNUAL_COMMODITY in flowsim.variables; checked at import below).
 _DELIVERED, _FLOW, _CAPACITY, _AVAILABLE, CONTRACT_ROW, _OUTAGE = range(6)
-_B_CAPACITY, _B_OUTAGE, _B_CONTRACT, _B_SOURCE, _B_DEMAND = range(6, 11)
+_B_CAPACITY, _B_OUTAGE, _B_CONTRACT, _B_ARC, _B_SOURCE, _B_DEMAND = range(6, 12)
 _DEMAND, _BALANCING, _UNMET, _N_MINUS_1 = range(4)
+_ARC_FLOW, ARC_CAPACITY_ROW, _ARC_AVAILABLE, _ARC_OUTAGE, _ARC_BINDING = range(5)
 # A route's day counts of a year, packed into one int64 of FIELD_BITS bits each (a year
-# has at most 366 days): at capacity, of which outage-bound, contract, source, down.
-FIELD_BITS = 12
-SHIFT_OUTAGE, SHIFT_CONTRACT, SHIFT_SOURCE, SHIFT_DOWN = (
-    FIELD_BITS,
-    2 * FIELD_BITS,
-    3 * FIELD_BITS,
-    4 * FIELD_BITS,
+# has at most 366 days): at capacity, of which outage-bound, contract, arc, source, down.
+# An arc's: outage days, binding days.
+FIELD_BITS = 9
+SHIFT_OUTAGE, SHIFT_CONTRACT, SHIFT_ARC, SHIFT_SOURCE, SHIFT_DOWN = (
+    FIELD_BITS * k for k in range(1, 6)
 )
 
 
@@ -127,6 +129,7 @@ def close_year(
             at_capacity = counts & mask
             outage = (counts >> SHIFT_OUTAGE) & mask
             contract = (counts >> SHIFT_CONTRACT) & mask
+            arc = (counts >> SHIFT_ARC) & mask
             source = (counts >> SHIFT_SOURCE) & mask
             route_out[_DELIVERED, m, y, r] = sum_delivered[r, b] / days
             route_out[_FLOW, m, y, r] = sum_flow[r, b] / days
@@ -136,8 +139,9 @@ def close_year(
             route_out[_B_CAPACITY, m, y, r] = at_capacity - outage
             route_out[_B_OUTAGE, m, y, r] = outage
             route_out[_B_CONTRACT, m, y, r] = contract
+            route_out[_B_ARC, m, y, r] = arc
             route_out[_B_SOURCE, m, y, r] = source
-            route_out[_B_DEMAND, m, y, r] = n - at_capacity - contract - source
+            route_out[_B_DEMAND, m, y, r] = n - at_capacity - contract - arc - source
     for c in range(order_ptr.shape[0] - 1):
         for b in range(b_n):
             m = m0 + b
@@ -161,10 +165,41 @@ def close_year(
             commodity_out[_N_MINUS_1, m, y, c] = (total - largest) / peak[c, b]
 
 
+def close_arcs(
+    y: int,
+    n: int,
+    m0: int,
+    b_n: int,
+    sum_arc_flow: FloatArray,
+    sum_arc_available: FloatArray,
+    arc_packed: IntArray,
+    arc_out: FloatArray,
+) -> None:  # pragma: no cover - compiled
+    """Write year ``y`` of the batch's arcs: annual means and unpacked day counts (the
+    capacity row is the plan's, filled by the caller)."""
+    days = float(n)
+    mask = (np.int64(1) << FIELD_BITS) - 1
+    for a in range(sum_arc_flow.shape[0]):
+        for b in range(b_n):
+            m = m0 + b
+            arc_out[_ARC_FLOW, m, y, a] = sum_arc_flow[a, b] / days
+            arc_out[_ARC_AVAILABLE, m, y, a] = sum_arc_available[a, b] / days
+            arc_out[_ARC_OUTAGE, m, y, a] = arc_packed[a, b] & mask
+            arc_out[_ARC_BINDING, m, y, a] = (arc_packed[a, b] >> FIELD_BITS) & mask
+
+
 if numba is not None:
     mark_year = numba.njit(cache=True)(mark_year)
+    close_arcs = numba.njit(cache=True, error_model="numpy")(close_arcs)
     close_year = numba.njit(cache=True, error_model="numpy")(close_year)
 
 _ROUTE_ROWS = ("delivered", "flow", "capacity", "available", "contract", "outage_days")
 assert names(ANNUAL_ROUTE)[: len(_ROUTE_ROWS)] == _ROUTE_ROWS
 assert names(ANNUAL_COMMODITY) == ("demand", "balancing", "unmet", "n_minus_1")
+assert names(ANNUAL_ARC) == (
+    "arc_flow",
+    "arc_capacity",
+    "arc_available",
+    "arc_outage_days",
+    "arc_binding_days",
+)

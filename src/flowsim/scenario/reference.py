@@ -16,7 +16,7 @@ from annotated_types import MaxLen, MinLen
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
-from flowsim.scenario import fields, route, schedules, tree
+from flowsim.scenario import arc, fields, route, schedules, tree
 from flowsim.scenario.fields import CITE_KINDS
 from flowsim.scenario.tree import Scenario
 
@@ -160,12 +160,14 @@ _MODELS: tuple[type[BaseModel], ...] = (
     tree.Horizon,
     tree.RunSettings,
     tree.Source,
+    arc.Arc,
     route.Route,
     route.Contract,
     route.Maintenance,
     route.ForcedOutages,
     route.CommissioningDelay,
     route.Cargoes,
+    route.Season,
     tree.Demand,
     tree.Seasonality,
     tree.DemandUncertainty,

@@ -22,7 +22,15 @@ from flowsim.scenario.fields import (
 )
 from flowsim.scenario.schedules import Schedule, Step
 
-__all__ = ["Cargoes", "CommissioningDelay", "Contract", "ForcedOutages", "Maintenance", "Route"]
+__all__ = [
+    "Cargoes",
+    "CommissioningDelay",
+    "Contract",
+    "ForcedOutages",
+    "Maintenance",
+    "Route",
+    "Season",
+]
 
 
 class Contract(Model):
@@ -151,6 +159,18 @@ class CommissioningDelay(Model):
         return self
 
 
+class Season(Model):
+    """Months in which a cargo leaving port sails a voyage of its own length (an Arctic
+    route open in summer, say)."""
+
+    months: Annotated[list[Annotated[int, Field(ge=1, le=12)]], Field(min_length=1)]
+    """Months of departure (1-12) the season covers."""
+    voyage_days: Annotated[int, Field(ge=1)]
+    """Days from the loading port to China for a cargo leaving in these months."""
+    cite: Cite
+    """Where the season and its voyage time come from."""
+
+
 class Cargoes(Model):
     """How a seaborne route moves its volume in the DES engine (the core flows continuously).
 
@@ -165,15 +185,40 @@ class Cargoes(Model):
     loading_days: Annotated[int, Field(ge=1)] = 1
     """Days a cargo occupies a berth."""
     voyage_days: Annotated[int, Field(ge=1)]
-    """Days from the loading port to China."""
+    """Days from the loading port to China (outside every season)."""
+    seasons: list[Season] = []
+    """Voyage times by month of departure: a cargo leaving in a month a season lists sails
+    that season's ``voyage_days`` (omitted: every cargo sails ``voyage_days``)."""
     berths: Annotated[int, Field(ge=1)] | None = None
     """Loading berths (omitted: never a queue)."""
     cite: Cite
     """Where the cargo size, berths and voyage come from."""
 
+    @model_validator(mode="after")
+    def _seasons_apart(self) -> Cargoes:
+        seen: set[int] = set()
+        for season in self.seasons:
+            twice = sorted(seen & set(season.months))
+            if twice:
+                raise PydanticCustomError(
+                    "season_overlap",
+                    "months {months} are in more than one season",
+                    {"months": ", ".join(str(m) for m in twice)},
+                )
+            seen |= set(season.months)
+        return self
+
+    def voyage_days_leaving_in(self, month: int) -> int:
+        """Voyage time of a cargo leaving port in ``month`` (1-12), days."""
+        for season in self.seasons:
+            if month in season.months:
+                return season.voyage_days
+        return self.voyage_days
+
 
 class Route(Model):
-    """A pipeline or sea lane carrying one commodity from one source into China."""
+    """A pipeline or sea lane carrying one commodity from one source into China, over its
+    own stretch and any shared arcs."""
 
     label: str | None = None
     """Name for tables and figures (default: the route id)."""
@@ -185,8 +230,15 @@ class Route(Model):
     """Pipeline or sea lane."""
     transit_countries: list[str] = []
     """Countries crossed between the source and China (shocks can target them)."""
+    arcs: list[Id] = []
+    """Shared arcs the route runs over, upstream first (ids of ``arcs``; omitted: none,
+    the route's own capacity is its whole path)."""
     capacity: Schedule
-    """Technical capacity into China: bcm/yr for gas, Mt/yr for oil."""
+    """Technical capacity of the route's own stretch: bcm/yr for gas, Mt/yr for oil."""
+    china_share: Schedule | None = None
+    """Share of what arrives that goes to China (0..1; omitted: all of it), for a lane that
+    also serves other buyers, who take what China does not. Like every schedule it is 0
+    before its first entry."""
     contract: Contract | None = None
     """Supply contract limiting daily flow (omitted: no contract limit)."""
     priority: Annotated[int, Field(ge=0)] = 0

@@ -19,6 +19,7 @@ from pydantic import Field, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
 from flowsim.errors import did_you_mean
+from flowsim.scenario.arc import Arc
 from flowsim.scenario.fields import (
     MAX_DAYS,
     MAX_YEAR,
@@ -32,12 +33,12 @@ from flowsim.scenario.fields import (
     Model,
     NonNegative,
 )
-from flowsim.scenario.route import (
-    Route,
-)
+from flowsim.scenario.network import network_problems
+from flowsim.scenario.route import Route
 from flowsim.scenario.schedules import Schedule
 
 __all__ = [
+    "Arc",
     "Balancing",
     "Demand",
     "DemandUncertainty",
@@ -57,6 +58,8 @@ class Source(Model):
     """Name for tables and figures (default: the source id)."""
     commodity: Commodity
     """What it produces."""
+    country: str | None = None
+    """Exporting country, for results by exporter (omitted: ``unattributed``)."""
     production: Schedule | None = None
     """Production available for export to China (omitted: never limiting)."""
     notes: str = ""
@@ -123,6 +126,8 @@ class Shock(Model):
     """Name for tables and figures (default: the shock id)."""
     routes: list[Id] = []
     """Ids of routes hit."""
+    arcs: list[Id] = []
+    """Ids of shared arcs hit (every route through them feels it)."""
     transit_countries: list[str] = []
     """Every route crossing one of these countries is hit."""
     sources: list[Id] = []
@@ -152,8 +157,10 @@ class Shock(Model):
             problems.append(
                 ((), "needs exactly one of 'start' (a fixed date) or 'hazard_per_year'")
             )
-        if not (self.routes or self.transit_countries or self.sources):
-            problems.append(((), "hits nothing: give 'routes', 'transit_countries' or 'sources'"))
+        if not (self.routes or self.arcs or self.transit_countries or self.sources):
+            problems.append(
+                ((), "hits nothing: give 'routes', 'arcs', 'transit_countries' or 'sources'")
+            )
         if self.hazard_per_year is not None and self.duration_days is None:
             problems.append((("duration_days",), "required with 'hazard_per_year'"))
         if self.start is not None and self.months:
@@ -221,6 +228,8 @@ class Scenario(Model):
     """Ensemble size and seed."""
     sources: dict[Id, Source]
     """Supply sources by id."""
+    arcs: dict[Id, Arc] = {}
+    """Shared arcs of the network by id (``[arcs.espo1_trunk]``)."""
     routes: Annotated[dict[Id, Route], Field(min_length=1)]
     """Routes by id (``[routes.power_of_siberia]``)."""
     demand: dict[Commodity, Demand] = {}
@@ -255,26 +264,13 @@ class Scenario(Model):
                         f"but the route carries {route.commodity}",
                     )
                 )
-            for i, window in enumerate(route.maintenance):
-                if window.every_years is None and not first <= window.start <= last:
-                    problems.append(
-                        (
-                            ("routes", rid, "maintenance", i, "start"),
-                            f"{in_horizon} (got {window.start})",
-                        )
-                    )
-                elif window.start > last:
-                    problems.append(
-                        (
-                            ("routes", rid, "maintenance", i, "start"),
-                            f"is after the horizon ends {last}",
-                        )
-                    )
+        problems += network_problems(self)
         countries = {c for route in self.routes.values() for c in route.transit_countries}
         for sid, shock in self.shocks.items():
             if shock.start is not None and not first <= shock.start <= last:
                 problems.append((("shocks", sid, "start"), f"{in_horizon} (got {shock.start})"))
-            for key, known in (("routes", self.routes), ("sources", self.sources)):
+            targets = (("routes", self.routes), ("arcs", self.arcs), ("sources", self.sources))
+            for key, known in targets:
                 for i, target in enumerate(getattr(shock, key)):
                     if target not in known:
                         problems.append(
