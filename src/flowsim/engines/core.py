@@ -163,18 +163,20 @@ def _simulate_window(
                 cap, avail, cap_avail, limit = bounds[r]
                 src = source_left[plan.route_source[r]]
                 reach = (1.0 - float(plan.loss[r])) * plan.share[r, days]
+                whole = bool((reach == 1.0).all())  # all of it reaches China: nothing to scale
                 flow = allowance[r]
                 if src is not None:
                     flow = np.minimum(flow, src)
                 if need is not None and not plan.shared[r]:
-                    flow = np.minimum(flow, _demand_bound(need, reach))
+                    flow = np.minimum(flow, need if whole else _demand_bound(need, reach))
                 flow = np.broadcast_to(flow, (m, n))
-                delivered = flow * reach
-                if need is not None:  # a shared lane's other buyers take what China does not
-                    delivered = np.minimum(delivered, need)
+                delivered = flow if whole else flow * reach
+                if need is not None and plan.shared[r]:  # other buyers take what China does not
+                    delivered = np.minimum(delivered, need)  # (others: flow x reach <= need)
 
                 derated = np.broadcast_to(avail < 1.0, (m, n))
-                _count_binding(out, y, r, flow, cap_avail, derated, limit, allowance[r], src)
+                on_arcs = allowance[r] if plan.arc_use[r].any() else None
+                _count_binding(out, y, r, flow, cap_avail, derated, limit, on_arcs, src)
                 if src is not None:
                     src -= flow
                 if need is not None:
@@ -278,7 +280,7 @@ def _count_binding(
     cap_avail: FloatArray,
     derated: BoolArray,
     limit: FloatArray | None,
-    allowance: FloatArray,
+    allowance: FloatArray | None,
     src: FloatArray | None,
 ) -> None:
     """Count the days of year ``y`` each bound set route ``r``'s flow (ties go to the

@@ -81,6 +81,63 @@ def _kernel(
         _batch(m0, lanes, plan_arrays, member_arrays, route_out, commodity_out, arc_out)
 
 
+def _dispatch(
+    r: int,
+    k: int,
+    c: int,
+    src: int,
+    b_n: int,
+    limit: float,
+    reach: float,
+    over: float,
+    unbounded: float,
+    books: tuple[Any, ...],
+    network: bool,
+) -> None:  # pragma: no cover - compiled
+    """Dispatch route ``r`` (place ``k`` in its group, the row of the scratch arrays) of
+    commodity ``c`` in every lane: the least of its allowance,
+    the source left and the demand bound (as selects: a call to min() would not
+    vectorise), then what it leaves. ``network``: whether the route runs over arcs (a
+    constant at each call: inlined, the arc terms of a route off the network fold away)."""
+    caps, factor, scale, left, need, budget, flows, packed, sum_delivered, sum_flow = books[:10]
+    sum_available = books[10]
+    for b in range(b_n):
+        avail = caps[k, b] * factor[k, b]
+        allow = avail if avail <= limit else limit
+        allow = allow * scale[k, b] if network else allow
+        supply = left[src, b]
+        flow = allow if allow <= supply else supply
+        bound = need[c, b] / over + unbounded
+        flow = flow if flow <= bound else bound
+        bound = budget[r, b]
+        flow = flow if flow <= bound else bound
+        delivered = flow * reach
+        still = need[c, b]  # a shared lane's other buyers take the rest
+        delivered = delivered if delivered <= still else still
+        at_capacity = flow == avail
+        derated = factor[k, b] < 1.0
+        by_contract = (flow == limit) & (not at_capacity)
+        by_arc = network & (flow == allow) & (not at_capacity) & (not by_contract)
+        by_source = (flow == supply) & (not at_capacity) & (not by_contract) & (not by_arc)
+        packed[r, b] += (
+            np.int64(at_capacity)
+            + (np.int64(at_capacity & derated) << SHIFT_OUTAGE)
+            + (np.int64(by_contract) << SHIFT_CONTRACT)
+            + (np.int64(by_arc) << SHIFT_ARC)
+            + (np.int64(by_source) << SHIFT_SOURCE)
+            + (np.int64(derated) << SHIFT_DOWN)
+        )
+        left[src, b] = supply - flow
+        still = still - delivered
+        need[c, b] = still if still >= 0.0 else 0.0
+        budget[r, b] = budget[r, b] - flow
+        sum_delivered[r, b] += delivered
+        sum_flow[r, b] += flow
+        sum_available[r, b] += avail
+        if network:
+            flows[b] = flow
+
+
 def _batch(
     m0: int,
     lanes: int,
@@ -176,7 +233,7 @@ def _batch(
     arc_left = np.zeros((n_arcs, b_n))
     budget = np.full((n_routes, b_n), np.inf)  # what is left of a capped route's year
     # the day's bounds of each route of a group, and scratch
-    caps = np.empty((n_routes, b_n))
+    caps = np.empty((n_routes, b_n))  # rows by place in the dispatch group
     factor = np.empty((n_routes, b_n))
     scale = np.ones((n_routes, b_n))  # the arcs' pro-rata share of each route's bound
     asked = np.empty(b_n)
@@ -203,6 +260,12 @@ def _batch(
         for b in range(b_n):
             shift[r, b] = pad - delays[r, m0 + b]
             uniform[r] = uniform[r] and shift[r, b] == shift[r, 0]
+    # what the dispatch of a route reads and writes, built once (a tuple per route and day
+    # would cost reference counting)
+    books = (
+        caps, factor, scale, left, need, budget, flows, packed, sum_delivered, sum_flow,
+        sum_available,
+    )  # fmt: skip
     for y in range(days_in_year.shape[0]):
         first, n = year_starts[y], days_in_year[y]
         mark_year(
@@ -273,27 +336,29 @@ def _batch(
                     # 1. each route's own bound: capacity (each lane's own delay) times
                     # availability, and the contract
                     for i in range(group_ptr[g], group_ptr[g + 1]):
-                        r = order[i]
-                        if uniform[r]:  # no lane has its own delay: one capacity for all
+                        r, k = order[i], i - group_ptr[g]
+                        # (scratch rows go by place, so that a group of one reuses one row,
+                        # kept in cache); no lane has its own delay: one capacity for all
+                        if uniform[r]:
                             cap = cap_rate[r, shift[r, 0] + t]
                             for b in range(b_n):
-                                caps[r, b] = cap
+                                caps[k, b] = cap
                         else:  # gathered apart: a gather keeps the dispatch loop scalar
                             for b in range(b_n):
-                                caps[r, b] = cap_rate[r, shift[r, b] + t]
+                                caps[k, b] = cap_rate[r, shift[r, b] + t]
                         kept, maint = 1.0 - outage_derate[r], maintenance[r, t]
                         if any_down[j, r]:
                             for b in range(b_n):
-                                factor[r, b] = maint * (kept if down[j, r, b] else 1.0)
+                                factor[k, b] = maint * (kept if down[j, r, b] else 1.0)
                         else:
                             for b in range(b_n):
-                                factor[r, b] = maint
-                        for k in range(n_shocks):
-                            if shock_routes[k, r] and any_shocked[j, k]:
-                                kept = 1.0 - shock_derate[k]
+                                factor[k, b] = maint
+                        for e in range(n_shocks):
+                            if shock_routes[e, r] and any_shocked[j, e]:
+                                kept = 1.0 - shock_derate[e]
                                 for b in range(b_n):
-                                    factor[r, b] = factor[r, b] * (
-                                        kept if shocked[j, k, b] else 1.0
+                                    factor[k, b] = factor[k, b] * (
+                                        kept if shocked[j, e, b] else 1.0
                                     )
                     # 2. the shared arcs: each shares what is left pro rata to the bounds
                     for q in range(group_arc_ptr[g], group_arc_ptr[g + 1]):
@@ -301,7 +366,7 @@ def _batch(
                         for b in range(b_n):
                             asked[b] = 0.0
                         for i in range(group_ptr[g], group_ptr[g + 1]):
-                            r = order[i]
+                            r, k = order[i], i - group_ptr[g]
                             use = arc_use[r, a]
                             if use > 0.0:
                                 limit = (
@@ -310,65 +375,34 @@ def _batch(
                                     else np.inf
                                 )
                                 for b in range(b_n):
-                                    avail = caps[r, b] * factor[r, b]
+                                    avail = caps[k, b] * factor[k, b]
                                     asked[b] += use * (avail if avail <= limit else limit)
                         for b in range(b_n):
                             short = asked[b] > arc_left[a, b]
                             asked[b] = arc_left[a, b] / asked[b] if short else 1.0
                         for i in range(group_ptr[g], group_ptr[g + 1]):
-                            r = order[i]
+                            r, k = order[i], i - group_ptr[g]
                             if arc_use[r, a] > 0.0:
                                 for b in range(b_n):
-                                    scale[r, b] = (
-                                        asked[b] if asked[b] < scale[r, b] else scale[r, b]
+                                    scale[k, b] = (
+                                        asked[b] if asked[b] < scale[k, b] else scale[k, b]
                                     )
-                    # 3. dispatch in route order: the least of the bounds (as selects: a call
-                    # to min() would not vectorise), then what it leaves
+                    # 3. dispatch in route order, then take the flows from the arcs
                     for i in range(group_ptr[g], group_ptr[g + 1]):
-                        r = order[i]
+                        r, k = order[i], i - group_ptr[g]
                         limit = acq_rate[r, pad + t] * flexibility[r] if has_contract[r] else np.inf
                         reach = (1.0 - loss[r]) * share[r, t]
                         over = reach if reach > 0.0 else 1.0
                         unbounded = 0.0 if reach > 0.0 and not shared[r] else np.inf
                         src = route_source[r]
-                        for b in range(b_n):
-                            avail = caps[r, b] * factor[r, b]
-                            allow = (avail if avail <= limit else limit) * scale[r, b]
-                            supply = left[src, b]
-                            flow = allow if allow <= supply else supply
-                            cap = need[c, b] / over + unbounded
-                            flow = flow if flow <= cap else cap
-                            cap = budget[r, b]
-                            flow = flow if flow <= cap else cap
-                            delivered = flow * reach
-                            still = need[c, b]  # a shared lane's other buyers take the rest
-                            delivered = delivered if delivered <= still else still
-                            at_capacity = flow == avail
-                            derated = factor[r, b] < 1.0
-                            by_contract = (flow == limit) & (not at_capacity)
-                            by_arc = (flow == allow) & (not at_capacity) & (not by_contract)
-                            by_source = (
-                                (flow == supply)
-                                & (not at_capacity)
-                                & (not by_contract)
-                                & (not by_arc)
+                        if route_arc_ptr[r + 1] > route_arc_ptr[r]:  # compiled apart: off
+                            _dispatch(  # arcs, the arc terms fold away
+                                r, k, c, src, b_n, limit, reach, over, unbounded, books, True
                             )
-                            packed[r, b] += (
-                                np.int64(at_capacity)
-                                + (np.int64(at_capacity & derated) << SHIFT_OUTAGE)
-                                + (np.int64(by_contract) << SHIFT_CONTRACT)
-                                + (np.int64(by_arc) << SHIFT_ARC)
-                                + (np.int64(by_source) << SHIFT_SOURCE)
-                                + (np.int64(derated) << SHIFT_DOWN)
+                        else:
+                            _dispatch(
+                                r, k, c, src, b_n, limit, reach, over, unbounded, books, False
                             )
-                            left[src, b] = supply - flow
-                            still = still - delivered
-                            need[c, b] = still if still >= 0.0 else 0.0
-                            budget[r, b] = budget[r, b] - flow
-                            sum_delivered[r, b] += delivered
-                            sum_flow[r, b] += flow
-                            sum_available[r, b] += avail
-                            flows[b] = flow
                         for p in range(route_arc_ptr[r], route_arc_ptr[r + 1]):
                             a, use = route_arcs[p], route_arc_use[p]
                             for b in range(b_n):
@@ -376,7 +410,7 @@ def _batch(
                                 rest = arc_left[a, b] - used
                                 arc_left[a, b] = rest if rest >= 0.0 else 0.0
                                 sum_arc_flow[a, b] += used
-                                scale[r, b] = 1.0  # for the route's next day
+                                scale[k, b] = 1.0  # for the next group
                 if has_demand[c]:
                     balancing_cap = balancing[c, t]
                     for b in range(b_n):
@@ -399,6 +433,7 @@ def _batch(
 
 
 if numba is not None:
+    _dispatch = numba.njit(inline="always", error_model="numpy")(_dispatch)
     _batch = numba.njit(cache=True, error_model="numpy")(_batch)
     _kernel = numba.njit(cache=True, parallel=True, error_model="numpy")(_kernel)
 
