@@ -466,7 +466,7 @@ class NumbaEngine:
     name = "numba"
     daily = False
     events = False
-    route_years_per_second = 800_000.0  # docs/benchmarks.md: 99,235 member-years/s x 9 routes
+    route_years_per_second = 580_000.0  # docs/benchmarks.md: 45,115 member-years/s x 13 routes
 
     def chunk_members(self, plan: Plan) -> int:
         return CHUNK_MEMBERS
