@@ -118,77 +118,85 @@ cite = "assumption: test, about an Aframax-Suezmax cargo"
 
 NETWORK = """\
 [horizon]
-start_year = 2022
-end_year = 2024
-[sources.east]
+start_year = 2020
+end_year = 2023
+[sources.russia]
 commodity = "oil"
 country = "Russia"
-[sources.west]
-commodity = "oil"
-country = "Russia"
-production = [{from = 2022, value = 12, cite = "assumption: t"}]
-[sources.steppe]
+production = [{from = 2020, value = 88, cite = "assumption: test"}]
+[sources.kazakhstan]
 commodity = "oil"
 country = "Kazakhstan"
 [arcs.trunk]
 commodity = "oil"
-capacity = [{from = 2022, value = 50, cite = "assumption: t"}]
-own_use_loss_fraction = 0.01
-maintenance = [{start = 2023-06-01, duration_days = 10, derate_fraction = 0.6, \
-cite = "assumption: t"}]
-forced_outages = {mtbf_days = 90, mttr_days = 3, derate_fraction = 0.5, cite = "assumption: t"}
-cite = "assumption: t"
+capacity = [{from = 2020, value = 95, cite = "assumption: test"}]
+own_use_loss_fraction = 0.004
+maintenance = [{start = 2020-06-01, duration_days = 10, derate_fraction = 0.5, every_years = 1, \
+cite = "assumption: test"}]
+forced_outages = {mtbf_days = 40, mttr_days = 3, derate_fraction = 0.6, cite = "assumption: test"}
+cite = "assumption: test"
 [arcs.border]
 commodity = "oil"
 kind = "border"
-capacity = [{from = 2022, value = 20, cite = "assumption: t"}]
-cite = "assumption: t"
+capacity = [{from = 2020, value = 30, cite = "assumption: test"}]
+own_use_loss_fraction = 0.002
+cite = "assumption: test"
 [routes.spur]
 commodity = "oil"
-source = "east"
+source = "russia"
 arcs = ["trunk"]
-capacity = [{from = 2022, value = 30, cite = "assumption: t"}]
-own_use_loss_fraction = 0.005
-cite = "assumption: t"
-[routes.port]
+capacity = [{from = 2020, value = 35, cite = "assumption: test"}]
+own_use_loss_fraction = 0.001
+contract = {acq = [{from = 2020, value = 30, cite = "assumption: test"}], \
+daily_flexibility = 1.1, cite = "assumption: test"}
+cite = "assumption: test"
+[routes.kozmino]
 commodity = "oil"
-source = "east"
+source = "russia"
 kind = "seaborne"
 arcs = ["trunk"]
-capacity = [{from = 2022, value = 36, cite = "assumption: t"}]
-china_share = [{from = 2022, value = 0.5, cite = "assumption: t"}, \
-{start = 2023, end = 2024, from_value = 0.5, to_value = 0.9, cite = "assumption: t"}]
-cite = "assumption: t"
+capacity = [{from = 2020, value = 45, cite = "assumption: test"}]
+china_share = [{start = 2020-01-01, end = 2023-01-01, from_value = 0.5, to_value = 0.8, \
+cite = "assumption: test"}]
+cite = "assumption: test"
+[routes.kozmino.forced_outages]
+mtbf_days = 90
+mttr_days = 5
+derate_fraction = 0.5
+cite = "assumption: test"
 [routes.transit]
 commodity = "oil"
-source = "west"
-arcs = ["border"]
-capacity = [{from = 2022, value = 15, cite = "assumption: t"}]
-contract = {acq = [{from = 2022, value = 10, cite = "assumption: t"}], cite = "assumption: t"}
-cite = "assumption: t"
-[routes.local]
-commodity = "oil"
-source = "steppe"
-arcs = ["border"]
-capacity = [{from = 2022, value = 12, cite = "assumption: t"}]
+source = "russia"
 priority = 1
-cite = "assumption: t"
+arcs = ["trunk", "border"]
+capacity = [{from = 2020, value = 12, cite = "assumption: test"}]
+cite = "assumption: test"
+[routes.kazakh]
+commodity = "oil"
+source = "kazakhstan"
+priority = 1
+arcs = ["border"]
+capacity = [{from = 2020, value = 20, cite = "assumption: test"}]
+cite = "assumption: test"
 [demand.oil]
-annual = [{from = 2022, value = 70, cite = "assumption: t"}]
-uncertainty = {sigma = 0.2, cite = "assumption: t"}
+annual = [{from = 2020, value = 80, cite = "assumption: test"}]
+uncertainty = {sigma = 0.15, persistence = 0.5, cite = "assumption: test"}
 [balancing.oil]
-label = "other seaborne crude"
+label = "other crude"
 [shocks.trunk_fire]
 arcs = ["trunk"]
-hazard_per_year = 1
+hazard_per_year = 3
 duration_days = 15
-derate_fraction = 0.8
-cite = "assumption: t"
+duration_distribution = "exponential"
+derate_fraction = 0.7
+cite = "assumption: test"
 """
 
 NETWORK_SCENARIO = scenario_from_text(NETWORK)
-"""NETWORK, loaded: two equal-priority routes share a trunk (one sending part of its
-lane elsewhere), a transit route and a lower-priority one share a border crossing."""
+"""NETWORK, loaded: two equal-priority routes share a trunk (one with a contract, one a
+lane sending part of its volume elsewhere), and at a lower priority a transit route over
+the trunk and a border crossing shares the crossing with a Kazakh route; the trunk has
+losses, yearly maintenance, forced outages and a random shock."""
 
 
 # --- randomness of a scenario ---------------------------------------------------

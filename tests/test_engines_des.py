@@ -12,6 +12,7 @@ from click.testing import CliRunner
 
 import flowsim
 from flowsim.cli import cli
+from flowsim.crosscheck import relative_difference
 from flowsim.engines import core, des
 from flowsim.plan import Plan
 from flowsim.sampling import sample
@@ -19,7 +20,7 @@ from flowsim.scenario import scenario_from_text
 from flowsim.variables import BINDING
 
 from .conftest import ROOT, tiny_doc
-from .engine_cases import CARGO_SCENARIO, CITE, RANDOM_SCENARIO, scenario
+from .engine_cases import CARGO_SCENARIO, CITE, NETWORK_SCENARIO, RANDOM_SCENARIO, scenario
 
 # --- traces and progress -----------------------------------------------------------
 
@@ -164,96 +165,11 @@ def test_cargoes_only_on_seaborne_routes() -> None:
 
 # --- the supply network -----------------------------------------------------------
 
-NETWORK = """\
-[horizon]
-start_year = 2020
-end_year = 2023
-[sources.russia]
-commodity = "oil"
-country = "Russia"
-production = [{from = 2020, value = 88, cite = "assumption: test"}]
-[sources.kazakhstan]
-commodity = "oil"
-country = "Kazakhstan"
-[arcs.trunk]
-commodity = "oil"
-capacity = [{from = 2020, value = 95, cite = "assumption: test"}]
-own_use_loss_fraction = 0.004
-maintenance = [{start = 2020-06-01, duration_days = 10, derate_fraction = 0.5, every_years = 1, \
-cite = "assumption: test"}]
-forced_outages = {mtbf_days = 40, mttr_days = 3, derate_fraction = 0.6, cite = "assumption: test"}
-cite = "assumption: test"
-[arcs.border]
-commodity = "oil"
-kind = "border"
-capacity = [{from = 2020, value = 30, cite = "assumption: test"}]
-own_use_loss_fraction = 0.002
-cite = "assumption: test"
-[routes.spur]
-commodity = "oil"
-source = "russia"
-arcs = ["trunk"]
-capacity = [{from = 2020, value = 35, cite = "assumption: test"}]
-own_use_loss_fraction = 0.001
-contract = {acq = [{from = 2020, value = 30, cite = "assumption: test"}], \
-daily_flexibility = 1.1, cite = "assumption: test"}
-cite = "assumption: test"
-[routes.kozmino]
-commodity = "oil"
-source = "russia"
-kind = "seaborne"
-arcs = ["trunk"]
-capacity = [{from = 2020, value = 45, cite = "assumption: test"}]
-china_share = [{start = 2020-01-01, end = 2023-01-01, from_value = 0.5, to_value = 0.8, \
-cite = "assumption: test"}]
-cite = "assumption: test"
-[routes.kozmino.forced_outages]
-mtbf_days = 90
-mttr_days = 5
-derate_fraction = 0.5
-cite = "assumption: test"
-[routes.transit]
-commodity = "oil"
-source = "russia"
-priority = 1
-arcs = ["trunk", "border"]
-capacity = [{from = 2020, value = 12, cite = "assumption: test"}]
-cite = "assumption: test"
-[routes.kazakh]
-commodity = "oil"
-source = "kazakhstan"
-priority = 1
-arcs = ["border"]
-capacity = [{from = 2020, value = 20, cite = "assumption: test"}]
-cite = "assumption: test"
-[demand.oil]
-annual = [{from = 2020, value = 80, cite = "assumption: test"}]
-uncertainty = {sigma = 0.15, persistence = 0.5, cite = "assumption: test"}
-[balancing.oil]
-label = "other crude"
-[shocks.trunk_fire]
-arcs = ["trunk"]
-hazard_per_year = 3
-duration_days = 15
-duration_distribution = "exponential"
-derate_fraction = 0.7
-cite = "assumption: test"
-"""
-
-
-def _worst(a: np.ndarray, b: np.ndarray) -> float:
-    """Largest relative difference of two arrays (NaNs and infinities must match)."""
-    x, y = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
-    same = (x == y) | (np.isnan(x) & np.isnan(y))
-    with np.errstate(invalid="ignore"):
-        diff = np.abs(x - y) / np.maximum(np.maximum(np.abs(x), np.abs(y)), 1e-300)
-    return float(np.where(same, 0.0, diff).max(initial=0.0))
-
 
 def test_des_clears_the_supply_network_as_the_core() -> None:
     """Routes sharing arcs (pro rata in a group, by priority between groups, with arc
     maintenance, outages and shocks, losses and a China share) give the core's values."""
-    s = scenario_from_text(NETWORK)
+    s = NETWORK_SCENARIO
     plan, real = Plan.of(s), sample(s, 6, 5)
     expected = core.simulate_chunk(plan, real, daily=True)
     trace: list[des.TraceEvent] = []
@@ -264,7 +180,7 @@ def test_des_clears_the_supply_network_as_the_core() -> None:
         if name.endswith("_days"):
             np.testing.assert_array_equal(got[name], value, err_msg=name)
         else:
-            assert _worst(got[name], value) <= 1e-12, name
+            assert relative_difference(got[name], value) <= 1e-12, name
     # the case exercises what it is about
     trunk, border = plan.arcs.index("trunk"), plan.arcs.index("border")
     short = expected["arc_binding_days"]
@@ -284,7 +200,7 @@ def test_des_clears_the_supply_network_as_the_core() -> None:
 
 def test_an_arc_outage_shows_in_the_trace() -> None:
     """An arc's forced outage is traced as start and end events with ``arc:ID`` as route."""
-    trace = flowsim.run(scenario_from_text(NETWORK), members=2, engine="des", trace=True).trace
+    trace = flowsim.run(NETWORK_SCENARIO, members=2, engine="des", trace=True).trace
     assert trace is not None
     rows = trace[(trace.route == "arc:trunk") & (trace.kind == "outage_start")]
     assert len(rows) > 0
@@ -306,7 +222,7 @@ def test_a_cargo_route_draws_on_its_arcs_and_lands_chinas_share() -> None:
     trace: list[des.TraceEvent] = []
     got = des.simulate_chunk(plan, real, daily=True, trace=trace)
     for name in ("flow", "arc_flow", "arc_available", "binding_arc_days", "arc_binding_days"):
-        assert _worst(got[name], expected[name]) <= 1e-12, name
+        assert relative_difference(got[name], expected[name]) <= 1e-12, name
     assert (got["arc_binding_days"] == plan.calendar.days_in_year[None, :, None]).all()
     cargo = 0.7 * (1 - 0.01) * 0.6
     arrived = [e for e in trace if e.kind == "cargo_arrived"]
@@ -318,3 +234,24 @@ def test_a_cargo_route_draws_on_its_arcs_and_lands_chinas_share() -> None:
     shifted[:lag] = 0.0
     per_year = np.add.reduceat(shifted, plan.calendar.year_starts)
     assert np.abs(got["delivered"][0, :, 0] - per_year).max() <= cargo + 1e-9
+
+
+def test_a_cargo_sails_its_seasons_voyage() -> None:
+    """A cargo leaving port in July-November sails the Arctic season's 20 days, any other the
+    route's 40: every arrival is a loading day plus loading and that month's voyage."""
+    text = CARGO_SCENARIO.replace(
+        "voyage_days = 5\n",
+        "voyage_days = 40\n"
+        'seasons = [{months = [7, 8, 9, 10, 11], voyage_days = 20, cite = "assumption: t"}]\n',
+    )
+    s = scenario_from_text(text)
+    trace = flowsim.run(s, engine="des", trace=True).trace
+    assert trace is not None
+    loads = trace[trace.kind == "cargo_loading"]
+    leaving = loads.date + pd.Timedelta(days=1)  # loading_days = 1
+    voyage = np.where(leaving.dt.month.between(7, 11), 20, 40)
+    days = Plan.of(s).n_days
+    expected = sorted(d for d in (loads.day + 1 + voyage).tolist() if d < days)
+    arrived = sorted(trace[trace.kind == "cargo_arrived"].day.tolist())
+    assert arrived == expected
+    assert {20, 40} <= set(voyage.tolist())

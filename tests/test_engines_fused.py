@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 
 import flowsim
 from flowsim import FlowsimError
+from flowsim.crosscheck import relative_difference
 from flowsim.engines import core, des, fused, fused_inputs
 from flowsim.plan import Plan
 from flowsim.sampling import Realisations, sample
@@ -27,7 +28,7 @@ from flowsim.scenario import Scenario
 from flowsim.variables import ANNUAL, names
 
 from .conftest import MONTE_CARLO, SHIPPED
-from .engine_cases import RANDOM_SCENARIO, generated
+from .engine_cases import NETWORK_SCENARIO, RANDOM_SCENARIO, generated
 
 pytestmark = pytest.mark.skipif(not fused.AVAILABLE, reason="numba is not installed")
 
@@ -123,6 +124,25 @@ def test_the_member_loop_compiles_to_vector_instructions() -> None:
     assert packed("vdivpd") >= 1, "the dispatch loop over the lanes is not vectorised"
     assert packed(r"vcmp\w*pd") >= 3, "the bounds are not compared lane-parallel"
     assert packed(r"vaddpd") >= 3, "the yearly sums are not added lane-parallel"
+
+
+# --- the supply network --------------------------------------------------------------
+
+
+@pytest.mark.parametrize("batch", [1, 5, 256])
+def test_numba_clears_the_supply_network_as_numpy(batch: int) -> None:
+    """Shared arcs (pro-rata shares, outages, maintenance, shocks, losses, a China share):
+    the numba engine gives the numpy engine's annual values to 1e-12 and its day counts
+    exactly, in batches of any width."""
+    plan, real = Plan.of(NETWORK_SCENARIO), sample(NETWORK_SCENARIO, 12, 3)
+    expected = core.simulate_chunk(plan, real)
+    got = fused.simulate_chunk(plan, real, batch=batch)
+    for name, value in expected.items():
+        if name.endswith("_days"):
+            np.testing.assert_array_equal(got[name], value, err_msg=name)
+        else:
+            assert relative_difference(got[name], value) <= 1e-12, name
+    assert expected["binding_arc_days"].sum() > 0
 
 
 # --- state carried from day to day ------------------------------------------------

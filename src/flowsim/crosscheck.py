@@ -10,15 +10,15 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
-import xarray as xr
 
 from flowsim.scenario import Scenario, load_scenario
 from flowsim.simulate import execute
 from flowsim.spec import RunSpec
 
-__all__ = ["TOLERANCE", "Crosscheck", "crosscheck"]
+__all__ = ["TOLERANCE", "Crosscheck", "crosscheck", "relative_difference"]
 
 TOLERANCE = 1e-9
 """Largest relative difference allowed between the engines (docs/model.md)."""
@@ -45,7 +45,8 @@ class Crosscheck:
         return self.worst <= self.tolerance
 
 
-def _relative(a: xr.DataArray, b: xr.DataArray) -> float:
+def relative_difference(a: Any, b: Any) -> float:
+    """Largest relative difference of two arrays (NaNs must match, equal values differ by 0)."""
     x, y = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
     same = (x == y) | (np.isnan(x) & np.isnan(y))
     with np.errstate(invalid="ignore"):
@@ -66,6 +67,11 @@ def crosscheck(
     (core,), (des,) = (execute(run) for run in runs)
     assert core.daily is not None
     assert des.daily is not None
-    out = {f"annual.{v}": _relative(core.annual[v], des.annual[v]) for v in core.annual.data_vars}
-    out |= {f"daily.{v}": _relative(core.daily[v], des.daily[v]) for v in core.daily.data_vars}
+    out = {
+        f"annual.{v}": relative_difference(core.annual[v], des.annual[v])
+        for v in core.annual.data_vars
+    }
+    out |= {
+        f"daily.{v}": relative_difference(core.daily[v], des.daily[v]) for v in core.daily.data_vars
+    }
     return Crosscheck(scenario.name, members, ("numpy", "des"), out)

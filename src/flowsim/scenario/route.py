@@ -202,7 +202,7 @@ class Cargoes(Model):
             if twice:
                 raise PydanticCustomError(
                     "season_overlap",
-                    "months {months} are in more than one season",
+                    "a month may be in one season only (in more than one: {months})",
                     {"months": ", ".join(str(m) for m in twice)},
                 )
             seen |= set(season.months)
