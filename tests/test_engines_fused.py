@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 import flowsim
 from flowsim import FlowsimError
 from flowsim.crosscheck import relative_difference
-from flowsim.engines import core, des, fused, fused_inputs
+from flowsim.engines import core, des, fused
 from flowsim.plan import Plan
 from flowsim.sampling import Realisations, sample
 from flowsim.scenario import Scenario
@@ -103,19 +103,18 @@ def test_run_uses_numba_by_default_and_it_matches_numpy() -> None:
 
 
 def test_the_member_loop_compiles_to_vector_instructions() -> None:
-    """The day's dispatch over the lanes is vector code. Its one division (the need before
-    losses) is a packed double-precision division on 256- or 512-bit registers, and the
-    bounds are compared and selected packed. A change that makes the lane loop scalar (a
-    call in it, a branch that cannot become a select, lanes that are not the innermost
-    axis) fails here."""
-    plan, real = Plan.of(RANDOM_SCENARIO), sample(RANDOM_SCENARIO, 4, 1)
-    route_out = np.empty((12, 4, plan.calendar.n_years, len(plan.routes)))
-    commodity_out = np.empty((4, 4, plan.calendar.n_years, len(plan.commodities)))
-    arc_out = np.empty((5, 4, plan.calendar.n_years, len(plan.arcs)))
-    batch = fused._batch.py_func  # compiled afresh: cached code cannot be inspected
-    compiled = fused.numba.njit(error_model="numpy")(batch)
-    inputs = fused_inputs.plan_arrays(plan), fused_inputs.member_arrays(plan, real)
-    compiled(0, 4, *inputs, route_out, commodity_out, arc_out)
+    """The day's dispatch over the lanes (the loop the kernel inlines for every route) is
+    vector code. Its one division (the need before losses) is a packed double-precision
+    division on 256- or 512-bit registers, and the bounds are compared and selected
+    packed. A change that makes the lane loop scalar (a call in it, a branch that cannot
+    become a select, lanes that are not the innermost axis) fails here."""
+    lane_loop = fused._dispatch.py_func  # compiled afresh: cached code cannot be inspected
+    compiled = fused.numba.njit(error_model="numpy")(lane_loop)
+    rows, lanes = 3, 8
+    books = tuple(np.ones((rows, lanes)) for _ in range(6))
+    books += (np.ones(lanes), np.zeros((rows, lanes), dtype=np.int64))
+    books += tuple(np.zeros((rows, lanes)) for _ in range(3))
+    compiled(1, 0, 0, 0, lanes, 5.0, 0.9, 0.9, 0.0, books, False)
     asm = compiled.inspect_asm(compiled.signatures[0])
 
     def packed(mnemonic: str) -> int:
