@@ -377,7 +377,7 @@ def _batch(
                                 for b in range(b_n):
                                     avail = caps[k, b] * factor[k, b]
                                     asked[b] += use * (avail if avail <= limit else limit)
-                        for b in range(b_n):
+                        for b in range(b_n):  # what was asked becomes the arc's share
                             short = asked[b] > arc_left[a, b]
                             asked[b] = arc_left[a, b] / asked[b] if short else 1.0
                         for i in range(group_ptr[g], group_ptr[g + 1]):
