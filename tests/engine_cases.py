@@ -341,8 +341,19 @@ def generated(draw: st.DrawFn) -> Scenario:
             route["contract"] = {
                 "acq": [{"from": 2023, "value": draw(CAP), "cite": CITE}],
                 "daily_flexibility": draw(st.floats(1, 1.5)),
+                "spread_over": draw(st.sampled_from(["calendar_days", "operating_days"])),
                 "cite": CITE,
             }
+        if draw(st.booleans()):
+            route["maintenance"] = [
+                {
+                    "start": "2023-07-01",
+                    "duration_days": draw(st.integers(1, 30)),
+                    "derate_fraction": draw(st.sampled_from([0.5, 1.0])),
+                    "every_years": 1,
+                    "cite": CITE,
+                }
+            ]
         if draw(st.booleans()):
             route["forced_outages"] = {
                 "mtbf_days": draw(st.floats(5, 400)),

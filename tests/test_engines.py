@@ -105,6 +105,26 @@ class EngineContract:
         if not engine.daily:
             pytest.skip(f"the {engine.name} engine keeps no daily values")
 
+    def test_a_contract_spread_over_operating_days_keeps_its_acq(self, engine: Engine) -> None:
+        """38 bcm/yr contracted, two full 7-day stops a year, 40 bcm/yr of capacity: spread
+        over calendar days the route delivers 38 x 351/365 (the stops lose contract volume);
+        spread over the 351 operating days it delivers the whole 38 in every year, leap
+        years too (366 days, 352 operating)."""
+        doc = tiny_doc()
+        doc["horizon"] = {"start_year": 2023, "end_year": 2024}
+        pipe = doc["routes"]["pipe"]
+        pipe["capacity"] = [{"from": 2000, "value": 40.0, "cite": CITE}]
+        pipe["maintenance"] = [
+            {"start": "2023-05-01", "duration_days": 7, "every_years": 1, "cite": CITE},
+            {"start": "2023-09-01", "duration_days": 7, "every_years": 1, "cite": CITE},
+        ]
+        pipe["contract"] = {"acq": [{"from": 2000, "value": 38.0, "cite": CITE}], "cite": CITE}
+        calendar = self.run(engine, scenario(doc)).annual.delivered.sel(route="pipe")[0]
+        np.testing.assert_allclose(calendar, [38 * 351 / 365, 38 * 352 / 366], rtol=1e-12)
+        pipe["contract"]["spread_over"] = "operating_days"
+        operating = self.run(engine, scenario(doc)).annual.delivered.sel(route="pipe")[0]
+        np.testing.assert_allclose(operating, [38.0, 38.0], rtol=1e-12)
+
     def test_result_shapes_and_provenance(self, engine: Engine) -> None:
         """Annual values have dims (member, year, route | commodity) and carry provenance."""
         result = self.run(engine, RANDOM_SCENARIO, members=3, seed=1)

@@ -110,6 +110,10 @@ class Plan:
     commissioning delays do not shift it."""
     flexibility: FloatArray
     """Daily flexibility of each contract (1.0 without contract), shape (routes,)."""
+    limit_rate: FloatArray
+    """The most each contract allows on a day, as an annual rate: ACQ x daily flexibility,
+    spread over the year's planned operating days where the contract says so (0 without
+    contract), shape (routes, pad + days)."""
     min_take: FloatArray
     """Take-or-pay fraction of each contract (0 without contract), shape (routes,)."""
     windows: tuple[tuple[Window, ...], ...]
@@ -264,6 +268,15 @@ class Plan:
         for r, route in enumerate(route_objs):
             if route.china_share is not None:
                 share[r] = annual_rates(route.china_share, cal.ordinals)
+        limit = (
+            acq
+            * np.array([r.contract.daily_flexibility if r.contract else 1.0 for r in route_objs])[
+                :, None
+            ]
+        )
+        for i, route in enumerate(route_objs):
+            if route.contract is not None and route.contract.spread_over == "operating_days":
+                limit[i, pad:] *= _operating_spread(windows[i], cal)
         return cls(
             calendar=cal,
             routes=routes,
@@ -290,6 +303,7 @@ class Plan:
             flexibility=np.array(
                 [r.contract.daily_flexibility if r.contract else 1.0 for r in route_objs]
             ),
+            limit_rate=limit.reshape(len(routes), pad + cal.n_days),
             min_take=np.array(
                 [r.contract.min_take_fraction if r.contract else 0.0 for r in route_objs]
             ),
@@ -334,6 +348,17 @@ class Plan:
                 [[a in scenario.shocks[k].arcs for a in arcs] for k in shocks], dtype=bool
             ).reshape(len(shocks), len(arcs)),
         )
+
+
+def _operating_spread(windows: tuple[Window, ...], cal: Calendar) -> FloatArray:
+    """Factor that spreads a year's ACQ over its planned operating days: the days of the
+    year over the days weighted by what planned maintenance leaves (a full stop counts 0,
+    a half derate 1/2), for each day, shape (days,)."""
+    planned = cal.yearly_sum(_maintenance_factor(windows, cal.n_days))
+    with np.errstate(divide="ignore"):
+        spread = np.where(planned > 0, cal.days_in_year / planned, 1.0)
+    result: FloatArray = spread[cal.year_index]
+    return result
 
 
 def _groups(order: list[int], routes: list[Route]) -> tuple[tuple[int, ...], ...]:

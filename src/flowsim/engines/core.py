@@ -230,9 +230,7 @@ def _route_bounds(plan: Plan, real: Realisations, window: _Window, r: int) -> Bo
     )
     limit = None
     if plan.has_contract[r]:
-        limit = (
-            plan.acq_rate[r, None, plan.pad + first : plan.pad + first + n] * plan.flexibility[r]
-        )
+        limit = plan.limit_rate[r, None, plan.pad + first : plan.pad + first + n]
     return cap, avail, cap * avail, limit
 
 

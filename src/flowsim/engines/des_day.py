@@ -91,9 +91,7 @@ class Clearing:
             for r in range(n_routes)
         ]
         self.limit = [
-            (plan.acq_rate[r, pad:] * plan.flexibility[r]).tolist()
-            if plan.has_contract[r]
-            else None
+            plan.limit_rate[r, pad:].tolist() if plan.has_contract[r] else None
             for r in range(n_routes)
         ]
         multipliers = real.demand_multiplier[i][cal.year_index]

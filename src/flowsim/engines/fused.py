@@ -167,8 +167,7 @@ def _batch(
         pad,
         cap_rate,
         has_contract,
-        acq_rate,
-        flexibility,
+        limit_rate,
         loss,
         route_source,
         maintenance,
@@ -369,11 +368,7 @@ def _batch(
                             r, k = order[i], i - group_ptr[g]
                             use = arc_use[r, a]
                             if use > 0.0:
-                                limit = (
-                                    acq_rate[r, pad + t] * flexibility[r]
-                                    if has_contract[r]
-                                    else np.inf
-                                )
+                                limit = limit_rate[r, pad + t] if has_contract[r] else np.inf
                                 for b in range(b_n):
                                     avail = caps[k, b] * factor[k, b]
                                     asked[b] += use * (avail if avail <= limit else limit)
@@ -390,7 +385,7 @@ def _batch(
                     # 3. dispatch in route order, then take the flows from the arcs
                     for i in range(group_ptr[g], group_ptr[g + 1]):
                         r, k = order[i], i - group_ptr[g]
-                        limit = acq_rate[r, pad + t] * flexibility[r] if has_contract[r] else np.inf
+                        limit = limit_rate[r, pad + t] if has_contract[r] else np.inf
                         reach = (1.0 - loss[r]) * share[r, t]
                         over = reach if reach > 0.0 else 1.0
                         unbounded = 0.0 if reach > 0.0 and not shared[r] else np.inf

@@ -108,9 +108,9 @@ def close_year(
     (summed here from the plan, once for a route no lane delays) and N-1."""
     cap_rate, order_ptr, order, has_demand = (
         plan_arrays[3],
+        plan_arrays[15],
         plan_arrays[16],
-        plan_arrays[17],
-        plan_arrays[19],
+        plan_arrays[18],
     )
     days = float(n)
     mask = (np.int64(1) << FIELD_BITS) - 1

@@ -41,7 +41,12 @@ class Contract(Model):
     min_take_fraction: Fraction = 0.0
     """Take-or-pay floor as a fraction of ACQ (0.85 = buyer pays for 85% of ACQ)."""
     daily_flexibility: Annotated[float, Field(ge=1.0)] = 1.0
-    """Most the buyer may take on one day, as a multiple of ACQ / days in the year."""
+    """Most the buyer may take on one day, as a multiple of the daily contract quantity."""
+    spread_over: Literal["calendar_days", "operating_days"] = "calendar_days"
+    """How the ACQ becomes a daily contract quantity: ACQ / the days of the year
+    (``calendar_days``), or ACQ / the year's planned operating days (``operating_days``:
+    days weighted by what planned maintenance leaves), so that planned stops do not lose
+    contract volume."""
     cite: Cite
     """Where the contract terms (take-or-pay floor, flexibility) come from."""
 
