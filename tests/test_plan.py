@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import pickle
 
 import numpy as np
 import pytest
 
 from flowsim.plan import Plan, maintenance_windows
+from flowsim.scenario import load_scenario
 
-from .conftest import tiny_doc
+from .conftest import SCENARIOS, tiny_doc
 from .engine_cases import CITE, scenario
 
 
@@ -142,3 +144,15 @@ def test_idle_routes_are_those_that_never_flow_in_the_horizon() -> None:
     }
     s = scenario(doc)
     assert Plan.of(s).idle_routes(s) == ["later", "never", "pushed"]
+
+
+def test_a_pickled_plan_travels_without_its_derived_arrays() -> None:
+    """A plan sent to a worker leaves the arrays it derives (the contracts' daily limits,
+    annual quantities) behind, and the worker derives the same ones."""
+    plan = Plan.of(load_scenario(SCENARIOS / "monte_carlo.toml"))
+    before = len(pickle.dumps(plan))
+    limits, contract = plan.limit_rate, plan.annual_contract
+    assert len(pickle.dumps(plan)) == before
+    again = pickle.loads(pickle.dumps(plan))
+    np.testing.assert_array_equal(again.limit_rate, limits)
+    np.testing.assert_array_equal(again.annual_contract, contract)

@@ -110,10 +110,10 @@ class Plan:
     commissioning delays do not shift it."""
     flexibility: FloatArray
     """Daily flexibility of each contract (1.0 without contract), shape (routes,)."""
-    limit_rate: FloatArray
-    """The most each contract allows on a day, as an annual rate: ACQ x daily flexibility,
-    spread over the year's planned operating days where the contract says so (0 without
-    contract), shape (routes, pad + days)."""
+    spread: FloatArray
+    """Factor on each contract's daily quantity in each year: days of the year over its
+    planned operating days where the contract is spread over them, else 1, shape
+    (routes, years)."""
     min_take: FloatArray
     """Take-or-pay fraction of each contract (0 without contract), shape (routes,)."""
     windows: tuple[tuple[Window, ...], ...]
@@ -198,6 +198,20 @@ class Plan:
                 idle.append(rid)
         return idle
 
+    def __getstate__(self) -> dict[str, object]:
+        """What pickling sends (to a worker): the fields, not the arrays derived from them."""
+        derived = {"limit_rate", "annual_contract", "annual_arc_capacity"}
+        return {k: v for k, v in self.__dict__.items() if k not in derived}
+
+    @cached_property
+    def limit_rate(self) -> FloatArray:
+        """The most each contract allows on a day, as an annual rate: ACQ x daily
+        flexibility x :attr:`spread` (0 without contract), shape (routes, pad + days).
+        Derived where it is used (on the workers), so the plan travels small."""
+        limit = self.acq_rate * self.flexibility[:, None]
+        limit[:, self.pad :] *= self.spread[:, self.calendar.year_index]
+        return limit
+
     @cached_property
     def annual_contract(self) -> FloatArray:
         """Annual contract quantity of each route (0 without contract), shape (years, routes).
@@ -268,15 +282,10 @@ class Plan:
         for r, route in enumerate(route_objs):
             if route.china_share is not None:
                 share[r] = annual_rates(route.china_share, cal.ordinals)
-        limit = (
-            acq
-            * np.array([r.contract.daily_flexibility if r.contract else 1.0 for r in route_objs])[
-                :, None
-            ]
-        )
+        spread = np.ones((len(routes), cal.n_years))
         for i, route in enumerate(route_objs):
             if route.contract is not None and route.contract.spread_over == "operating_days":
-                limit[i, pad:] *= _operating_spread(windows[i], cal)
+                spread[i] = _operating_spread(windows[i], cal)
         return cls(
             calendar=cal,
             routes=routes,
@@ -303,7 +312,7 @@ class Plan:
             flexibility=np.array(
                 [r.contract.daily_flexibility if r.contract else 1.0 for r in route_objs]
             ),
-            limit_rate=limit.reshape(len(routes), pad + cal.n_days),
+            spread=spread,
             min_take=np.array(
                 [r.contract.min_take_fraction if r.contract else 0.0 for r in route_objs]
             ),
@@ -351,13 +360,12 @@ class Plan:
 
 
 def _operating_spread(windows: tuple[Window, ...], cal: Calendar) -> FloatArray:
-    """Factor that spreads a year's ACQ over its planned operating days: the days of the
-    year over the days weighted by what planned maintenance leaves (a full stop counts 0,
-    a half derate 1/2), for each day, shape (days,)."""
+    """Factor that spreads each year's ACQ over its planned operating days: the days of
+    the year over the days weighted by what planned maintenance leaves (a full stop
+    counts 0, a half derate 1/2), shape (years,)."""
     planned = cal.yearly_sum(_maintenance_factor(windows, cal.n_days))
     with np.errstate(divide="ignore"):
-        spread = np.where(planned > 0, cal.days_in_year / planned, 1.0)
-    result: FloatArray = spread[cal.year_index]
+        result: FloatArray = np.where(planned > 0, cal.days_in_year / planned, 1.0)
     return result
 
 
