@@ -143,8 +143,8 @@ def test_a_summary_is_computed_once(monkeypatch: pytest.MonkeyPatch) -> None:
     import flowsim.results as results
 
     calls = []
-    statistics = results._statistics
-    monkeypatch.setattr(results, "_statistics", lambda v: calls.append(1) or statistics(v))
+    statistics = results.member_statistics
+    monkeypatch.setattr(results, "member_statistics", lambda v: calls.append(1) or statistics(v))
     result = flowsim.run(RANDOM_SCENARIO, members=6, seed=1)
     first = result.summary()
     first["delivered"] = first.delivered * 0  # a caller's change stays the caller's

@@ -119,18 +119,18 @@ def test_a_streamed_summary_loads_a_slice_at_a_time(tmp_path: Path) -> None:
     assert is_lazy(result.annual)
     budget = MEMBERS * 8 * 2  # two cells of every member
     blocks: list[dict[str, int]] = []
-    statistics = results._statistics
+    statistics = results.member_statistics
 
     def record(values: xr.Dataset) -> xr.Dataset:
         assert not is_lazy(values)
         blocks.append(dict(values.sizes))
         return statistics(values)
 
-    results._statistics = record  # type: ignore[assignment]
+    results.member_statistics = record  # type: ignore[assignment]
     try:
         summary = result._summary_by_slices(budget)
     finally:
-        results._statistics = statistics  # type: ignore[assignment]
+        results.member_statistics = statistics  # type: ignore[assignment]
     sliced = [b for b in blocks if b["member"] == MEMBERS]  # besides the one-member layout
     assert len(sliced) == len(blocks) - 1
     assert max(b["year"] for b in sliced) < result.annual.sizes["year"]

@@ -21,13 +21,20 @@ from flowsim.errors import FlowsimError
 from flowsim.io import atomic_path
 from flowsim.scenario.network import exporter_of
 from flowsim.scenario.tree import Scenario
-from flowsim.stats import SLICE_BUDGET, by_slices, is_lazy, member_quantile, undefined_is_nan
+from flowsim.stats import (
+    SLICE_BUDGET,
+    Values,
+    by_slices,
+    is_lazy,
+    member_quantile,
+    undefined_is_nan,
+)
 from flowsim.variables import BY_NAME, DERIVED, names, unit_coordinate
 
 if TYPE_CHECKING:
     from flowsim.plots import Plots
 
-__all__ = ["SHORTFALL_TOLERANCE", "Result", "open_result"]
+__all__ = ["SHORTFALL_TOLERANCE", "Result", "member_statistics", "open_result"]
 
 SHORTFALL_TOLERANCE = 1e-9
 """Unmet demand below this share of a year's demand does not count as a shortfall."""
@@ -37,8 +44,9 @@ DERIVED_INPUTS = ("flow", "capacity", "delivered", "contract", "binding_demand_d
 """The annual variables the derived ones are computed from."""
 
 
-def _statistics(values: xr.Dataset) -> xr.Dataset:
-    """Mean, P10, P50, P90 over members of every variable of ``values``."""
+def member_statistics(values: Values) -> Values:
+    """Mean, P10, P50, P90 over members (along a new ``statistic`` dimension) of
+    ``values``, a Dataset (every variable) or a DataArray."""
     with undefined_is_nan():
         stats = [values.mean("member").expand_dims(statistic=["mean"])]
     for name, q in QUANTILES.items():
@@ -165,7 +173,7 @@ class Result:
         return out.copy()
 
     def _summary_at_once(self) -> xr.Dataset:
-        out = _statistics(self.with_derived())
+        out = member_statistics(self.with_derived())
         a = self.annual
         out["shortfall_probability"] = _shortfall(a).mean("member")
         out["expected_unmet"] = a.unmet.mean("member")
@@ -178,10 +186,10 @@ class Result:
         parts: dict[Hashable, Any] = {}
         for name, v in a.data_vars.items():
             dims = ("year", str(v.dims[-1]))
-            parts[name] = by_slices(a[[name]], _statistics, dims, budget=budget)[name]
+            parts[name] = by_slices(a[[name]], member_statistics, dims, budget=budget)[name]
         derived = by_slices(
             a[[*DERIVED_INPUTS]],
-            lambda block: _statistics(Result(block).derived()),
+            lambda block: member_statistics(Result(block).derived()),
             ("year", "route"),
             value_bytes=8 * (len(DERIVED_INPUTS) + len(DERIVED) + 1),
             budget=budget,

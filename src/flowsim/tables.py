@@ -17,7 +17,7 @@ import xarray as xr
 
 from flowsim.errors import FlowsimError
 from flowsim.labels import display_name
-from flowsim.results import Result
+from flowsim.results import Result, member_statistics
 from flowsim.stats import member_quantile
 from flowsim.units import ENERGY_UNITS, energy_factor
 from flowsim.variables import ANNUAL_UNITS, BY_NAME
@@ -105,10 +105,7 @@ def _exporter_summary(exporters: xr.DataArray, units: str) -> pd.DataFrame:
     if exporters.sizes["member"] == 1:
         stats = exporters.isel(member=0).expand_dims(statistic=["value"])
     else:
-        parts = [exporters.mean("member").expand_dims(statistic=["mean"])]
-        for name, q in (("p10", 0.1), ("p50", 0.5), ("p90", 0.9)):
-            parts.append(member_quantile(exporters, q).expand_dims(statistic=[name]))
-        stats = xr.concat(parts, dim="statistic")
+        stats = member_statistics(exporters)
     table = stats.rename("value").to_dataframe().reset_index().dropna(subset=["value"])
     chosen = [volume_unit(str(c), units) for c in table["commodity"]]
     return table.assign(
