@@ -265,9 +265,16 @@ def assert_daily_invariants(result: Result) -> None:
         total = (
             routes_delivered.sel(commodity=c)
             + d.balancing.sel(commodity=c)
+            + d.storage_withdrawal.sel(commodity=c)
             + d.unmet.sel(commodity=c)
         )
-        np.testing.assert_allclose(total, d.demand.sel(commodity=c), rtol=tol, atol=1e-15)
+        served = d.demand.sel(commodity=c) + d.storage_injection.sel(commodity=c)
+        np.testing.assert_allclose(total, served, rtol=tol, atol=1e-12)
+        level = d.storage_level.sel(commodity=c)
+        assert (level >= 0).all()
+        moved = (d.storage_injection - d.storage_withdrawal).sel(commodity=c).cumsum("day")
+        start = level.isel(day=0) - moved.isel(day=0)  # the level before the first day
+        np.testing.assert_allclose(level, start + moved, rtol=1e-9, atol=1e-9)
 
 
 # --- random small scenarios ---------------------------------------------------------
@@ -299,6 +306,28 @@ def _arcs(draw: st.DrawFn, routes: list[str]) -> dict[str, Any]:
             ]
         arcs[f"a{a}"] = arc
     return arcs
+
+
+def _storage(draw: st.DrawFn) -> dict[str, Any]:
+    """A gas storage pool with random size, rates, fills, rule and order."""
+    fill = st.floats(0, 1)
+    pool: dict[str, Any] = {
+        "label": "pool",
+        "working_volume": [{"from": 2023, "value": draw(st.floats(0, 20)), "cite": CITE}],
+        "injection": [{"from": 2023, "value": draw(CAP), "cite": CITE}],
+        "withdrawal": [{"from": 2023, "value": draw(CAP), "cite": CITE}],
+        "initial_fill": draw(fill),
+        "reserve_fill": draw(fill),
+        "order": draw(st.sampled_from(["before_balancing", "after_balancing"])),
+        "cite": CITE,
+    }
+    if draw(st.booleans()):
+        pool["target_fill"] = draw(st.lists(fill, min_size=12, max_size=12))
+    if draw(st.booleans()):
+        pool["withdrawal_by_fill"] = [[0.0, draw(st.floats(0, 1))], [draw(st.floats(0.01, 1)), 1.0]]
+    if draw(st.booleans()):
+        pool["injection_by_fill"] = [[draw(st.floats(0, 0.99)), 1.0], [1.0, draw(st.floats(0, 1))]]
+    return pool
 
 
 @st.composite
@@ -403,6 +432,8 @@ def generated(draw: st.DrawFn) -> Scenario:
                 **({} if cap is None else {"cap": [{"from": 2023, "value": cap, "cite": CITE}]}),
             }
         }
+        if draw(st.booleans()):
+            doc["storage"] = {"gas": _storage(draw)}
     if draw(st.booleans()):
         target = {"arcs": ["a0"]} if arcs and draw(st.booleans()) else {"routes": ["r0"]}
         doc["shocks"] = {

@@ -246,8 +246,9 @@ def test_seasonality_shapes_days_but_keeps_the_annual_total() -> None:
     )
 
 
-def test_n_minus_1_uses_the_peak_day(engine: str) -> None:
-    """Two routes of 38 and 30 against flat demand of 60: N-1 = 30/60 = 0.5."""
+def test_corridor_cover_uses_the_peak_day(engine: str) -> None:
+    """Two routes of 38 and 30 against flat demand of 60: the corridors cover 30/60 = 0.5
+    without the larger; with no production, storage or LNG, so does N-1."""
     doc = tiny_doc()
     doc["routes"]["second"] = {
         **copy.deepcopy(doc["routes"]["pipe"]),
@@ -255,7 +256,8 @@ def test_n_minus_1_uses_the_peak_day(engine: str) -> None:
     }
     doc["demand"] = {"gas": {"annual": [{"from": 2000, "value": 60, "cite": CITE}]}}
     result = flowsim.run(scenario(doc), engine=engine)
-    assert result.annual.n_minus_1.sel(member=0).values.ravel() == pytest.approx([0.5, 0.5, 0.5])
+    for name in ("corridor_cover", "n_minus_1"):
+        assert result.annual[name].sel(member=0).values.ravel() == pytest.approx([0.5] * 3)
 
 
 # --- invariants -------------------------------------------------------------

@@ -21,11 +21,11 @@ from hypothesis import strategies as st
 import flowsim
 from flowsim import FlowsimError
 from flowsim.crosscheck import relative_difference
-from flowsim.engines import core, des, fused
+from flowsim.engines import core, des, fused, fused_day
 from flowsim.plan import Plan
 from flowsim.sampling import Realisations, sample
 from flowsim.scenario import Scenario
-from flowsim.variables import ANNUAL, names
+from flowsim.variables import ENGINE_ANNUAL, names
 
 from .conftest import MONTE_CARLO, SHIPPED
 from .engine_cases import NETWORK_SCENARIO, RANDOM_SCENARIO, generated
@@ -35,7 +35,7 @@ pytestmark = pytest.mark.skipif(not fused.AVAILABLE, reason="numba is not instal
 RELATIVE = 1e-12
 """Largest relative difference allowed between the numba and the numpy engine."""
 
-EXACT = [n for n in names(ANNUAL) if n.endswith("_days")] + ["n_minus_1"]
+EXACT = [n for n in names(ENGINE_ANNUAL) if n.endswith("_days")] + ["peak_day"]
 """Annual values with no sum over days: the engines must agree on them exactly."""
 
 
@@ -74,7 +74,7 @@ def test_a_member_is_the_same_in_any_batch_and_lane() -> None:
     plan, real = Plan.of(RANDOM_SCENARIO), sample(RANDOM_SCENARIO, 37, 5)
     runs = [fused.simulate_chunk(plan, real, batch=batch) for batch in (1, 8, 64)]
     for other in runs[1:]:
-        for name in names(ANNUAL):
+        for name in names(ENGINE_ANNUAL):
             np.testing.assert_array_equal(other[name], runs[0][name], err_msg=name)
 
 
@@ -85,7 +85,7 @@ def test_numba_and_the_des_sum_alike() -> None:
     plan, real = Plan.of(s), sample(s, 3, 8)
     kernel = fused.simulate_chunk(plan, real)
     event = des.simulate_chunk(plan, real, cargoes=False)
-    for name in names(ANNUAL):
+    for name in names(ENGINE_ANNUAL):
         np.testing.assert_allclose(kernel[name], event[name], rtol=1e-14, atol=0, err_msg=name)
 
 
@@ -108,7 +108,7 @@ def test_the_member_loop_compiles_to_vector_instructions() -> None:
     division on 256- or 512-bit registers, and the bounds are compared and selected
     packed. A change that makes the lane loop scalar (a call in it, a branch that cannot
     become a select, lanes that are not the innermost axis) fails here."""
-    lane_loop = fused._dispatch.py_func  # compiled afresh: cached code cannot be inspected
+    lane_loop = fused_day.dispatch.py_func  # compiled afresh: cached code cannot be inspected
     compiled = fused.numba.njit(error_model="numpy")(lane_loop)
     rows, lanes = 3, 8
     books = tuple(np.ones((rows, lanes)) for _ in range(6))

@@ -55,6 +55,16 @@ def test_readme_tables_are_real_output(tmp_path) -> None:  # type: ignore[no-unt
             "nc",
         ],
         [
+            "run",
+            "scenarios/winter_disruption.toml",
+            "--out",
+            str(tmp_path / "winter"),
+            "--quiet",
+            "--no-figures",
+            "--format",
+            "nc",
+        ],
+        [
             "compare",
             "scenarios/pos2_50bcm.toml",
             "scenarios/pos2_50bcm.toml#never",

@@ -38,7 +38,7 @@ def _unit_of(ds: xr.Dataset, name: str) -> list[str]:
     if "units" in attrs:
         return [attrs["units"]]
     coordinate = ds[attrs["unit_coordinate"]]
-    assert coordinate.dims == (attrs["unit_coordinate"].removesuffix("_unit"),)
+    assert coordinate.dims == (attrs["unit_coordinate"].split("_")[0],)
     assert set(ds[name].dims) >= set(coordinate.dims)
     return [variables.CF_UNITS[u] for u in coordinate.values.tolist()]
 

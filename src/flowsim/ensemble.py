@@ -24,8 +24,9 @@ from flowsim.errors import FlowsimError
 from flowsim.executors import Executor
 from flowsim.plan import Plan
 from flowsim.sampling import sample
+from flowsim.security import security_metrics
 from flowsim.spec import RunSpec, ScenarioRun
-from flowsim.variables import ANNUAL, names
+from flowsim.variables import ENGINE_ANNUAL, names
 
 __all__ = [
     "DEFAULT_BLOCK",
@@ -114,15 +115,16 @@ def simulate_block(task: Task, first: int, stop: int) -> BlockResult:
             )
         )
     if len(parts) == 1:  # one engine call: its arrays are the block's
-        annual = {name: parts[0][name] for name in names(ANNUAL)}
+        annual = {name: parts[0][name] for name in names(ENGINE_ANNUAL)}
         daily = {name: value for name, value in parts[0].items() if name.startswith("daily_")}
     else:
-        annual = {name: np.concatenate([p[name] for p in parts]) for name in names(ANNUAL)}
+        annual = {name: np.concatenate([p[name] for p in parts]) for name in names(ENGINE_ANNUAL)}
         daily = {
             name: np.concatenate([p[name] for p in parts])
             for name in parts[0]
             if name.startswith("daily_")
         }
+    annual |= security_metrics(task.plan, annual)
     return BlockResult(task.index, first, stop, annual, daily, events)
 
 

@@ -227,7 +227,13 @@ class DaskExecutor:
     def map_unordered(self, fn: Task, args: Sequence[tuple[Any, ...]]) -> Iterator[Any]:
         from distributed import as_completed
 
-        futures = [self._client.submit(fn, *a, pure=False) for a in args]
+        # Each task (a scenario's plan: megabytes) goes to every worker once, not inside
+        # every block's graph; a copy on each survives a worker's death.
+        shared: dict[int, Any] = {}
+        for a in args:
+            if id(a[0]) not in shared:
+                shared[id(a[0])] = self._client.scatter(a[0], hash=False, broadcast=True)
+        futures = [self._client.submit(fn, shared[id(a[0])], *a[1:], pure=False) for a in args]
         try:
             # Our client's loop: as_completed would take the default client's, which
             # is the caller's own Client when they hold one.

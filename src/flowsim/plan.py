@@ -20,6 +20,7 @@ from functools import cached_property
 import numpy as np
 
 from flowsim.arrays import BoolArray, FloatArray, IntArray
+from flowsim.plan_storage import StoragePlan
 from flowsim.scenario.route import Cargoes, Maintenance, Route
 from flowsim.scenario.schedules import annual_rates
 from flowsim.scenario.tree import Scenario, Seasonality
@@ -166,6 +167,20 @@ class Plan:
     """Derate while an arc's forced outage lasts (0 without outage model), shape (arcs,)."""
     shock_arcs: BoolArray
     """Arcs each shock hits, shape (shocks, arcs)."""
+    storage: StoragePlan
+    """Each commodity's storage pool."""
+    consumption: FloatArray
+    """China's consumption rate (NaN: not given), shape (commodities, days)."""
+    home_production: FloatArray
+    """China's domestic production rate (NaN: not given), shape (commodities, days)."""
+    arc_commodity: IntArray
+    """Index into ``commodities`` of each arc, shape (arcs,)."""
+
+    def annual_mean(self, rates: FloatArray) -> FloatArray:
+        """Each year's mean of daily ``rates`` (rows, days): shape (years, rows)."""
+        cal = self.calendar
+        result: FloatArray = (cal.yearly_sum(rates) / cal.days_in_year).T
+        return result.reshape(cal.n_years, len(rates))
 
     @property
     def n_days(self) -> int:
@@ -183,9 +198,7 @@ class Plan:
     @cached_property
     def annual_arc_capacity(self) -> FloatArray:
         """Nominal capacity of each arc in each year (no delays), shape (years, arcs)."""
-        cal = self.calendar
-        result: FloatArray = (cal.yearly_sum(self.arc_capacity_rate) / cal.days_in_year).T
-        return result.reshape(cal.n_years, len(self.arcs))
+        return self.annual_mean(self.arc_capacity_rate)
 
     def idle_routes(self, scenario: Scenario) -> list[str]:
         """Routes of ``scenario`` with no capacity on any day of the horizon, even at their
@@ -250,12 +263,20 @@ class Plan:
                 production[s] = annual_rates(schedule, cal.ordinals)
         demand = np.full((len(commodities), cal.n_days), np.inf)
         balancing = np.zeros((len(commodities), cal.n_days))
+        consumption = np.full((len(commodities), cal.n_days), np.nan)
+        home_production = np.full((len(commodities), cal.n_days), np.nan)
         for c, commodity in enumerate(commodities):
             block = scenario.demand.get(commodity)
             if block is not None:
-                demand[c] = annual_rates(block.annual, cal.ordinals) * _seasonal(
-                    block.seasonality, cal
-                )
+                if block.consumption is not None:
+                    consumption[c] = annual_rates(block.consumption, cal.ordinals)
+                if block.production is not None:
+                    home_production[c] = annual_rates(block.production, cal.ordinals)
+                if block.annual is not None:
+                    imports = annual_rates(block.annual, cal.ordinals)
+                else:  # the validator makes sure both are there
+                    imports = np.maximum(consumption[c] - home_production[c], 0.0)
+                demand[c] = imports * _seasonal(block.seasonality, cal)
             bal = scenario.balancing.get(commodity)
             if bal is not None:
                 balancing[c] = np.inf if bal.cap is None else annual_rates(bal.cap, cal.ordinals)
@@ -356,6 +377,12 @@ class Plan:
             shock_arcs=np.array(
                 [[a in scenario.shocks[k].arcs for a in arcs] for k in shocks], dtype=bool
             ).reshape(len(shocks), len(arcs)),
+            storage=StoragePlan.of(scenario, commodities, cal),
+            consumption=consumption,
+            home_production=home_production,
+            arc_commodity=np.array(
+                [commodities.index(a.commodity) for a in arc_objs], dtype=np.int64
+            ),
         )
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 from collections.abc import Hashable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -40,7 +40,15 @@ SHORTFALL_TOLERANCE = 1e-9
 """Unmet demand below this share of a year's demand does not count as a shortfall."""
 
 QUANTILES = {"p10": 0.1, "p50": 0.5, "p90": 0.9}
-DERIVED_INPUTS = ("flow", "capacity", "delivered", "contract", "binding_demand_days", "demand")
+DERIVED_INPUTS = (
+    "flow",
+    "capacity",
+    "delivered",
+    "contract",
+    "binding_demand_days",
+    "demand",
+    "consumption",
+)
 """The annual variables the derived ones are computed from."""
 
 
@@ -109,19 +117,25 @@ class Result:
         """Per-member derived variables, dims (member, year, route).
 
         ``utilisation`` (flow / capacity), ``share_of_demand`` (delivered / the
-        commodity's demand), ``contract_shortfall`` (ACQ - delivered, >= 0) and
-        ``take_or_pay_exposure`` (min_take x ACQ - delivered, >= 0, in years when
-        the route was demand-limited on some day).
+        commodity's import demand), ``share_of_consumption`` (delivered / China's
+        consumption, NaN where the scenario gives none), ``contract_shortfall`` (ACQ -
+        delivered, >= 0) and ``take_or_pay_exposure`` (min_take x ACQ - delivered, >= 0, in
+        years when the route was demand-limited on some day).
         """
         a = self.annual
-        route_demand = a.demand.sel(commodity=a.route_commodity).drop_vars(
-            ["commodity", "commodity_unit"], errors="ignore"
-        )
+        per_route = {
+            name: a[name]
+            .sel(commodity=a.route_commodity)
+            .drop_vars(["commodity", "commodity_unit", "commodity_stock_unit"], errors="ignore")
+            for name in ("demand", "consumption")
+        }
+        route_demand, consumption = per_route["demand"], per_route["consumption"]
         has_contract = a.contract > 0
         exposure = (a.min_take_fraction * a.contract - a.delivered).clip(min=0)
         values = {
             "utilisation": (a.flow / a.capacity).where(a.capacity > 0),
             "share_of_demand": (a.delivered / route_demand).where(route_demand > 0),
+            "share_of_consumption": (a.delivered / consumption).where(consumption > 0),
             "contract_shortfall": (a.contract - a.delivered).clip(min=0).where(has_contract, 0.0),
             "take_or_pay_exposure": exposure.where(has_contract & (a.binding_demand_days > 0), 0.0),
         }
@@ -129,10 +143,18 @@ class Result:
             {name: v.assign_attrs(BY_NAME[name].attrs()) for name, v in values.items()}
         )
 
-    def by_exporter(self) -> xr.DataArray:
+    def by_exporter(self, share_of: Literal["demand", "consumption"] | None = None) -> xr.DataArray:
         """Volume delivered to China by exporting country (the route's source's
         ``country``), dims (member, year, exporter, commodity): bcm/yr for gas, Mt/yr for
-        oil; NaN where the exporter has no route of the commodity."""
+        oil; NaN where the exporter has no route of the commodity. With ``share_of``, as a
+        share of China's import demand or of its consumption (NaN where not given)."""
+        if share_of is not None:
+            volumes = self.by_exporter()
+            total = self.annual[share_of].drop_vars(
+                ["commodity_unit", "commodity_stock_unit"], errors="ignore"
+            )
+            shares: xr.DataArray = (volumes / total).where(total > 0)
+            return shares.assign_attrs(description=f"share of China's {share_of}", units="1")
         a = self.annual
         parts = []
         for commodity in a.commodity.values:
@@ -284,6 +306,7 @@ def build_annual(
             "route_commodity": ("route", [r.commodity for r in route_objs]),
             "route_unit": unit_coordinate("route", [r.commodity for r in route_objs]),
             "commodity_unit": unit_coordinate("commodity", list(commodities)),
+            "commodity_stock_unit": unit_coordinate("commodity", list(commodities), stock=True),
             "route_label": (
                 "route",
                 [r.label or rid for rid, r in zip(routes, route_objs, strict=True)],

@@ -159,6 +159,9 @@ def _daily_dataset(arrays: dict[str, Any], task: Task, attrs: dict[str, Any]) ->
                 f"{axis}_unit": unit_coordinate(axis, commodities, daily=True)
                 for axis, commodities in commodity_of.items()
             },
+            "commodity_stock_unit": unit_coordinate(
+                "commodity", commodity_of["commodity"], stock=True
+            ),
         },
         attrs=attrs,
     )

@@ -36,6 +36,11 @@ __all__ = [
     "DAILY",
     "DAILY_UNITS",
     "DERIVED",
+    "ENGINE_ANNUAL",
+    "PEAK_DAY",
+    "SECURITY",
+    "STOCK_UNITS",
+    "UNMET_SHARE",
     "VOLUME_UNITS",
     "Variable",
     "names",
@@ -48,6 +53,9 @@ COMMODITIES: tuple[Commodity, ...] = typing.get_args(Commodity)
 VOLUME_UNITS: dict[str, str] = {"gas": "bcm", "oil": "Mt"}
 """Unit of a volume of each commodity (gas at 20 °C and 101.325 kPa)."""
 
+STOCK_UNITS: dict[str, str] = dict(VOLUME_UNITS)
+"""Unit of a level held at a moment (a storage level): ``bcm``, ``Mt``."""
+
 ANNUAL_UNITS: dict[str, str] = {c: f"{u}/yr" for c, u in VOLUME_UNITS.items()}
 """Unit of a year's volume of each commodity: ``bcm/yr``, ``Mt/yr``."""
 
@@ -59,6 +67,8 @@ CF_UNITS: dict[str, str] = {
     "Mt/yr": "Mt yr-1",
     "bcm/d": "km3 d-1",
     "Mt/d": "Mt d-1",
+    "bcm": "km3",
+    "Mt": "Mt",
 }
 """The CF/UDUNITS spelling of each unit coordinate value (1 bcm = 1 km³)."""
 
@@ -66,7 +76,7 @@ BINDING = ("capacity", "outage", "contract", "arc", "source", "demand")
 """What set a route's flow on a day, in the order ties are resolved (docs/model.md)."""
 
 Axis = Literal["route", "commodity", "source", "arc"]
-UnitRule = Literal["volume", "days", "ratio"]
+UnitRule = Literal["volume", "stock", "days", "ratio"]
 
 
 @dataclass(frozen=True)
@@ -74,8 +84,10 @@ class Variable:
     """One output variable.
 
     ``axis`` is its last dimension (after ``member`` and ``year`` or ``day``);
-    ``unit`` is its rule: ``volume`` (the commodity's unit, by unit coordinate),
-    ``days`` (a count of days, ``"d"``) or ``ratio`` (dimensionless, ``"1"``).
+    ``unit`` is its rule: ``volume`` (a year's or a day's volume in the commodity's
+    unit, by unit coordinate ``<axis>_unit``), ``stock`` (a level held at a moment, bcm
+    or Mt, by unit coordinate ``<axis>_stock_unit``), ``days`` (a count of days,
+    ``"d"``) or ``ratio`` (dimensionless, ``"1"``).
     """
 
     name: str
@@ -88,6 +100,11 @@ class Variable:
         """The netCDF attributes: description and ``units`` or ``unit_coordinate``."""
         if self.unit == "volume":
             return {"description": self.description, "unit_coordinate": f"{self.axis}_unit"}
+        if self.unit == "stock":
+            return {
+                "description": self.description,
+                "unit_coordinate": f"{self.axis}_stock_unit",
+            }
         return {"description": self.description, "units": "d" if self.unit == "days" else "1"}
 
 
@@ -114,13 +131,54 @@ ANNUAL_COMMODITY: tuple[Variable, ...] = (
     Variable("balancing", "commodity", "volume", "demand covered by balancing supply"),
     Variable("unmet", "commodity", "volume", "demand neither routes nor balancing covered"),
     Variable(
-        "n_minus_1",
+        "unmet_days",
         "commodity",
-        "ratio",
-        "peak-day route capacity without the largest route, over peak-day demand",
+        "days",
+        "days with unmet demand above UNMET_SHARE of the day's demand",
+        "int16",
+    ),
+    Variable("storage_injection", "commodity", "volume", "volume put into storage"),
+    Variable("storage_withdrawal", "commodity", "volume", "volume drawn from storage"),
+    Variable(
+        "storage_emergency",
+        "commodity",
+        "volume",
+        "volume drawn from storage below its floor (reserve or target), after balancing",
+    ),
+    Variable("storage_level", "commodity", "stock", "storage level at the end of the year"),
+    Variable(
+        "storage_level_winter_end",
+        "commodity",
+        "stock",
+        "storage level at the end of 31 March (the end of winter)",
+    ),
+    Variable("consumption", "commodity", "volume", "China's consumption (NaN: not given)"),
+    Variable(
+        "domestic_production", "commodity", "volume", "China's own production (NaN: not given)"
+    ),
+    Variable("peak_demand", "commodity", "volume", "import demand on the year's peak day (a rate)"),
+    Variable("peak_day", "commodity", "days", "the year's (first) peak day, days from 1 January"),
+    Variable(
+        "peak_route_capacity",
+        "commodity",
+        "volume",
+        "nominal capacity of the commodity's routes on the peak day (a rate)",
+    ),
+    Variable(
+        "peak_largest_route",
+        "commodity",
+        "volume",
+        "nominal capacity of the largest route on the peak day (a rate)",
+    ),
+    Variable(
+        "peak_storage_level", "commodity", "stock", "storage level at the start of the peak day"
     ),
 )
 """Annual commodity variables, dims (member, year, commodity)."""
+
+UNMET_SHARE = 1e-9
+"""A day (or a year) has unmet demand when what is unmet exceeds this share of its
+demand: rounding in the engines is far below it."""
 
 ARC_FULL = 1e-9
 """An arc ends a day *full* (a binding day) when what is left of it after the day's
@@ -141,8 +199,38 @@ ANNUAL_ARC: tuple[Variable, ...] = (
 )
 """Annual arc variables, dims (member, year, arc): the shared stretches of the network."""
 
-ANNUAL = ANNUAL_ROUTE + ANNUAL_COMMODITY + ANNUAL_ARC
+PEAK_DAY = tuple(v.name for v in ANNUAL_COMMODITY if v.name.startswith("peak_"))
+"""The values each year records of its (first) peak-demand day, in ANNUAL_COMMODITY
+order: demand, the day, the routes' capacity and the largest's, the storage level."""
+
+ENGINE_ANNUAL = ANNUAL_ROUTE + ANNUAL_COMMODITY + ANNUAL_ARC
 """Every annual variable an engine returns."""
+
+SECURITY: tuple[Variable, ...] = (
+    Variable(
+        "corridor_cover",
+        "commodity",
+        "ratio",
+        "peak-day route capacity without the largest route, over peak-day import demand",
+    ),
+    Variable(
+        "n_minus_1",
+        "commodity",
+        "ratio",
+        "EU 2017/1938 Annex II N-1: (routes + production + storage + LNG - largest) / demand",
+    ),
+    Variable(
+        "survival_days",
+        "commodity",
+        "days",
+        "days storage covers the peak without the largest infrastructure (365: a year or more)",
+    ),
+)
+"""Security-of-supply variables (flowsim.security), dims (member, year, commodity):
+computed from the engines' peak-day values, the same way for every engine."""
+
+ANNUAL = ENGINE_ANNUAL + SECURITY
+"""Every annual variable of a result."""
 
 DAILY: tuple[Variable, ...] = (
     _route_volume("flow", "volume entering the route"),
@@ -152,6 +240,9 @@ DAILY: tuple[Variable, ...] = (
     Variable("demand", "commodity", "volume", "import demand (NaN: no demand block)"),
     Variable("balancing", "commodity", "volume", "demand covered by balancing supply"),
     Variable("unmet", "commodity", "volume", "demand neither routes nor balancing covered"),
+    Variable("storage_injection", "commodity", "volume", "volume put into storage"),
+    Variable("storage_withdrawal", "commodity", "volume", "volume drawn from storage"),
+    Variable("storage_level", "commodity", "stock", "storage level at the end of the day"),
     Variable("production", "source", "volume", "production available (inf: not limited)"),
 )
 """Daily variables, dims (member, day, route | commodity | source); engines name their
@@ -160,6 +251,7 @@ arrays ``daily_<name>``."""
 DERIVED: tuple[Variable, ...] = (
     Variable("utilisation", "route", "ratio", "flow over capacity"),
     Variable("share_of_demand", "route", "ratio", "delivered over the commodity's demand"),
+    Variable("share_of_consumption", "route", "ratio", "delivered over China's consumption"),
     _route_volume("contract_shortfall", "ACQ less delivered, at least 0"),
     _route_volume(
         "take_or_pay_exposure",
@@ -178,13 +270,14 @@ def names(variables: tuple[Variable, ...]) -> tuple[str, ...]:
 
 
 def unit_coordinate(
-    axis: Axis, commodities: list[str], *, daily: bool = False
+    axis: Axis, commodities: list[str], *, daily: bool = False, stock: bool = False
 ) -> tuple[str, list[str], dict[str, str]]:
     """The unit coordinate of ``axis`` whose entries carry ``commodities``, for xarray.
 
-    Its values are :data:`ANNUAL_UNITS` (or :data:`DAILY_UNITS`) by commodity.
+    Its values are :data:`ANNUAL_UNITS` (or :data:`DAILY_UNITS`, or with ``stock``
+    :data:`STOCK_UNITS`) by commodity.
     """
-    units = DAILY_UNITS if daily else ANNUAL_UNITS
+    units = STOCK_UNITS if stock else DAILY_UNITS if daily else ANNUAL_UNITS
     used = dict.fromkeys(units[c] for c in commodities)
     return (
         axis,

@@ -33,6 +33,7 @@ __all__ = [
     "report_years",
     "routes_table",
     "scaling_table",
+    "security_table",
     "summary_table",
 ]
 
@@ -82,6 +83,41 @@ def summary_table(result: Result) -> Table:
                 table.add_row(
                     f"{commodity} P(shortfall)", *[f"{float(short.sel(year=y)):.0%}" for y in years]
                 )
+        table.add_section()
+    return table
+
+
+def security_table(result: Result) -> Table:
+    """Security of supply per commodity with demand, selected years: N-1 (Annex II), the
+    corridors' cover, survival time, days with unmet demand and storage at winter's end
+    (the median over members; with several, also the expected unmet days)."""
+    a = result.annual
+    years = report_years([int(y) for y in a.year.values])
+    members = a.sizes["member"]
+    title = "Security of supply (N-1 and cover: share of peak-day demand)"
+    table = Table(title=title + (", median" if members > 1 else ""), title_justify="left")
+    table.add_column("commodity / metric", no_wrap=True)
+    for year in years:
+        table.add_column(str(year), justify="right")
+
+    def row(label: str, values: Any, form: str) -> None:
+        cells = [float(values.sel(year=y)) for y in years]
+        table.add_row(label, *["-" if math.isnan(v) else format(v, form) for v in cells])
+
+    for commodity in a.commodity.values:
+        at = a.sel(commodity=commodity)
+        if bool(at.demand.isnull().all()):
+            continue
+        unit = VOLUME_UNITS[str(commodity)]
+        row(f"{commodity} N-1", member_median(at.n_minus_1), ".0%")
+        row(f"{commodity} corridor cover", member_median(at.corridor_cover), ".0%")
+        row(f"{commodity} survival (days)", member_median(at.survival_days), ".0f")
+        row(f"{commodity} unmet days", member_median(at.unmet_days.astype(float)), ".0f")
+        if members > 1:
+            row(f"{commodity} expected unmet days", at.unmet_days.mean("member"), ".1f")
+        if bool((at.storage_level_winter_end != 0).any()) or bool((at.storage_level != 0).any()):
+            winter = member_median(at.storage_level_winter_end)
+            row(f"{commodity} storage 31 Mar ({unit})", winter, ".1f")
         table.add_section()
     return table
 

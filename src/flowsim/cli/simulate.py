@@ -110,7 +110,13 @@ def run_command(
     file's scenario and every named scenario in its [scenarios] table (a sweep).
     Results do not depend on --workers, --scheduler or --block-size.
     """
-    from flowsim.cli.render import arcs_table, exporters_table, routes_table, summary_table
+    from flowsim.cli.render import (
+        arcs_table,
+        exporters_table,
+        routes_table,
+        security_table,
+        summary_table,
+    )
     from flowsim.outputs import output_folders, safe_name, write_outputs
     from flowsim.scenario import load_scenario
     from flowsim.simulate import execute
@@ -170,6 +176,7 @@ def run_command(
             console.print(routes_table(result))
             if result.annual.sizes.get("arc", 0):
                 console.print(arcs_table(result))
+            console.print(security_table(result))
             shown = sorted({p.parts[0] + ("/" if len(p.parts) > 1 else "") for p in written})
             console.print(f"wrote {folder}/: {', '.join(shown)}", highlight=False, soft_wrap=True)
 

@@ -12,14 +12,24 @@ as short as the state needs.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
 from flowsim.arrays import BoolArray, FloatArray, IntArray
+from flowsim.engines.core_day import Books, Bounds, SliceClearing
 from flowsim.plan import Plan
 from flowsim.sampling import Events, Realisations
-from flowsim.variables import ANNUAL_ARC, ANNUAL_COMMODITY, ANNUAL_ROUTE, ARC_FULL, DAILY, names
+from flowsim.variables import (
+    ANNUAL_ARC,
+    ANNUAL_COMMODITY,
+    ANNUAL_ROUTE,
+    ARC_FULL,
+    DAILY,
+    PEAK_DAY,
+    names,
+)
 
 __all__ = ["CHUNK_BYTES", "ENGINE", "simulate_chunk"]
 
@@ -79,10 +89,10 @@ def simulate_chunk(plan: Plan, real: Realisations, *, daily: bool = False) -> di
 
     Returns
     -------
-    Arrays by name: route variables (M, years, routes), commodity variables
-    ``demand``, ``balancing``, ``unmet``, ``n_minus_1`` (M, years, commodities; demand
-    and N-1 are NaN for a commodity without a demand block); with ``daily``, also
-    ``daily_*`` arrays (M, days, routes | commodities | sources) in bcm or Mt per day.
+    Arrays by name: route variables (M, years, routes), commodity variables (M, years,
+    commodities; demand and the peak day's values are NaN for a commodity without a
+    demand block), arc variables (M, years, arcs); with ``daily``, also ``daily_*``
+    arrays (M, days, routes | commodities | sources) in bcm or Mt per day.
     """
     cal = plan.calendar
     m, years = len(real.members), cal.n_years
@@ -95,6 +105,8 @@ def simulate_chunk(plan: Plan, real: Realisations, *, daily: bool = False) -> di
         out[name] = np.zeros((m, years, len(plan.arcs)))
     out["contract"][:] = plan.annual_contract
     out["arc_capacity"][:] = plan.annual_arc_capacity
+    out["consumption"][:] = plan.annual_mean(plan.consumption)
+    out["domestic_production"][:] = plan.annual_mean(plan.home_production)
     if daily:
         widths = plan.widths()
         for variable in DAILY:
@@ -104,9 +116,10 @@ def simulate_chunk(plan: Plan, real: Realisations, *, daily: bool = False) -> di
         [real.outages.of(target=r) for r in range(len(plan.routes))],
         [real.arc_outages.of(target=a) for a in range(len(plan.arcs))],
     )
+    level = np.tile(plan.storage.initial, (m, 1))  # each member's storage levels
     for y, (first, days) in enumerate(zip(cal.year_starts, cal.days_in_year, strict=True)):
         window = _Window(plan, m, events, int(first), int(days))
-        _simulate_window(plan, real, window, y, out, daily)
+        _simulate_window(plan, real, window, y, out, daily, level)
     return out
 
 
@@ -117,25 +130,24 @@ def _simulate_window(
     y: int,
     out: dict[str, FloatArray],
     daily: bool,
+    level: FloatArray,
 ) -> None:
-    """Year ``y`` (the window's days) of every member, into ``out``."""
+    """Year ``y`` (the window's days) of every member, into ``out``; ``level`` (M,
+    commodities) holds each member's storage levels, carried to the next window."""
     m, first, n = len(real.members), window.first, window.days
     days = slice(first, first + n)
-
-    def put(name: str, index: int, rates: FloatArray) -> None:
-        """Store the year's sum of daily rates (bcm or Mt per year of days)."""
-        out[name][:, y, index] = np.broadcast_to(rates, (m, n)).sum(axis=1) / n
+    books = Books(m)
 
     def put_daily(name: str, index: int, rates: FloatArray) -> None:
         if daily:
-            out[f"daily_{name}"][:, days, index] = rates / n
+            out[f"daily_{name}"][:, days, index] = np.broadcast_to(rates, (m, n)) / n
 
     source_left: list[FloatArray | None] = []
     for s in range(len(plan.sources)):
         rate = window.factor(plan.production[s, days], plan.shock_sources[:, s], None, 0.0)
         limited = plan.source_limited[s]
         source_left.append(np.broadcast_to(rate, (m, n)).copy() if limited else None)
-        put_daily("production", s, np.broadcast_to(rate, (m, n)))
+        put_daily("production", s, rate)
 
     arc_left, arc_available = [], []  # of each arc on each day, (M, days)
     for a in range(len(plan.arcs)):
@@ -148,76 +160,76 @@ def _simulate_window(
         rate = np.broadcast_to(plan.arc_capacity_rate[a, days] * avail, (m, n))
         arc_left.append(rate.copy())
         arc_available.append(rate)
-        put("arc_available", a, rate)
-        out["arc_outage_days"][:, y, a] = np.broadcast_to(avail < 1.0, (m, n)).sum(axis=1)
+        books.add("arc_available", a, rate)
+        books.add("arc_outage_days", a, avail < 1.0)
 
     for c, groups in enumerate(plan.dispatch_groups):
-        multiplier = real.demand_multiplier[:, y, plan.multiplier_column[c], None]
-        demand = plan.demand[c, days] * multiplier if plan.has_demand[c] else None
-        need = None if demand is None else demand.copy()
-        capacities: list[FloatArray] = []
-        for group in groups:
-            bounds = {r: _route_bounds(plan, real, window, r) for r in group}
-            allowance = _arc_allowance(plan, group, bounds, arc_left)
-            for r in group:
-                cap, avail, cap_avail, limit = bounds[r]
-                src = source_left[plan.route_source[r]]
-                reach = (1.0 - float(plan.loss[r])) * plan.share[r, days]
-                whole = bool((reach == 1.0).all())  # all of it reaches China: nothing to scale
-                flow = allowance[r]
-                if src is not None:
-                    flow = np.minimum(flow, src)
-                if need is not None and not plan.shared[r]:
-                    flow = np.minimum(flow, need if whole else _demand_bound(need, reach))
-                flow = np.broadcast_to(flow, (m, n))
-                delivered = flow if whole else flow * reach
-                if need is not None and plan.shared[r]:  # other buyers take what China does not
-                    delivered = np.minimum(delivered, need)  # (others: flow x reach <= need)
-
-                derated = np.broadcast_to(avail < 1.0, (m, n))
-                on_arcs = allowance[r] if plan.arc_use[r].any() else None
-                _count_binding(out, y, r, flow, cap_avail, derated, limit, on_arcs, src)
-                if src is not None:
-                    src -= flow
-                if need is not None:
-                    need = np.maximum(need - delivered, 0.0)
-                for e in np.flatnonzero(plan.arc_use[r]):
-                    arc_left[e] = np.maximum(arc_left[e] - plan.arc_use[r, e] * flow, 0.0)
-                    out["arc_flow"][:, y, e] += flow.sum(axis=1) * plan.arc_use[r, e] / n
-
-                put("delivered", r, delivered)
-                put("flow", r, flow)
-                put("capacity", r, cap)
-                put("available", r, cap_avail)
-                out["outage_days"][:, y, r] = derated.sum(axis=1)
-                if daily:  # no daily temporaries otherwise
-                    put_daily("flow", r, flow)
-                    put_daily("delivered", r, delivered)
-                    put_daily("available", r, np.broadcast_to(cap_avail, (m, n)))
-                    no_limit = np.full((m, n), np.inf)
-                    put_daily("contract_limit", r, no_limit if limit is None else limit)
-                capacities.append(cap)
-
-        if demand is None or need is None:
-            out["demand"][:, y, c] = np.nan
-            out["n_minus_1"][:, y, c] = np.nan
+        bounds = {r: _route_bounds(plan, real, window, r) for group in groups for r in group}
+        for r, (cap, avail, cap_avail, limit) in bounds.items():
+            books.add("capacity", r, cap)
+            books.add("available", r, cap_avail)
+            books.add("outage_days", r, avail < 1.0)
             if daily:
-                put_daily("demand", c, np.full((m, n), np.nan))
-            continue
-        balancing = np.minimum(need, plan.balancing[c, days])
-        unmet = need - balancing
-        for name, rates in (("demand", demand), ("balancing", balancing), ("unmet", unmet)):
-            put(name, c, rates)
-            put_daily(name, c, rates)
-        out["n_minus_1"][:, y, c] = _n_minus_1(demand, capacities)
+                put_daily("available", r, cap_avail)
+                put_daily("contract_limit", r, np.full((1, n), np.inf) if limit is None else limit)
+        day = SliceClearing(
+            plan, c, (window.first, window.days), books, source_left, arc_left, bounds
+        )
+        if not plan.has_demand[c]:
+            day.clear(slice(0, n), None)
+            for name in ("demand", *PEAK_DAY):
+                out[name][:, y, c] = np.nan
+            put_daily("demand", c, np.full((1, n), np.nan))
+        else:
+            _clear_demand(plan, real, window, day, y, c, out, level, put_daily)
+        if daily:
+            for name in ("flow", "delivered"):
+                for r in bounds:
+                    put_daily(name, r, day.daily[name][r])
+            for name in ("balancing", "unmet", "storage_injection", "storage_withdrawal"):
+                put_daily(name, c, day.daily[name][c])
     for a, left in enumerate(arc_left):
-        full = left <= ARC_FULL * arc_available[a]
-        out["arc_binding_days"][:, y, a] = full.sum(axis=1)
+        books.add("arc_binding_days", a, left <= ARC_FULL * arc_available[a])
+    books.close(out, y, n)
 
 
-Bounds = tuple[FloatArray, FloatArray, FloatArray, FloatArray | None]
-"""A route's nominal capacity, availability, capacity x availability and contract limit
-(None: no contract) over a window, each (M or 1, days)."""
+def _clear_demand(
+    plan: Plan,
+    real: Realisations,
+    window: _Window,
+    day: SliceClearing,
+    y: int,
+    c: int,
+    out: dict[str, FloatArray],
+    level: FloatArray,
+    put_daily: Callable[[str, int, FloatArray], None],
+) -> None:
+    """Clear commodity ``c``, which has a demand block, over the window: all its days at
+    once, or one day at a time where a storage level carries from day to day."""
+    first, n = window.first, window.days
+    days = slice(first, first + n)
+    daily = "daily_demand" in out
+    multiplier = real.demand_multiplier[:, y, plan.multiplier_column[c], None]
+    demand = plan.demand[c, days] * multiplier
+    day.books.add("demand", c, demand)
+    put_daily("demand", c, demand)
+    opening = np.zeros((len(real.members), n))  # the storage level at the start of each day
+    if plan.storage.present[c]:  # a level moves each day: one day at a time
+        day.level = level[:, c, None]
+        for j in range(n):
+            opening[:, j] = day.level[:, 0]
+            day.clear(slice(j, j + 1), demand[:, j : j + 1])
+            if first + j == plan.storage.winter_end[y]:
+                out["storage_level_winter_end"][:, y, c] = day.level[:, 0]
+            if daily:
+                out["daily_storage_level"][:, first + j, c] = day.level[:, 0]
+        level[:, c] = day.level[:, 0]
+        out["storage_level"][:, y, c] = day.level[:, 0]
+    else:
+        day.clear(slice(0, n), demand)
+    capacities = [day.bounds[r][0] for r in plan.dispatch_order[c]]
+    for name, values in zip(PEAK_DAY, _peak_day(demand, capacities, opening), strict=True):
+        out[name][:, y, c] = values
 
 
 def _route_bounds(plan: Plan, real: Realisations, window: _Window, r: int) -> Bounds:
@@ -234,85 +246,21 @@ def _route_bounds(plan: Plan, real: Realisations, window: _Window, r: int) -> Bo
     return cap, avail, cap * avail, limit
 
 
-def _arc_allowance(
-    plan: Plan,
-    group: tuple[int, ...],
-    bounds: dict[int, Bounds],
-    arc_left: list[FloatArray],
-) -> dict[int, FloatArray]:
-    """Most each route of a dispatch group may take over the shared arcs: its bound
-    ``min(cap x availability, contract)`` times the smallest pro-rata share of the arcs
-    on its path (docs/model.md, "One day")."""
-    bound = {}
-    for r in group:
-        _, _, cap_avail, limit = bounds[r]
-        bound[r] = cap_avail if limit is None else np.minimum(cap_avail, limit)
-    scale: dict[int, FloatArray] = {}
-    for a in np.flatnonzero(plan.arc_use[list(group)].any(axis=0)):
-        users = [r for r in group if plan.arc_use[r, a]]
-        asked = plan.arc_use[users[0], a] * bound[users[0]]
-        for r in users[1:]:
-            asked = asked + plan.arc_use[r, a] * bound[r]
-        short = asked > arc_left[a]
-        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            share = np.where(short, arc_left[a] / asked, 1.0)
-        for r in users:
-            scale[r] = share if r not in scale else np.minimum(scale[r], share)
-    return {r: bound[r] * scale[r] if r in scale else bound[r] for r in group}
-
-
-def _demand_bound(need: FloatArray, reach: FloatArray) -> FloatArray:
-    """Most a route may take for ``need`` when ``reach`` of its flow arrives in China
-    (no bound where nothing reaches China)."""
-    open_ = np.where(reach > 0.0, 0.0, np.inf)
-    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        bound: FloatArray = need / np.where(reach > 0.0, reach, 1.0) + open_
-    return bound
-
-
-def _count_binding(
-    out: dict[str, FloatArray],
-    y: int,
-    r: int,
-    flow: FloatArray,
-    cap_avail: FloatArray,
-    derated: BoolArray,
-    limit: FloatArray | None,
-    allowance: FloatArray | None,
-    src: FloatArray | None,
-) -> None:
-    """Count the days of year ``y`` each bound set route ``r``'s flow (ties go to the
-    earlier in :data:`~flowsim.variables.BINDING`); ``derated`` marks the days its
-    availability was below 1. Arrays (members, days of the year)."""
-    open_ = flow != cap_avail
-    capacity_bound = (~open_).sum(axis=1)
-    outage_bound = (~open_ & derated).sum(axis=1)
-    out["binding_capacity_days"][:, y, r] = capacity_bound - outage_bound
-    out["binding_outage_days"][:, y, r] = outage_bound
-    for name, bound in (("contract", limit), ("arc", allowance), ("source", src)):
-        if bound is not None:
-            hit = open_ & (flow == bound)
-            out[f"binding_{name}_days"][:, y, r] = hit.sum(axis=1)
-            open_ &= ~hit
-    out["binding_demand_days"][:, y, r] = open_.sum(axis=1)
-
-
-def _n_minus_1(demand: FloatArray, capacities: list[FloatArray]) -> FloatArray:
-    """N-1 of each member in the year, shape (M,): nominal route capacity on the year's
-    (first) peak-demand day, less the largest route's, over that day's demand. Arrays
-    (members, days of the year)."""
+def _peak_day(
+    demand: FloatArray, capacities: list[FloatArray], opening: FloatArray
+) -> tuple[FloatArray, ...]:
+    """Each member's values on the year's (first) peak-demand day, each shape (M,): the
+    demand, the day (from 1 January), the routes' nominal capacity in all and the largest
+    one's (added route by route in dispatch order), and the storage level at its start.
+    Arrays (members or 1, days of the year)."""
     m = demand.shape[0]
-    if not capacities:
-        return np.full(m, np.nan)
     rows = np.arange(m)
     peak = np.argmax(demand, axis=1)
     supply = [np.broadcast_to(cap, demand.shape)[rows, peak] for cap in capacities]
-    total, largest = supply[0], supply[0]
-    for cap in supply[1:]:  # route by route, in dispatch order
+    total, largest = (supply[0], supply[0]) if supply else (np.zeros(m), np.zeros(m))
+    for cap in supply[1:]:
         total, largest = total + cap, np.maximum(largest, cap)
-    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        result: FloatArray = (total - largest) / demand[rows, peak]
-    return result
+    return demand[rows, peak], peak.astype(np.float64), total, largest, opening[rows, peak]
 
 
 class NumpyEngine:

@@ -51,17 +51,20 @@ from flowsim.plan import Plan
 from flowsim.sampling import Events, Realisations
 from flowsim.scenario.route import Cargoes
 from flowsim.variables import (
-    ANNUAL,
     ANNUAL_ARC,
     ANNUAL_COMMODITY,
     ANNUAL_ROUTE,
     BINDING,
     DAILY,
+    ENGINE_ANNUAL,
+    PEAK_DAY,
+    UNMET_SHARE,
     names,
 )
 
 from .des_day import COMMODITY_DAILY, Clearing
 from .des_network import MAINTENANCE, OUTAGE, SHOCK, Arc, Derate, Element, Route, availability
+from .des_storage import POOL_DAILY, Pool, daily_books
 
 __all__ = ["ENGINE", "Derate", "TraceEvent", "simulate_chunk", "simulate_member"]
 
@@ -132,11 +135,15 @@ class _Member:
         ]
         self.arrivals: list[dict[int, float]] = [{} for _ in range(n_routes)]
         self.terminal = [0.0] * n_routes  # arrived volume not yet taken by demand
+        self.pools = [
+            Pool(self.env, plan, c) if plan.storage.present[c] else None
+            for c in range(len(plan.commodities))
+        ]
         self.books = Clearing(
             plan,
             real,
             i,
-            (self.routes, self.arcs),
+            (self.routes, self.arcs, self.pools),
             [c is not None for c in self.cargoes],
             self.deliver_cargoes,
         )
@@ -145,6 +152,8 @@ class _Member:
             v.name: np.zeros((cal.n_years, widths[v.axis]))
             for v in (*ANNUAL_ROUTE, *ANNUAL_COMMODITY, *ANNUAL_ARC)
         }
+        self.annual["consumption"][:] = plan.annual_mean(plan.consumption)
+        self.annual["domestic_production"][:] = plan.annual_mean(plan.home_production)
 
     def record(self, day: int, route: str, kind: str, size: float, detail: str = "") -> None:
         if self.trace is not None:
@@ -313,21 +322,32 @@ class _Member:
         plan, books = self.plan, self.books
         order = plan.dispatch_order[c]
         if books.demand[c] is None:
-            self.annual["demand"][y, c] = math.nan
-            self.annual["n_minus_1"][y, c] = math.nan
+            for name in ("demand", *PEAK_DAY):
+                self.annual[name][y, c] = math.nan
             return
         days = end - first
         for var in COMMODITY_DAILY:
             self.annual[var][y, c] = sum(books.commodity_days[var][c][first:end]) / days
         demand = books.commodity_days["demand"][c]
+        unmet = books.commodity_days["unmet"][c]
+        self.annual["unmet_days"][y, c] = sum(
+            unmet[t] > UNMET_SHARE * demand[t] for t in range(first, end)
+        )
         peak = max(range(first, end), key=lambda t: (demand[t], -t))
         caps = [books.capacity[r][peak] for r in order]
-        if not caps:
-            self.annual["n_minus_1"][y, c] = math.nan
-            return
-        with np.errstate(all="ignore"):
-            spare = np.float64(sum(caps) - max(caps))
-            self.annual["n_minus_1"][y, c] = spare / np.float64(demand[peak])
+        total = largest = 0.0
+        for k, cap in enumerate(caps):  # route by route, in dispatch order
+            total, largest = (cap, cap) if k == 0 else (total + cap, max(largest, cap))
+        pool = self.pools[c]
+        values = (demand[peak], peak - first, total, largest, pool.opening[peak] if pool else 0.0)
+        for name, value in zip(PEAK_DAY, values, strict=True):
+            self.annual[name][y, c] = value
+        if pool is not None:
+            for var in POOL_DAILY[:-1]:
+                self.annual[var][y, c] = sum(pool.books[var][first:end]) / days
+            self.annual["storage_level"][y, c] = pool.books["storage_level"][end - 1]
+            winter = int(plan.storage.winter_end[y])
+            self.annual["storage_level_winter_end"][y, c] = pool.books["storage_level"][winter]
 
     # --- the run ---------------------------------------------------------------
 
@@ -372,6 +392,9 @@ class _Member:
         out = {f"daily_{k}": np.array(v).T / diy for k, v in books.route_days.items()}
         out |= {f"daily_{k}": np.array(v).T / diy for k, v in books.commodity_days.items()}
         out["daily_production"] = np.array(self.production_days).reshape(-1, self.days).T / diy
+        pools = daily_books(self.pools, self.days)
+        out["daily_storage_level"] = pools.pop("storage_level")
+        out |= {f"daily_{k}": v / diy for k, v in pools.items()}
         return out
 
 
@@ -414,7 +437,7 @@ def simulate_chunk(
 ) -> dict[str, FloatArray]:
     """The members of ``real`` one after another, stacked as the core engine returns them."""
     members = [simulate_member(plan, real, i, trace, cargoes) for i in range(len(real.members))]
-    out = {name: np.stack([m[name] for m in members]) for name in names(ANNUAL)}
+    out = {name: np.stack([m[name] for m in members]) for name in names(ENGINE_ANNUAL)}
     if daily:
         for name in names(DAILY):
             out[f"daily_{name}"] = np.stack([m[f"daily_{name}"] for m in members])

@@ -37,6 +37,7 @@ from flowsim.sampling import Realisations
 from flowsim.variables import BINDING
 
 from .des_network import Arc, Route
+from .des_storage import Pool
 
 __all__ = ["COMMODITY_DAILY", "ROUTE_DAILY", "Clearing"]
 
@@ -64,7 +65,8 @@ class Clearing:
     """One member's daily inputs and day books, and the rule that clears a day.
 
     ``routes`` and ``arcs`` are the member's elements (their availability is
-    switched by the member's processes); ``cargo`` marks the routes that move
+    switched by the member's processes), ``pools`` its storage pools by commodity
+    (None: none); ``cargo`` marks the routes that move
     cargoes, whose flow fills cargoes instead of serving demand and whose
     deliveries ``deliver`` gives.
     """
@@ -74,12 +76,12 @@ class Clearing:
         plan: Plan,
         real: Realisations,
         i: int,
-        elements: tuple[list[Route], list[Arc]],
+        elements: tuple[list[Route], list[Arc], list[Pool | None]],
         cargo: Sequence[bool],
         deliver: CargoDelivery,
     ) -> None:
         self.plan = plan
-        self.routes, self.arcs = elements
+        self.routes, self.arcs, self.pools = elements
         self.cargo, self.deliver = list(cargo), deliver
         cal = plan.calendar
         n = cal.n_days
@@ -137,20 +139,28 @@ class Clearing:
         ]
 
     def day(self, t: int) -> None:
-        """Clear day ``t``: each commodity's groups in priority order, then balancing supply."""
+        """Clear day ``t``: each commodity's groups in priority order (a storage pool's
+        room offered on top of demand), then the pool and balancing supply."""
         days = self.commodity_days
         for c, groups in enumerate(self.plan.dispatch_groups):
-            demand = self.demand[c]
+            demand, pool = self.demand[c], self.pools[c]
             need = demand[t] if demand is not None else math.inf
+            if pool is not None:
+                need = need + pool.offer(t)
             for group, users in zip(groups, self.users[c], strict=True):
                 need = self._group(group, users, t, need)
             if demand is None:
                 days["demand"][c][t] = math.nan
             else:
-                balancing = min(need, self.balancing_cap[c][t])
+                cap = self.balancing_cap[c][t]
+                if pool is None:
+                    balancing = min(need, cap)
+                    unmet = need - balancing
+                else:
+                    balancing, unmet = pool.settle(t, need, cap)
                 days["demand"][c][t] = demand[t]
                 days["balancing"][c][t] = balancing
-                days["unmet"][c][t] = need - balancing
+                days["unmet"][c][t] = unmet
         for arc in self.arcs:
             arc.close_day(t)
 

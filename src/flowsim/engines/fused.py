@@ -25,16 +25,21 @@ from typing import Any
 import numpy as np
 
 from flowsim.arrays import FloatArray
+from flowsim.engines.fused_day import dispatch, fill_of, room, settle_storage
 from flowsim.engines.fused_inputs import member_arrays, plan_arrays
 from flowsim.engines.fused_years import (
     ARC_CAPACITY_ROW,
+    BALANCING_ROW,
+    CONSUMPTION_ROW,
     CONTRACT_ROW,
+    DEMAND_ROW,
     FIELD_BITS,
-    SHIFT_ARC,
-    SHIFT_CONTRACT,
-    SHIFT_DOWN,
-    SHIFT_OUTAGE,
-    SHIFT_SOURCE,
+    HOME_ROW,
+    LEVEL_ROW,
+    PEAK_LEVEL_ROW,
+    UNMET_DAYS_ROW,
+    UNMET_ROW,
+    WINTER_ROW,
     close_arcs,
     close_year,
     mark_year,
@@ -42,7 +47,16 @@ from flowsim.engines.fused_years import (
 )
 from flowsim.plan import Plan
 from flowsim.sampling import Realisations
-from flowsim.variables import ANNUAL_ARC, ANNUAL_COMMODITY, ANNUAL_ROUTE, ARC_FULL, names
+from flowsim.variables import (
+    ANNUAL_ARC,
+    ANNUAL_COMMODITY,
+    ANNUAL_ROUTE,
+    ARC_FULL,
+    UNMET_SHARE,
+    names,
+)
+
+_COMMODITY_ROWS = len(ANNUAL_COMMODITY)
 
 __all__ = [
     "AVAILABLE",
@@ -79,63 +93,6 @@ def _kernel(
         m0 = g * batch
         lanes = min(batch, members - m0)
         _batch(m0, lanes, plan_arrays, member_arrays, route_out, commodity_out, arc_out)
-
-
-def _dispatch(
-    r: int,
-    k: int,
-    c: int,
-    src: int,
-    b_n: int,
-    limit: float,
-    reach: float,
-    over: float,
-    unbounded: float,
-    books: tuple[Any, ...],
-    network: bool,
-) -> None:  # pragma: no cover - compiled
-    """Dispatch route ``r`` (place ``k`` in its group, the row of the scratch arrays) of
-    commodity ``c`` in every lane: the least of its allowance,
-    the source left and the demand bound (as selects: a call to min() would not
-    vectorise), then what it leaves. ``network``: whether the route runs over arcs (a
-    constant at each call: inlined, the arc terms of a route off the network fold away)."""
-    caps, factor, scale, left, need, budget, flows, packed, sum_delivered, sum_flow = books[:10]
-    sum_available = books[10]
-    for b in range(b_n):
-        avail = caps[k, b] * factor[k, b]
-        allow = avail if avail <= limit else limit
-        allow = allow * scale[k, b] if network else allow
-        supply = left[src, b]
-        flow = allow if allow <= supply else supply
-        bound = need[c, b] / over + unbounded
-        flow = flow if flow <= bound else bound
-        bound = budget[r, b]
-        flow = flow if flow <= bound else bound
-        delivered = flow * reach
-        still = need[c, b]  # a shared lane's other buyers take the rest
-        delivered = delivered if delivered <= still else still
-        at_capacity = flow == avail
-        derated = factor[k, b] < 1.0
-        by_contract = (flow == limit) & (not at_capacity)
-        by_arc = network & (flow == allow) & (not at_capacity) & (not by_contract)
-        by_source = (flow == supply) & (not at_capacity) & (not by_contract) & (not by_arc)
-        packed[r, b] += (
-            np.int64(at_capacity)
-            + (np.int64(at_capacity & derated) << SHIFT_OUTAGE)
-            + (np.int64(by_contract) << SHIFT_CONTRACT)
-            + (np.int64(by_arc) << SHIFT_ARC)
-            + (np.int64(by_source) << SHIFT_SOURCE)
-            + (np.int64(derated) << SHIFT_DOWN)
-        )
-        left[src, b] = supply - flow
-        still = still - delivered
-        need[c, b] = still if still >= 0.0 else 0.0
-        budget[r, b] = budget[r, b] - flow
-        sum_delivered[r, b] += delivered
-        sum_flow[r, b] += flow
-        sum_available[r, b] += avail
-        if network:
-            flows[b] = flow
 
 
 def _batch(
@@ -198,6 +155,16 @@ def _batch(
         route_arc_ptr,
         route_arcs,
         route_arc_use,
+        store_present,
+        store_volume,
+        store_injection,
+        store_withdrawal,
+        store_floor,
+        store_target,
+        store_initial,
+        store_curves,
+        store_after_balancing,
+        winter_end,
     ) = plan_arrays
     (
         delays,
@@ -248,9 +215,13 @@ def _batch(
     sum_arc_available = np.zeros((n_arcs, b_n))
     arc_packed = np.zeros((n_arcs, b_n), dtype=np.int64)
     dem = np.zeros((n_commodities, b_n))
-    sum_demand = np.zeros((n_commodities, b_n))
-    sum_balancing = np.zeros((n_commodities, b_n))
-    sum_unmet = np.zeros((n_commodities, b_n))
+    sums = np.zeros((_COMMODITY_ROWS, n_commodities, b_n))  # the commodities' years
+    level = np.empty((n_commodities, b_n))  # each lane's storage level
+    offered = np.zeros((n_commodities, b_n))  # each pool's room of the day
+    intake = np.zeros((n_commodities, b_n))  # and its injection rate
+    for c in range(n_commodities):
+        for b in range(b_n):
+            level[c, b] = store_initial[c]
     peak = np.zeros((n_commodities, b_n))
     peak_day = np.zeros((n_commodities, b_n), dtype=np.int64)
     shift = np.empty((n_routes, b_n), dtype=np.int64)
@@ -264,6 +235,10 @@ def _batch(
     books = (
         caps, factor, scale, left, need, budget, flows, packed, sum_delivered, sum_flow,
         sum_available,
+    )  # fmt: skip
+    pool = (
+        store_volume, store_withdrawal, store_floor, store_target, store_curves,
+        store_after_balancing,
     )  # fmt: skip
     for y in range(days_in_year.shape[0]):
         first, n = year_starts[y], days_in_year[y]
@@ -286,9 +261,7 @@ def _batch(
         sum_arc_flow[:] = 0.0
         sum_arc_available[:] = 0.0
         arc_packed[:] = 0
-        sum_demand[:] = 0.0
-        sum_balancing[:] = 0.0
-        sum_unmet[:] = 0.0
+        sums[:] = 0.0
         for r in range(n_routes):
             if annual_cap[r] < np.inf:
                 budget[r, :] = annual_cap[r] * n
@@ -322,15 +295,27 @@ def _batch(
                     sum_arc_available[a, b] += cap * lane[b]
                     arc_packed[a, b] += np.int64(lane[b] < 1.0)
             for c in range(n_commodities):
+                store = store_present[c]
+                if store:  # a pool offers its room as demand on top of China's
+                    volume, rate = store_volume[c, t], store_injection[c, t]
+                    fills, factors = store_curves[c, 0, 0], store_curves[c, 0, 1]
+                    for b in range(b_n):
+                        inject = rate * np.interp(fill_of(level[c, b], volume), fills, factors)
+                        intake[c, b] = inject
+                        offered[c, b] = room(level[c, b], volume, inject, n)
                 if has_demand[c]:
                     col = multiplier_column[c]
                     for b in range(b_n):
                         d = demand[c, t] * multiplier[y, col, m0 + b]
                         dem[c, b] = d
-                        need[c, b] = d
+                        need[c, b] = d + offered[c, b] if store else d
                         new_peak = (j == 0) | (d > peak[c, b])
                         peak[c, b] = d if new_peak else peak[c, b]
                         peak_day[c, b] = t if new_peak else peak_day[c, b]
+                        opening = level[c, b] if store else 0.0
+                        sums[PEAK_LEVEL_ROW, c, b] = (
+                            opening if new_peak else sums[PEAK_LEVEL_ROW, c, b]
+                        )
                 for g in range(commodity_groups[c], commodity_groups[c + 1]):
                     # 1. each route's own bound: capacity (each lane's own delay) times
                     # availability, and the contract
@@ -391,13 +376,11 @@ def _batch(
                         unbounded = 0.0 if reach > 0.0 and not shared[r] else np.inf
                         src = route_source[r]
                         if route_arc_ptr[r + 1] > route_arc_ptr[r]:  # compiled apart: off
-                            _dispatch(  # arcs, the arc terms fold away
+                            dispatch(  # arcs, the arc terms fold away
                                 r, k, c, src, b_n, limit, reach, over, unbounded, books, True
                             )
                         else:
-                            _dispatch(
-                                r, k, c, src, b_n, limit, reach, over, unbounded, books, False
-                            )
+                            dispatch(r, k, c, src, b_n, limit, reach, over, unbounded, books, False)
                         for p in range(route_arc_ptr[r], route_arc_ptr[r + 1]):
                             a, use = route_arcs[p], route_arc_use[p]
                             for b in range(b_n):
@@ -408,27 +391,39 @@ def _batch(
                                 scale[k, b] = 1.0  # for the next group
                 if has_demand[c]:
                     balancing_cap = balancing[c, t]
+                    if store:
+                        settle_storage(
+                            c, t, n, b_n, pool, balancing_cap, need, dem, offered,
+                            intake, level, sums,
+                        )  # fmt: skip
                     for b in range(b_n):
                         left_over = need[c, b]
                         bal = left_over if left_over <= balancing_cap else balancing_cap
-                        sum_demand[c, b] += dem[c, b]
-                        sum_balancing[c, b] += bal
-                        sum_unmet[c, b] += left_over - bal
+                        unmet = left_over - bal
+                        sums[DEMAND_ROW, c, b] += dem[c, b]
+                        if not store:
+                            sums[BALANCING_ROW, c, b] += bal
+                            sums[UNMET_ROW, c, b] += unmet
+                            sums[UNMET_DAYS_ROW, c, b] += unmet > UNMET_SHARE * dem[c, b]
                         need[c, b] = np.inf
+                    if t == winter_end[y]:
+                        for b in range(b_n):
+                            sums[WINTER_ROW, c, b] = level[c, b]
             for a in range(n_arcs):  # the arcs that ended the day full
                 for b in range(b_n):
                     full = arc_left[a, b] <= ARC_FULL * arc_today[a, b]
                     arc_packed[a, b] += np.int64(full) << FIELD_BITS
+        for c in range(n_commodities):
+            for b in range(b_n):
+                sums[LEVEL_ROW, c, b] = level[c, b]
         close_year(
             y, first, n, m0, b_n, plan_arrays, shift, uniform, sum_delivered, sum_flow,
-            sum_available, packed, sum_demand, sum_balancing, sum_unmet, peak, peak_day,
-            route_out, commodity_out,
+            sum_available, packed, sums, peak, peak_day, route_out, commodity_out,
         )  # fmt: skip
         close_arcs(y, n, m0, b_n, sum_arc_flow, sum_arc_available, arc_packed, arc_out)
 
 
 if numba is not None:
-    _dispatch = numba.njit(inline="always", error_model="numpy")(_dispatch)
     _batch = numba.njit(cache=True, error_model="numpy")(_batch)
     _kernel = numba.njit(cache=True, parallel=True, error_model="numpy")(_kernel)
 
@@ -448,6 +443,8 @@ def simulate_chunk(
     inputs = plan_arrays(plan, annual_cap), member_arrays(plan, real)
     _kernel(*inputs, route_out, commodity_out, arc_out, batch)
     route_out[CONTRACT_ROW] = plan.annual_contract  # the same for every member
+    commodity_out[CONSUMPTION_ROW] = plan.annual_mean(plan.consumption)
+    commodity_out[HOME_ROW] = plan.annual_mean(plan.home_production)
     arc_out[ARC_CAPACITY_ROW] = plan.annual_arc_capacity
     out = {name: route_out[i] for i, name in enumerate(names(ANNUAL_ROUTE))}
     out |= {name: commodity_out[i] for i, name in enumerate(names(ANNUAL_COMMODITY))}

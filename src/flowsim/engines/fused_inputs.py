@@ -102,6 +102,24 @@ def plan_arrays(plan: Plan, annual_cap: FloatArray | None = None) -> tuple[Any, 
         plan.arc_outage_derate,
         plan.shock_arcs,
         *_network(plan),
+        *_storage(plan),
+    )
+
+
+def _storage(plan: Plan) -> tuple[Any, ...]:
+    """The commodities' storage pools (:class:`flowsim.plan_storage.StoragePlan`)."""
+    pool = plan.storage
+    return (
+        pool.present,
+        pool.volume,
+        pool.injection,
+        pool.withdrawal,
+        pool.floor,
+        pool.target,
+        pool.initial,
+        pool.curves,
+        pool.after_balancing,
+        pool.winter_end.astype(np.int64),
     )
 
 

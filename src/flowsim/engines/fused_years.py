@@ -13,13 +13,25 @@ from flowsim.variables import ANNUAL_ARC, ANNUAL_COMMODITY, ANNUAL_ROUTE, names
 
 __all__ = [
     "ARC_CAPACITY_ROW",
+    "BALANCING_ROW",
+    "CONSUMPTION_ROW",
     "CONTRACT_ROW",
+    "DEMAND_ROW",
+    "EMERGENCY_ROW",
     "FIELD_BITS",
+    "HOME_ROW",
+    "INJECTION_ROW",
+    "LEVEL_ROW",
+    "PEAK_LEVEL_ROW",
     "SHIFT_ARC",
     "SHIFT_CONTRACT",
     "SHIFT_DOWN",
     "SHIFT_OUTAGE",
     "SHIFT_SOURCE",
+    "UNMET_DAYS_ROW",
+    "UNMET_ROW",
+    "WINTER_ROW",
+    "WITHDRAWAL_ROW",
     "close_arcs",
     "close_year",
     "mark_year",
@@ -35,7 +47,11 @@ except Exception:  # pragma: no cover - exercised where numba is absent or broke
 # ANNUAL_COMMODITY in flowsim.variables; checked at import below).
 _DELIVERED, _FLOW, _CAPACITY, _AVAILABLE, CONTRACT_ROW, _OUTAGE = range(6)
 _B_CAPACITY, _B_OUTAGE, _B_CONTRACT, _B_ARC, _B_SOURCE, _B_DEMAND = range(6, 12)
-_DEMAND, _BALANCING, _UNMET, _N_MINUS_1 = range(4)
+DEMAND_ROW, BALANCING_ROW, UNMET_ROW, UNMET_DAYS_ROW = range(4)
+INJECTION_ROW, WITHDRAWAL_ROW, EMERGENCY_ROW, LEVEL_ROW, WINTER_ROW = range(4, 9)
+CONSUMPTION_ROW, HOME_ROW = 9, 10
+_PEAK_DEMAND, _PEAK_DAY, _PEAK_CAPACITY, _PEAK_LARGEST = range(11, 15)
+PEAK_LEVEL_ROW = 15
 _ARC_FLOW, ARC_CAPACITY_ROW, _ARC_AVAILABLE, _ARC_OUTAGE, _ARC_BINDING = range(5)
 # A route's day counts of a year, packed into one int64 of FIELD_BITS bits each (a year
 # has at most 366 days): at capacity, of which outage-bound, contract, arc, source, down.
@@ -96,16 +112,17 @@ def close_year(
     sum_flow: FloatArray,
     sum_available: FloatArray,
     packed: IntArray,
-    sum_demand: FloatArray,
-    sum_balancing: FloatArray,
-    sum_unmet: FloatArray,
+    sums: FloatArray,
     peak: FloatArray,
     peak_day: IntArray,
     route_out: FloatArray,
     commodity_out: FloatArray,
 ) -> None:  # pragma: no cover - compiled
     """Write year ``y`` of the batch's lanes: annual means, unpacked day counts, capacity
-    (summed here from the plan, once for a route no lane delays) and N-1."""
+    (summed here from the plan, once for a route no lane delays) and the peak day's
+    capacities (:mod:`flowsim.security` makes the metrics of them). ``sums``
+    (rows of ANNUAL_COMMODITY, commodities, lanes) holds the commodities' year: volume
+    sums, the unmet-day count and the storage levels."""
     cap_rate, order_ptr, order, has_demand = (
         plan_arrays[3],
         plan_arrays[15],
@@ -146,15 +163,15 @@ def close_year(
         for b in range(b_n):
             m = m0 + b
             if not has_demand[c]:
-                commodity_out[_DEMAND, m, y, c] = np.nan
-                commodity_out[_N_MINUS_1, m, y, c] = np.nan
+                for row in (DEMAND_ROW, _PEAK_DEMAND, _PEAK_DAY, _PEAK_CAPACITY, _PEAK_LARGEST):
+                    commodity_out[row, m, y, c] = np.nan
+                commodity_out[PEAK_LEVEL_ROW, m, y, c] = np.nan
                 continue
-            commodity_out[_DEMAND, m, y, c] = sum_demand[c, b] / days
-            commodity_out[_BALANCING, m, y, c] = sum_balancing[c, b] / days
-            commodity_out[_UNMET, m, y, c] = sum_unmet[c, b] / days
-            if order_ptr[c + 1] == order_ptr[c]:
-                commodity_out[_N_MINUS_1, m, y, c] = np.nan
-                continue
+            volumes = (DEMAND_ROW, BALANCING_ROW, UNMET_ROW, INJECTION_ROW, WITHDRAWAL_ROW)
+            for row in (*volumes, EMERGENCY_ROW):
+                commodity_out[row, m, y, c] = sums[row, c, b] / days
+            for row in (UNMET_DAYS_ROW, LEVEL_ROW, WINTER_ROW, PEAK_LEVEL_ROW):
+                commodity_out[row, m, y, c] = sums[row, c, b]
             total = 0.0
             largest = 0.0
             for i in range(order_ptr[c], order_ptr[c + 1]):
@@ -162,7 +179,10 @@ def close_year(
                 cap = cap_rate[r, shift[r, b] + peak_day[c, b]]
                 total = cap if i == order_ptr[c] else total + cap
                 largest = cap if i == order_ptr[c] else max(largest, cap)
-            commodity_out[_N_MINUS_1, m, y, c] = (total - largest) / peak[c, b]
+            commodity_out[_PEAK_DEMAND, m, y, c] = peak[c, b]
+            commodity_out[_PEAK_DAY, m, y, c] = peak_day[c, b] - first
+            commodity_out[_PEAK_CAPACITY, m, y, c] = total
+            commodity_out[_PEAK_LARGEST, m, y, c] = largest
 
 
 def close_arcs(
@@ -195,7 +215,24 @@ if numba is not None:
 
 _ROUTE_ROWS = ("delivered", "flow", "capacity", "available", "contract", "outage_days")
 assert names(ANNUAL_ROUTE)[: len(_ROUTE_ROWS)] == _ROUTE_ROWS
-assert names(ANNUAL_COMMODITY) == ("demand", "balancing", "unmet", "n_minus_1")
+assert names(ANNUAL_COMMODITY) == (
+    "demand",
+    "balancing",
+    "unmet",
+    "unmet_days",
+    "storage_injection",
+    "storage_withdrawal",
+    "storage_emergency",
+    "storage_level",
+    "storage_level_winter_end",
+    "consumption",
+    "domestic_production",
+    "peak_demand",
+    "peak_day",
+    "peak_route_capacity",
+    "peak_largest_route",
+    "peak_storage_level",
+)
 assert names(ANNUAL_ARC) == (
     "arc_flow",
     "arc_capacity",

@@ -16,7 +16,7 @@ from annotated_types import MaxLen, MinLen
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
-from flowsim.scenario import arc, fields, route, schedules, tree
+from flowsim.scenario import arc, fields, route, schedules, storage, tree
 from flowsim.scenario.fields import CITE_KINDS
 from flowsim.scenario.tree import Scenario
 
@@ -172,6 +172,7 @@ _MODELS: tuple[type[BaseModel], ...] = (
     tree.Seasonality,
     tree.DemandUncertainty,
     tree.Balancing,
+    storage.Storage,
     tree.Shock,
     schedules.Step,
     schedules.Ramp,

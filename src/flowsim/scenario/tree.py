@@ -36,6 +36,7 @@ from flowsim.scenario.fields import (
 from flowsim.scenario.network import network_problems
 from flowsim.scenario.route import Route
 from flowsim.scenario.schedules import Schedule
+from flowsim.scenario.storage import Storage
 
 __all__ = [
     "Arc",
@@ -48,6 +49,7 @@ __all__ = [
     "Seasonality",
     "Shock",
     "Source",
+    "Storage",
 ]
 
 
@@ -96,14 +98,35 @@ class DemandUncertainty(Model):
 
 
 class Demand(Model):
-    """China's import requirement for one commodity, served by the routes and balancing supply."""
+    """China's import requirement for one commodity, served by the routes and balancing supply.
 
-    annual: Schedule
-    """Annual requirement: bcm/yr for gas, Mt/yr for oil."""
+    Give the requirement itself (``annual``), or China's consumption and domestic
+    production, whose difference it then is; consumption alone (with ``annual``)
+    gives each route's share of consumption, production the security-of-supply
+    metrics' domestic supply.
+    """
+
+    annual: Schedule | None = None
+    """Annual import requirement: bcm/yr for gas, Mt/yr for oil (omitted: consumption less
+    production, at least 0)."""
+    consumption: Schedule | None = None
+    """China's total consumption (omitted: shares of consumption are not reported)."""
+    production: Schedule | None = None
+    """China's domestic production (omitted: taken as 0 in the N-1 formula)."""
     seasonality: Seasonality | None = None
     """Monthly profile (omitted: flat)."""
     uncertainty: DemandUncertainty | None = None
     """Random yearly multipliers (omitted: deterministic)."""
+
+    @model_validator(mode="after")
+    def _requirement_given(self) -> Demand:
+        if self.annual is None and (self.consumption is None or self.production is None):
+            raise PydanticCustomError(
+                "demand_requirement",
+                "needs 'annual', or both 'consumption' and 'production' (imports = their "
+                "difference)",
+            )
+        return self
 
 
 class Balancing(Model):
@@ -236,6 +259,8 @@ class Scenario(Model):
     """China's import demand per commodity (omitted commodity: routes run unconstrained)."""
     balancing: dict[Commodity, Balancing] = {}
     """Balancing supply per commodity (omitted commodity: none, all shortfall is unmet)."""
+    storage: dict[Commodity, Storage] = {}
+    """Storage pool per commodity (omitted commodity: none)."""
     shocks: dict[Id, Shock] = {}
     """Scenario-level shocks by id."""
 
@@ -265,6 +290,14 @@ class Scenario(Model):
                     )
                 )
         problems += network_problems(self)
+        for commodity in self.storage:
+            if commodity not in self.demand:
+                problems.append(
+                    (
+                        ("storage", commodity),
+                        f"needs a [demand.{commodity}] block: storage serves demand",
+                    )
+                )
         countries = {c for route in self.routes.values() for c in route.transit_countries}
         for sid, shock in self.shocks.items():
             if shock.start is not None and not first <= shock.start <= last:

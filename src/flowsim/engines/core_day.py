@@ -1,0 +1,244 @@
+"""The numpy engine's clearing of one commodity over a slice of days.
+
+:mod:`flowsim.engines.core` lays out a window of days (a year) as arrays of
+(members, days) and hands each commodity to a :class:`SliceClearing`, which
+clears all the window's days at once, or one day at a time where a storage
+level carries from day to day (docs/model.md, "One day" and "Storage"). Its
+:class:`Books` keep the window's running sums.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from flowsim.arrays import BoolArray, FloatArray
+from flowsim.plan import Plan
+from flowsim.plan_storage import IN, OUT, fill_factor
+from flowsim.variables import UNMET_SHARE
+
+from .storage_rule import clear_day, fill_of, room
+
+__all__ = ["Books", "Bounds", "SliceClearing"]
+
+
+Bounds = tuple[FloatArray, FloatArray, FloatArray, FloatArray | None]
+"""A route's nominal capacity, availability, capacity x availability and contract limit
+(None: no contract) over a window, each (M or 1, days)."""
+
+
+class Books:
+    """A window's running sums, by (variable, index): each :meth:`add` sums a slice of
+    days (pairwise over a whole window; one day at a time, in day order, where a storage
+    level makes the window step day by day) and :meth:`close` writes the year."""
+
+    def __init__(self, members: int) -> None:
+        self.members = members
+        self.sums: dict[tuple[str, int], FloatArray] = {}
+
+    def add(self, name: str, index: int, values: npt.NDArray[Any]) -> None:
+        """Add the days of ``values`` (M or 1, days of the slice) to ``name[index]``."""
+        key = (name, index)
+        if values.shape[1] == 1:  # one day: a running sum, in day order
+            if key not in self.sums:
+                self.sums[key] = np.zeros(self.members)
+            self.sums[key] += values[:, 0]
+            return
+        total = np.broadcast_to(values, (self.members, values.shape[1])).sum(axis=1)
+        self.sums[key] = self.sums[key] + total if key in self.sums else total
+
+    def close(self, out: dict[str, FloatArray], y: int, days: int) -> None:
+        """Write year ``y``: day counts as they are, volumes as sums over ``days``."""
+        for (name, index), total in self.sums.items():
+            out[name][:, y, index] = total if name.endswith("_days") else total / days
+
+
+class SliceClearing:
+    """The clearing of one commodity over a slice of a window's days (docs/model.md,
+    "One day" and "Storage"): dispatch groups over the shared arcs, then storage and
+    balancing supply. ``window``: its first day and length; ``bounds``: the routes'
+    bounds over it; sources and arcs are drawn down in place."""
+
+    def __init__(
+        self,
+        plan: Plan,
+        c: int,
+        window: tuple[int, int],
+        books: Books,
+        source_left: list[FloatArray | None],
+        arc_left: list[FloatArray],
+        bounds: dict[int, Bounds],
+    ) -> None:
+        self.plan, self.c, self.books = plan, c, books
+        self.first, self.days = window
+        self.source_left, self.arc_left, self.bounds = source_left, arc_left, bounds
+        first, n = window
+        self.reach = {
+            r: (1.0 - float(plan.loss[r])) * plan.share[r, first : first + n] for r in bounds
+        }
+        self.whole = {r: bool((reach == 1.0).all()) for r, reach in self.reach.items()}
+        self.paths = {
+            r: [(int(e), float(plan.arc_use[r, e])) for e in np.flatnonzero(plan.arc_use[r])]
+            for r in bounds
+        }
+        shape = (books.members, n)
+        self.daily: dict[str, dict[int, FloatArray]] = {
+            "flow": {r: np.zeros(shape) for r in bounds},
+            "delivered": {r: np.zeros(shape) for r in bounds},
+            "balancing": {c: np.zeros(shape)},
+            "unmet": {c: np.zeros(shape)},
+            "storage_injection": {c: np.zeros(shape)},
+            "storage_withdrawal": {c: np.zeros(shape)},
+        }
+        self.level: FloatArray | None = None
+        """Storage level of each member, (M, 1), where the commodity has a pool."""
+
+    def clear(self, cols: slice, demand: FloatArray | None) -> None:
+        """Clear the days ``cols`` of the window; ``demand`` (M, days of the slice) or None
+        (no demand block). With a storage pool ``cols`` is one day, and :attr:`level`
+        (M, 1) goes from the level at its start to the level at its end."""
+        plan, c = self.plan, self.c
+        level = self.level
+        n, t = self.days, self.first + cols.start
+        pool = plan.storage
+        offered = None
+        need = None if demand is None else demand
+        if level is not None and need is not None:
+            volume = float(pool.volume[c, t])
+            fill = fill_of(level, volume)
+            injection = pool.injection[c, t] * fill_factor(pool.curves[c, IN], fill)
+            offered = room(level, volume, injection, n)
+            need = need + offered
+        for group in plan.dispatch_groups[c]:
+            need = self._group(group, cols, need)
+        if demand is None or need is None:
+            return
+        cap = plan.balancing[c, self.first + cols.start : self.first + cols.stop]
+        if level is None or offered is None:
+            balancing = np.minimum(need, cap)
+            unmet = need - balancing
+        else:
+            withdrawal = pool.withdrawal[c, t] * fill_factor(pool.curves[c, OUT], fill)
+            injected, withdrawn, emergency, balancing, unmet, level = clear_day(
+                need, offered, level, volume, withdrawal, float(pool.floor[c, t]),
+                float(pool.target[c, t]), injection, float(cap[0]), n,
+                bool(pool.after_balancing[c]),
+            )  # fmt: skip
+            self.books.add("storage_injection", c, injected)
+            self.books.add("storage_withdrawal", c, withdrawn)
+            self.books.add("storage_emergency", c, emergency)
+            self.daily["storage_injection"][c][:, cols] = injected
+            self.daily["storage_withdrawal"][c][:, cols] = withdrawn
+            self.level = level
+        self.books.add("balancing", c, balancing)
+        self.books.add("unmet", c, unmet)
+        self.books.add("unmet_days", c, unmet > UNMET_SHARE * demand)
+        self.daily["balancing"][c][:, cols] = balancing
+        self.daily["unmet"][c][:, cols] = unmet
+
+    def _group(
+        self, group: tuple[int, ...], cols: slice, need: FloatArray | None
+    ) -> FloatArray | None:
+        """Dispatch one group of equal priority over the days ``cols``; returns the need
+        it leaves."""
+        plan, books = self.plan, self.books
+        bounds: dict[int, Bounds] = {}
+        for r in group:
+            cap, avail, cap_avail, limit = self.bounds[r]
+            limited = None if limit is None else limit[:, cols]
+            bounds[r] = cap[:, cols], avail[:, cols], cap_avail[:, cols], limited
+        arc_left = [left[:, cols] for left in self.arc_left]  # views: drawn down in place
+        allowance = _arc_allowance(plan, group, bounds, arc_left)
+        for r in group:
+            _, avail, cap_avail, limit = bounds[r]
+            source = self.source_left[plan.route_source[r]]
+            src = None if source is None else source[:, cols]
+            reach, whole = self.reach[r][cols], self.whole[r]
+            flow = allowance[r]
+            if src is not None:
+                flow = np.minimum(flow, src)
+            if need is not None and not plan.shared[r]:
+                flow = np.minimum(flow, need if whole else _demand_bound(need, reach))
+            if flow.shape[0] != books.members:
+                flow = np.broadcast_to(flow, (books.members, flow.shape[1]))
+            delivered = flow if whole else flow * reach
+            if need is not None and plan.shared[r]:  # other buyers take what China does not
+                delivered = np.minimum(delivered, need)  # (others: flow x reach <= need)
+            path = self.paths[r]
+            on_arcs = allowance[r] if path else None
+            _count_binding(books, r, flow, (cap_avail, avail < 1.0), limit, on_arcs, src)
+            if src is not None:
+                src -= flow
+            if need is not None:
+                need = np.maximum(need - delivered, 0.0)
+            for e, use in path:
+                np.maximum(arc_left[e] - use * flow, 0.0, out=arc_left[e])
+                books.add("arc_flow", e, use * flow)
+            books.add("delivered", r, delivered)
+            books.add("flow", r, flow)
+            self.daily["flow"][r][:, cols] = flow
+            self.daily["delivered"][r][:, cols] = delivered
+        return need
+
+
+def _arc_allowance(
+    plan: Plan,
+    group: tuple[int, ...],
+    bounds: dict[int, Bounds],
+    arc_left: list[FloatArray],
+) -> dict[int, FloatArray]:
+    """Most each route of a dispatch group may take over the shared arcs: its bound
+    ``min(cap x availability, contract)`` times the smallest pro-rata share of the arcs
+    on its path (docs/model.md, "One day")."""
+    bound = {}
+    for r in group:
+        _, _, cap_avail, limit = bounds[r]
+        bound[r] = cap_avail if limit is None else np.minimum(cap_avail, limit)
+    scale: dict[int, FloatArray] = {}
+    for a in np.flatnonzero(plan.arc_use[list(group)].any(axis=0)):
+        users = [r for r in group if plan.arc_use[r, a]]
+        asked = plan.arc_use[users[0], a] * bound[users[0]]
+        for r in users[1:]:
+            asked = asked + plan.arc_use[r, a] * bound[r]
+        short = asked > arc_left[a]
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            share = np.where(short, arc_left[a] / asked, 1.0)
+        for r in users:
+            scale[r] = share if r not in scale else np.minimum(scale[r], share)
+    return {r: bound[r] * scale[r] if r in scale else bound[r] for r in group}
+
+
+def _demand_bound(need: FloatArray, reach: FloatArray) -> FloatArray:
+    """Most a route may take for ``need`` when ``reach`` of its flow arrives in China
+    (no bound where nothing reaches China)."""
+    open_ = np.where(reach > 0.0, 0.0, np.inf)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        bound: FloatArray = need / np.where(reach > 0.0, reach, 1.0) + open_
+    return bound
+
+
+def _count_binding(
+    books: Books,
+    r: int,
+    flow: FloatArray,
+    available: tuple[FloatArray, BoolArray],
+    limit: FloatArray | None,
+    allowance: FloatArray | None,
+    src: FloatArray | None,
+) -> None:
+    """Count the days each bound set route ``r``'s flow (ties go to the earlier in
+    :data:`~flowsim.variables.BINDING`); ``available``: its capacity x availability
+    and the days its availability was below 1. Arrays (members or 1, days of the
+    slice)."""
+    cap_avail, derated = available
+    open_ = flow != cap_avail
+    books.add("binding_capacity_days", r, ~open_ & ~derated)
+    books.add("binding_outage_days", r, ~open_ & derated)
+    for name, bound in (("contract", limit), ("arc", allowance), ("source", src)):
+        if bound is not None:
+            hit = open_ & (flow == bound)
+            books.add(f"binding_{name}_days", r, hit)
+            open_ = open_ & ~hit
+    books.add("binding_demand_days", r, open_)
