@@ -16,14 +16,14 @@ from flowsim.crosscheck import TOLERANCE, crosscheck
 from flowsim.sampling import sample
 from flowsim.scenario import Scenario
 
-from .conftest import ROOT, SHIPPED, tiny_doc
+from .conftest import ENGINE_SHIPPED, ROOT, tiny_doc
 from .engine_cases import CITE, generated, has_random_elements, members_identical, scenario
 
 RANDOM_MEMBERS = 8
 """Members compared in a shipped scenario with random elements."""
 
 
-@pytest.mark.parametrize("path", SHIPPED, ids=lambda p: p.stem)
+@pytest.mark.parametrize("path", ENGINE_SHIPPED, ids=lambda p: p.stem)
 def test_des_reproduces_the_core_on_shipped_scenarios(path: Path) -> None:
     """Every shipped scenario: daily and annual values agree to 1e-9 (8 members if random)."""
     s = flowsim.load_scenario(path)

@@ -24,7 +24,7 @@ from flowsim.plan import Plan
 from flowsim.sampling import Events, Realisations
 from flowsim.scenario import Scenario, load_scenario, scenario_from_dict
 
-from .conftest import SCENARIOS, SHIPPED, tiny_doc
+from .conftest import ENGINE_SHIPPED, SCENARIOS, tiny_doc
 from .engine_cases import (
     CITE,
     RANDOM_SCENARIO,
@@ -263,7 +263,7 @@ def test_corridor_cover_uses_the_peak_day(engine: str) -> None:
 # --- invariants -------------------------------------------------------------
 
 
-@pytest.mark.parametrize("path", SHIPPED, ids=lambda p: p.stem)
+@pytest.mark.parametrize("path", ENGINE_SHIPPED, ids=lambda p: p.stem)
 def test_daily_invariants_hold_in_shipped_scenarios(path: Path) -> None:
     """Every day of each shipped scenario (3 members where they can differ) keeps section 5."""
     s = flowsim.load_scenario(path)

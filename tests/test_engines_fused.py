@@ -27,7 +27,7 @@ from flowsim.sampling import Realisations, sample
 from flowsim.scenario import Scenario
 from flowsim.variables import ENGINE_ANNUAL, names
 
-from .conftest import MONTE_CARLO, SHIPPED
+from .conftest import ENGINE_SHIPPED, MONTE_CARLO
 from .engine_cases import NETWORK_SCENARIO, RANDOM_SCENARIO, generated
 
 pytestmark = pytest.mark.skipif(not fused.AVAILABLE, reason="numba is not installed")
@@ -55,7 +55,7 @@ def kernels(s: Scenario, members: int, seed: int, **options: object) -> tuple[di
     return core.simulate_chunk(plan, real), fused.simulate_chunk(plan, real, **options)  # type: ignore[arg-type]
 
 
-@pytest.mark.parametrize("path", SHIPPED, ids=lambda p: p.stem)
+@pytest.mark.parametrize("path", ENGINE_SHIPPED, ids=lambda p: p.stem)
 def test_numba_agrees_with_numpy_on_shipped_scenarios(path: Path) -> None:
     """Every shipped scenario: within 1e-12 relative, day counts and N-1 exact."""
     assert_agree(*kernels(flowsim.load_scenario(path), members=8, seed=3))

@@ -61,11 +61,24 @@ class StoragePlan:
     curves: FloatArray
     """Injection and withdrawal fill curves, shape (commodities, 2 (IN, OUT), 2 (fill,
     factor), CURVE_POINTS)."""
+    curved: BoolArray
+    """Whether each pool's injection and withdrawal rates follow a fill curve (else the
+    factor is 1 and the engines skip it), shape (commodities, 2 (IN, OUT))."""
     after_balancing: BoolArray
     """Whether each pool withdraws after balancing supply, shape (commodities,)."""
     winter_end: IntArray
     """Day (from the start of the horizon) of 31 March of each year: the level at its end
     is the end-of-winter level, shape (years,)."""
+
+    def rates(self, c: int, t: int, fill: Any) -> tuple[Any, Any]:
+        """Commodity ``c``'s injection and withdrawal rates on day ``t`` at ``fill``: the
+        schedules, times their fill curves where the pool has them."""
+        rates = []
+        for row, schedule in ((IN, self.injection), (OUT, self.withdrawal)):
+            rate = schedule[c, t]
+            curved = self.curved[c, row]
+            rates.append(rate * fill_factor(self.curves[c, row], fill) if curved else rate)
+        return rates[0], rates[1]
 
     @classmethod
     def of(cls, scenario: Scenario, commodities: tuple[str, ...], cal: Calendar) -> StoragePlan:
@@ -79,9 +92,11 @@ class StoragePlan:
         initial = np.zeros(k)
         curves = np.empty((k, 2, 2, CURVE_POINTS))
         after = np.zeros(k, dtype=bool)
+        curved = np.zeros((k, 2), dtype=bool)
         for c, commodity in enumerate(commodities):
             pool: Storage | None = scenario.storage.get(commodity)  # type: ignore[call-overload]
             for row, key in ((IN, "injection_by_fill"), (OUT, "withdrawal_by_fill")):
+                curved[c, row] = getattr(pool, key, None) is not None
                 curve = getattr(pool, key, None) or _FLAT
                 points = np.array(curve + [curve[-1]] * (CURVE_POINTS - len(curve)))
                 curves[c, row] = points.T
@@ -105,6 +120,7 @@ class StoragePlan:
             target=target,
             initial=initial,
             curves=curves,
+            curved=curved,
             after_balancing=after,
             winter_end=cal.year_starts + np.where(leap, 90, 89),
         )

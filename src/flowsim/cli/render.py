@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from rich.table import Table
 
+from flowsim.results import member_statistics
 from flowsim.stats import member_median
 from flowsim.variables import VOLUME_UNITS
 
@@ -171,7 +172,8 @@ def routes_table(result: Result) -> Table:
     a = result.annual
     year = int(a.year.values[-1])
     members = a.sizes["member"]
-    last = result.summary().sel(year=year)
+    shown = ["capacity", "delivered", "utilisation", "share_of_demand"]
+    last = member_statistics(result.with_derived()[shown].sel(year=[year])).sel(year=year)
     table = Table(
         title=f"Routes in {year}" + (" (median, P10-P90 in brackets)" if members > 1 else ""),
         title_justify="left",

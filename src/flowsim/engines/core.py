@@ -176,7 +176,7 @@ def _simulate_window(
             plan, c, (window.first, window.days), books, source_left, arc_left, bounds
         )
         if not plan.has_demand[c]:
-            day.clear(slice(0, n), None)
+            day.clear(None)
             for name in ("demand", *PEAK_DAY):
                 out[name][:, y, c] = np.nan
             put_daily("demand", c, np.full((1, n), np.nan))
@@ -214,19 +214,16 @@ def _clear_demand(
     day.books.add("demand", c, demand)
     put_daily("demand", c, demand)
     opening = np.zeros((len(real.members), n))  # the storage level at the start of each day
-    if plan.storage.present[c]:  # a level moves each day: one day at a time
-        day.level = level[:, c, None]
-        for j in range(n):
-            opening[:, j] = day.level[:, 0]
-            day.clear(slice(j, j + 1), demand[:, j : j + 1])
-            if first + j == plan.storage.winter_end[y]:
-                out["storage_level_winter_end"][:, y, c] = day.level[:, 0]
-            if daily:
-                out["daily_storage_level"][:, first + j, c] = day.level[:, 0]
-        level[:, c] = day.level[:, 0]
-        out["storage_level"][:, y, c] = day.level[:, 0]
+    if plan.storage.present[c]:
+        pool = day.clear_with_pool(demand, level[:, c])
+        opening, levels = pool["opening"], pool["level"]
+        level[:, c] = levels[:, -1]
+        out["storage_level"][:, y, c] = levels[:, -1]
+        out["storage_level_winter_end"][:, y, c] = levels[:, plan.storage.winter_end[y] - first]
+        if daily:
+            out["daily_storage_level"][:, days, c] = levels
     else:
-        day.clear(slice(0, n), demand)
+        day.clear(demand)
     capacities = [day.bounds[r][0] for r in plan.dispatch_order[c]]
     for name, values in zip(PEAK_DAY, _peak_day(demand, capacities, opening), strict=True):
         out[name][:, y, c] = values

@@ -16,12 +16,11 @@ import numpy.typing as npt
 
 from flowsim.arrays import BoolArray, FloatArray
 from flowsim.plan import Plan
-from flowsim.plan_storage import IN, OUT, fill_factor
 from flowsim.variables import UNMET_SHARE
 
 from .storage_rule import clear_day, fill_of, room
 
-__all__ = ["Books", "Bounds", "SliceClearing"]
+__all__ = ["Books", "Bounds", "SliceClearing", "settle_pool"]
 
 
 Bounds = tuple[FloatArray, FloatArray, FloatArray, FloatArray | None]
@@ -92,70 +91,88 @@ class SliceClearing:
             "storage_injection": {c: np.zeros(shape)},
             "storage_withdrawal": {c: np.zeros(shape)},
         }
-        self.level: FloatArray | None = None
-        """Storage level of each member, (M, 1), where the commodity has a pool."""
+        self.probe: FloatArray | None = None
+        """While :meth:`deliverable` runs: what the routes deliver, (M, days)."""
 
-    def clear(self, cols: slice, demand: FloatArray | None) -> None:
-        """Clear the days ``cols`` of the window; ``demand`` (M, days of the slice) or None
-        (no demand block). With a storage pool ``cols`` is one day, and :attr:`level`
-        (M, 1) goes from the level at its start to the level at its end."""
-        plan, c = self.plan, self.c
-        level = self.level
-        n, t = self.days, self.first + cols.start
-        pool = plan.storage
-        offered = None
-        need = None if demand is None else demand
-        if level is not None and need is not None:
-            volume = float(pool.volume[c, t])
-            fill = fill_of(level, volume)
-            injection = pool.injection[c, t] * fill_factor(pool.curves[c, IN], fill)
-            offered = room(level, volume, injection, n)
-            need = need + offered
-        for group in plan.dispatch_groups[c]:
-            need = self._group(group, cols, need)
+    def clear(self, demand: FloatArray | None) -> None:
+        """Clear the window's days of a commodity without a storage pool; ``demand`` (M,
+        days) or None (no demand block)."""
+        need = demand
+        for group in self.plan.dispatch_groups[self.c]:
+            need = self._group(group, need)
         if demand is None or need is None:
             return
-        cap = plan.balancing[c, self.first + cols.start : self.first + cols.stop]
-        if level is None or offered is None:
-            balancing = np.minimum(need, cap)
-            unmet = need - balancing
-        else:
-            withdrawal = pool.withdrawal[c, t] * fill_factor(pool.curves[c, OUT], fill)
-            injected, withdrawn, emergency, balancing, unmet, level = clear_day(
-                need, offered, level, volume, withdrawal, float(pool.floor[c, t]),
-                float(pool.target[c, t]), injection, float(cap[0]), n,
-                bool(pool.after_balancing[c]),
-            )  # fmt: skip
-            self.books.add("storage_injection", c, injected)
-            self.books.add("storage_withdrawal", c, withdrawn)
-            self.books.add("storage_emergency", c, emergency)
-            self.daily["storage_injection"][c][:, cols] = injected
-            self.daily["storage_withdrawal"][c][:, cols] = withdrawn
-            self.level = level
-        self.books.add("balancing", c, balancing)
-        self.books.add("unmet", c, unmet)
-        self.books.add("unmet_days", c, unmet > UNMET_SHARE * demand)
-        self.daily["balancing"][c][:, cols] = balancing
-        self.daily["unmet"][c][:, cols] = unmet
+        balancing = np.minimum(
+            need, self.plan.balancing[self.c, self.first : self.first + self.days]
+        )
+        self._settled(demand, {"balancing": balancing, "unmet": need - balancing})
 
-    def _group(
-        self, group: tuple[int, ...], cols: slice, need: FloatArray | None
-    ) -> FloatArray | None:
-        """Dispatch one group of equal priority over the days ``cols``; returns the need
-        it leaves."""
+    def clear_with_pool(self, demand: FloatArray, level: FloatArray) -> dict[str, FloatArray]:
+        """Clear the window's days of a commodity with a storage pool, from ``level`` (M,) on
+        its first morning. The pool's days are run one after another (:func:`settle_pool`)
+        against what the routes can deliver with no demand bound, because together they
+        deliver ``min(need, that)``; that gives each day's room, and the routes are then
+        dispatched at once against demand plus room. The day's rule is applied once more,
+        to all days together, to what that dispatch left, so that each day is settled with
+        the other engines' operations. Returns the pool's daily arrays (M, days): the flows,
+        ``level`` at the end of each day and ``opening`` at its start."""
+        c, first, n = self.c, self.first, self.days
+        plan, days = self.plan, slice(self.first, self.first + self.days)
+        pool = settle_pool(plan, c, (first, n), demand, self.deliverable(), level)
+        need: FloatArray | None = demand + pool["offered"]
+        for group in plan.dispatch_groups[c]:
+            need = self._group(group, need)
+        assert need is not None
+        settled = clear_day(
+            need, pool["offered"], pool["opening"], plan.storage.volume[c, days],
+            pool["withdrawal_rate"], plan.storage.floor[c, days], plan.storage.target[c, days],
+            pool["injection_rate"], plan.balancing[c, days], n,
+            bool(plan.storage.after_balancing[c]),
+        )  # fmt: skip
+        names = ("storage_injection", "storage_withdrawal", "storage_emergency", "balancing")
+        pool |= dict(zip((*names, "unmet", "level"), settled, strict=True))
+        self._settled(demand, pool)
+        for name in names[:3]:
+            self.books.add(name, c, pool[name])
+        for name in names[:2]:
+            self.daily[name][c][:] = pool[name]
+        return pool
+
+    def deliverable(self) -> FloatArray:
+        """What the routes would deliver to China on each day of the window with no demand
+        bound, (M, days), leaving the sources and arcs as they were."""
+        kept = self.source_left, self.arc_left
+        self.source_left = [None if left is None else left.copy() for left in kept[0]]
+        self.arc_left = [left.copy() for left in kept[1]]
+        self.probe = np.zeros((self.books.members, self.days))
+        try:
+            for group in self.plan.dispatch_groups[self.c]:
+                self._group(group, None)
+            return self.probe
+        finally:
+            self.source_left, self.arc_left = kept
+            self.probe = None
+
+    def _settled(self, demand: FloatArray, values: dict[str, FloatArray]) -> None:
+        """Books and daily values of the window's balancing and unmet demand."""
+        c = self.c
+        self.books.add("balancing", c, values["balancing"])
+        self.books.add("unmet", c, values["unmet"])
+        self.books.add("unmet_days", c, values["unmet"] > UNMET_SHARE * demand)
+        self.daily["balancing"][c][:] = values["balancing"]
+        self.daily["unmet"][c][:] = values["unmet"]
+
+    def _group(self, group: tuple[int, ...], need: FloatArray | None) -> FloatArray | None:
+        """Dispatch one group of equal priority over the window; returns the need it leaves
+        (while :meth:`deliverable` probes, only adds up what is delivered)."""
         plan, books = self.plan, self.books
-        bounds: dict[int, Bounds] = {}
-        for r in group:
-            cap, avail, cap_avail, limit = self.bounds[r]
-            limited = None if limit is None else limit[:, cols]
-            bounds[r] = cap[:, cols], avail[:, cols], cap_avail[:, cols], limited
-        arc_left = [left[:, cols] for left in self.arc_left]  # views: drawn down in place
+        bounds = {r: self.bounds[r] for r in group}
+        arc_left = self.arc_left  # drawn down in place
         allowance = _arc_allowance(plan, group, bounds, arc_left)
         for r in group:
             _, avail, cap_avail, limit = bounds[r]
-            source = self.source_left[plan.route_source[r]]
-            src = None if source is None else source[:, cols]
-            reach, whole = self.reach[r][cols], self.whole[r]
+            src = self.source_left[plan.route_source[r]]
+            reach, whole = self.reach[r], self.whole[r]
             flow = allowance[r]
             if src is not None:
                 flow = np.minimum(flow, src)
@@ -166,21 +183,64 @@ class SliceClearing:
             delivered = flow if whole else flow * reach
             if need is not None and plan.shared[r]:  # other buyers take what China does not
                 delivered = np.minimum(delivered, need)  # (others: flow x reach <= need)
-            path = self.paths[r]
-            on_arcs = allowance[r] if path else None
-            _count_binding(books, r, flow, (cap_avail, avail < 1.0), limit, on_arcs, src)
+            path, probe = self.paths[r], self.probe
+            recording = probe is None
+            if recording:
+                on_arcs = allowance[r] if path else None
+                _count_binding(books, r, flow, (cap_avail, avail < 1.0), limit, on_arcs, src)
             if src is not None:
                 src -= flow
             if need is not None:
                 need = np.maximum(need - delivered, 0.0)
             for e, use in path:
                 np.maximum(arc_left[e] - use * flow, 0.0, out=arc_left[e])
-                books.add("arc_flow", e, use * flow)
+                if recording:
+                    books.add("arc_flow", e, use * flow)
+            if probe is not None:
+                probe += delivered
+                continue
             books.add("delivered", r, delivered)
             books.add("flow", r, flow)
-            self.daily["flow"][r][:, cols] = flow
-            self.daily["delivered"][r][:, cols] = delivered
+            self.daily["flow"][r][:] = flow
+            self.daily["delivered"][r][:] = delivered
         return need
+
+
+def settle_pool(
+    plan: Plan,
+    c: int,
+    window: tuple[int, int],
+    demand: FloatArray,
+    deliverable: FloatArray,
+    level: FloatArray,
+) -> dict[str, FloatArray]:
+    """Commodity ``c``'s pool over a window (first day, days), one day after another
+    (docs/model.md, "Storage"; :func:`flowsim.engines.storage_rule.clear_day`): each
+    day's room, then what the routes leave of demand plus room (``need - min(need,
+    deliverable)``), then the pool, balancing and unmet. ``demand`` and ``deliverable``
+    (M, days); ``level`` (M,) on the first morning. Returns arrays (M, days): each day's
+    room (``offered``), injection and withdrawal rates and the level at its start
+    (``opening``)."""
+    first, n = window
+    pool, m = plan.storage, len(level)
+    names = ("offered", "injection_rate", "withdrawal_rate", "opening")
+    out = {name: np.zeros((m, n)) for name in names}
+    after = bool(pool.after_balancing[c])
+    for j in range(n):
+        t = first + j
+        volume = float(pool.volume[c, t])
+        fill = fill_of(level, volume)
+        injection, withdrawal = pool.rates(c, t, fill)
+        offered = room(level, volume, injection, n)
+        need = demand[:, j] + offered
+        rest = need - np.minimum(need, deliverable[:, j])
+        for name, values in zip(names, (offered, injection, withdrawal, level), strict=True):
+            out[name][:, j] = values
+        level = clear_day(
+            rest, offered, level, volume, withdrawal, float(pool.floor[c, t]),
+            float(pool.target[c, t]), injection, float(plan.balancing[c, t]), n, after,
+        )[-1]  # fmt: skip
+    return out
 
 
 def _arc_allowance(

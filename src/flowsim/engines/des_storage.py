@@ -17,7 +17,6 @@ import simpy
 
 from flowsim.arrays import FloatArray
 from flowsim.plan import Plan
-from flowsim.plan_storage import IN, OUT, fill_factor
 
 from .storage_rule import clear_day, fill_of, room
 
@@ -36,17 +35,15 @@ class Pool:
         self.c = c
         self.container = simpy.Container(env, capacity=math.inf, init=float(pool.initial[c]))
         self.volume = pool.volume[c].tolist()
-        self.injection = pool.injection[c].tolist()
-        self.withdrawal = pool.withdrawal[c].tolist()
+        self.plan = pool
         self.floor = pool.floor[c].tolist()
         self.target = pool.target[c].tolist()
-        self.curves = pool.curves[c]
         self.after_balancing = bool(pool.after_balancing[c])
         self.days_in_year = plan.calendar.days_in_year_of_day.tolist()
         n = plan.n_days
         self.books = {name: [0.0] * n for name in POOL_DAILY}
         self.opening = [0.0] * n  # the level at the start of each day
-        self._fill = self._intake = self._offered = 0.0
+        self._fill = self._intake = self._outlet = self._offered = 0.0
 
     @property
     def level(self) -> float:
@@ -58,7 +55,7 @@ class Pool:
         level, volume = self.level, self.volume[t]
         self.opening[t] = level
         self._fill = fill_of(level, volume)
-        self._intake = self.injection[t] * float(fill_factor(self.curves[IN], self._fill))
+        self._intake, self._outlet = (float(x) for x in self.plan.rates(self.c, t, self._fill))
         self._offered = float(room(level, volume, self._intake, self.days_in_year[t]))
         return self._offered
 
@@ -66,7 +63,7 @@ class Pool:
         """Settle day ``t`` after the routes left ``rest`` of demand plus room; returns the
         balancing supply used (purchases included) and the demand left unmet."""
         days = self.days_in_year[t]
-        withdrawal = self.withdrawal[t] * float(fill_factor(self.curves[OUT], self._fill))
+        withdrawal = self._outlet
         level = self.level
         settled = clear_day(
             rest, self._offered, level, self.volume[t], withdrawal, self.floor[t],

@@ -163,6 +163,7 @@ def _batch(
         store_target,
         store_initial,
         store_curves,
+        curved,
         store_after_balancing,
         winter_end,
     ) = plan_arrays
@@ -219,6 +220,7 @@ def _batch(
     level = np.empty((n_commodities, b_n))  # each lane's storage level
     offered = np.zeros((n_commodities, b_n))  # each pool's room of the day
     intake = np.zeros((n_commodities, b_n))  # and its injection rate
+    outlet = np.zeros((n_commodities, b_n))  # and its withdrawal rate
     for c in range(n_commodities):
         for b in range(b_n):
             level[c, b] = store_initial[c]
@@ -237,7 +239,7 @@ def _batch(
         sum_available,
     )  # fmt: skip
     pool = (
-        store_volume, store_withdrawal, store_floor, store_target, store_curves,
+        store_volume, store_withdrawal, store_floor, store_target, store_curves, curved,
         store_after_balancing,
     )  # fmt: skip
     for y in range(days_in_year.shape[0]):
@@ -299,10 +301,15 @@ def _batch(
                 if store:  # a pool offers its room as demand on top of China's
                     volume, rate = store_volume[c, t], store_injection[c, t]
                     fills, factors = store_curves[c, 0, 0], store_curves[c, 0, 1]
+                    if curved[c, 0]:  # apart, so that the room's loop vectorises
+                        for b in range(b_n):
+                            fill = fill_of(level[c, b], volume)
+                            intake[c, b] = rate * np.interp(fill, fills, factors)
+                    else:
+                        for b in range(b_n):
+                            intake[c, b] = rate
                     for b in range(b_n):
-                        inject = rate * np.interp(fill_of(level[c, b], volume), fills, factors)
-                        intake[c, b] = inject
-                        offered[c, b] = room(level[c, b], volume, inject, n)
+                        offered[c, b] = room(level[c, b], volume, intake[c, b], n)
                 if has_demand[c]:
                     col = multiplier_column[c]
                     for b in range(b_n):
@@ -394,7 +401,7 @@ def _batch(
                     if store:
                         settle_storage(
                             c, t, n, b_n, pool, balancing_cap, need, dem, offered,
-                            intake, level, sums,
+                            intake, outlet, level, sums,
                         )  # fmt: skip
                     for b in range(b_n):
                         left_over = need[c, b]

@@ -97,21 +97,29 @@ def settle_storage(
     dem: FloatArray,
     offered: FloatArray,
     intake: FloatArray,
+    outlet: FloatArray,
     level: FloatArray,
     sums: FloatArray,
 ) -> None:  # pragma: no cover - compiled
     """Settle day ``t`` of commodity ``c``'s pool in every lane after its routes
     (:func:`flowsim.engines.storage_rule.clear_day`): injection, withdrawal, balancing
-    and unmet into the year's ``sums``, the new level into ``level``. ``pool``: the
-    pools' volume, withdrawal, floor, target, curves and order, as the plan has them."""
-    volumes, withdrawals, floors, targets, curves, after_balancing = pool
+    and unmet into the year's ``sums``, the new level into ``level``; ``intake`` holds
+    each lane's injection rate of the day, ``outlet`` takes its withdrawal rate. ``pool``: the
+    pools' volume, withdrawal, floor, target, curves, whether they are curved and the
+    order, as the plan has them."""
+    volumes, withdrawals, floors, targets, curves, curved, after_balancing = pool
     volume, rate, floor, target = volumes[c, t], withdrawals[c, t], floors[c, t], targets[c, t]
     after = after_balancing[c]
     fills, factors = curves[c, 1, 0], curves[c, 1, 1]
+    if curved[c, 1]:  # apart: a call in the settling loop would keep it scalar
+        for b in range(b_n):
+            outlet[c, b] = rate * np.interp(fill_of(level[c, b], volume), fills, factors)
+    else:
+        for b in range(b_n):
+            outlet[c, b] = rate
     for b in range(b_n):
-        withdrawal = rate * np.interp(fill_of(level[c, b], volume), fills, factors)
         injected, withdrawn, emergency, bal, unmet, level[c, b] = clear_day(
-            need[c, b], offered[c, b], level[c, b], volume, withdrawal, floor, target,
+            need[c, b], offered[c, b], level[c, b], volume, outlet[c, b], floor, target,
             intake[c, b], balancing_cap, n, after,
         )  # fmt: skip
         sums[BALANCING_ROW, c, b] += bal

@@ -118,6 +118,7 @@ def _storage(plan: Plan) -> tuple[Any, ...]:
         pool.target,
         pool.initial,
         pool.curves,
+        pool.curved,
         pool.after_balancing,
         pool.winter_end.astype(np.int64),
     )

@@ -40,12 +40,12 @@ def clear_day(
     rest: Any,
     offered: Any,
     level: Any,
-    volume: float,
+    volume: Any,
     withdrawal: Any,
-    floor: float,
-    target: float,
+    floor: Any,
+    target: Any,
     injection: Any,
-    balancing_cap: float,
+    balancing_cap: Any,
     days: int,
     after_balancing: bool,
 ) -> tuple[Any, Any, Any, Any, Any, Any]:
@@ -53,7 +53,8 @@ def clear_day(
 
     ``rest``: what the routes left of demand plus the pool's room; ``offered``: that
     room; ``withdrawal`` and ``injection``: the day's rates times the fill curves'
-    factors; ``floor`` and ``target``: fill fractions. Returns ``(injected,
+    factors; ``floor`` and ``target``: fill fractions. Each a float or an array of days
+    (the numpy engine settles a whole window at once). Returns ``(injected,
     withdrawn, emergency, balancing, unmet, level)``: what went in (the routes'
     surplus and purchases), what came out (``emergency`` of it below the floor),
     balancing supplied (purchases included), demand left unmet, and the level at the
