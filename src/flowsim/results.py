@@ -55,6 +55,10 @@ DERIVED_INPUTS = (
 def member_statistics(values: Values) -> Values:
     """Mean, P10, P50, P90 over members (along a new ``statistic`` dimension) of
     ``values``, a Dataset (every variable) or a DataArray."""
+    if values.sizes.get("member") == 1:  # each statistic of one member is its value
+        one = values.isel(member=0, drop=True).astype(float).drop_attrs(deep=False)
+        names = ["mean", *QUANTILES]
+        return xr.concat([one.expand_dims(statistic=[n]) for n in names], dim="statistic")
     with undefined_is_nan():
         stats = [values.mean("member").expand_dims(statistic=["mean"])]
     for name, q in QUANTILES.items():
