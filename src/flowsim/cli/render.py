@@ -88,18 +88,27 @@ def summary_table(result: Result) -> Table:
     return table
 
 
+def _by_year(result: Result, title: str, label: str) -> tuple[Table, list[int]]:
+    """An empty table of the report years (``label`` heads the first column; the title
+    says "median" for an ensemble) and those years."""
+    a = result.annual
+    years = report_years([int(y) for y in a.year.values])
+    median = ", median" if a.sizes["member"] > 1 else ""
+    table = Table(title=title + median, title_justify="left")
+    table.add_column(label, no_wrap=True)
+    for year in years:
+        table.add_column(str(year), justify="right")
+    return table, years
+
+
 def security_table(result: Result) -> Table:
     """Security of supply per commodity with demand, selected years: N-1 (Annex II), the
     corridors' cover, survival time, days with unmet demand and storage at winter's end
     (the median over members; with several, also the expected unmet days)."""
     a = result.annual
-    years = report_years([int(y) for y in a.year.values])
     members = a.sizes["member"]
     title = "Security of supply (N-1 and cover: share of peak-day demand)"
-    table = Table(title=title + (", median" if members > 1 else ""), title_justify="left")
-    table.add_column("commodity / metric", no_wrap=True)
-    for year in years:
-        table.add_column(str(year), justify="right")
+    table, years = _by_year(result, title, "commodity / metric")
 
     def row(label: str, values: Any, form: str) -> None:
         cells = [float(values.sel(year=y)) for y in years]
@@ -125,14 +134,8 @@ def security_table(result: Result) -> Table:
 
 def exporters_table(result: Result) -> Table:
     """Delivered to China per exporting country and commodity, selected years."""
-    a = result.annual
-    years = report_years([int(y) for y in a.year.values])
-    members = a.sizes["member"]
     title = "Delivered to China by exporter (bcm for gas, Mt for oil)"
-    table = Table(title=title + (", median" if members > 1 else ""), title_justify="left")
-    table.add_column("exporter", no_wrap=True)
-    for year in years:
-        table.add_column(str(year), justify="right")
+    table, years = _by_year(result, title, "exporter")
     totals = member_median(result.by_exporter())
     for commodity in totals.commodity.values:
         for exporter in totals.exporter.values:
