@@ -4,10 +4,10 @@ One call simulates one chunk of members; the caller chunks a large ensemble so
 that working memory stays flat as members grow. Like the numba engine it runs
 days in order, routes in dispatch order within them: here a *window* of days
 at a time (a year), each route one pass over a (members, days of the window)
-array (docs/model.md, "One day"). Nothing carries from one day to the next in
-today's model but the year's sums, so a window is a whole year; state with
-memory (a storage level) would be carried from window to window, with windows
-as short as the state needs.
+array (docs/model.md, "One day"). A storage level carries from day to day: a
+pool's days are settled one after another against what the routes can deliver
+(a few operations a day), then the routes run over the whole window against
+demand plus each day's room (:mod:`flowsim.engines.core_day`).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from flowsim.arrays import BoolArray, FloatArray, IntArray
-from flowsim.engines.core_day import Books, Bounds, SliceClearing
+from flowsim.engines.core_day import Books, Bounds, WindowClearing
 from flowsim.plan import Plan
 from flowsim.sampling import Events, Realisations
 from flowsim.variables import (
@@ -172,7 +172,7 @@ def _simulate_window(
             if daily:
                 put_daily("available", r, cap_avail)
                 put_daily("contract_limit", r, np.full((1, n), np.inf) if limit is None else limit)
-        day = SliceClearing(
+        day = WindowClearing(
             plan, c, (window.first, window.days), books, source_left, arc_left, bounds
         )
         if not plan.has_demand[c]:
@@ -197,15 +197,15 @@ def _clear_demand(
     plan: Plan,
     real: Realisations,
     window: _Window,
-    day: SliceClearing,
+    day: WindowClearing,
     y: int,
     c: int,
     out: dict[str, FloatArray],
     level: FloatArray,
     put_daily: Callable[[str, int, FloatArray], None],
 ) -> None:
-    """Clear commodity ``c``, which has a demand block, over the window: all its days at
-    once, or one day at a time where a storage level carries from day to day."""
+    """Clear commodity ``c``, which has a demand block, over the window (with its storage
+    pool, if it has one: :meth:`WindowClearing.clear_with_pool`)."""
     first, n = window.first, window.days
     days = slice(first, first + n)
     daily = "daily_demand" in out

@@ -1,10 +1,10 @@
-"""The numpy engine's clearing of one commodity over a slice of days.
+"""The numpy engine's clearing of one commodity over a window of days.
 
 :mod:`flowsim.engines.core` lays out a window of days (a year) as arrays of
-(members, days) and hands each commodity to a :class:`SliceClearing`, which
-clears all the window's days at once, or one day at a time where a storage
-level carries from day to day (docs/model.md, "One day" and "Storage"). Its
-:class:`Books` keep the window's running sums.
+(members, days) and hands each commodity to a :class:`WindowClearing`, which
+clears all the window's days at once (docs/model.md, "One day"); a storage
+pool's days are settled one after another first (:func:`settle_pool`,
+docs/model.md, "Storage"). Its :class:`Books` keep the window's sums.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from flowsim.variables import UNMET_SHARE
 
 from .storage_rule import clear_day, fill_of, room
 
-__all__ = ["Books", "Bounds", "SliceClearing", "settle_pool"]
+__all__ = ["Books", "Bounds", "WindowClearing", "settle_pool"]
 
 
 Bounds = tuple[FloatArray, FloatArray, FloatArray, FloatArray | None]
@@ -29,22 +29,16 @@ Bounds = tuple[FloatArray, FloatArray, FloatArray, FloatArray | None]
 
 
 class Books:
-    """A window's running sums, by (variable, index): each :meth:`add` sums a slice of
-    days (pairwise over a whole window; one day at a time, in day order, where a storage
-    level makes the window step day by day) and :meth:`close` writes the year."""
+    """A window's sums, by (variable, index): each :meth:`add` sums the window's days
+    (pairwise, as numpy sums) and :meth:`close` writes the year."""
 
     def __init__(self, members: int) -> None:
         self.members = members
         self.sums: dict[tuple[str, int], FloatArray] = {}
 
     def add(self, name: str, index: int, values: npt.NDArray[Any]) -> None:
-        """Add the days of ``values`` (M or 1, days of the slice) to ``name[index]``."""
+        """Add the days of ``values`` (M or 1, days) to ``name[index]``."""
         key = (name, index)
-        if values.shape[1] == 1:  # one day: a running sum, in day order
-            if key not in self.sums:
-                self.sums[key] = np.zeros(self.members)
-            self.sums[key] += values[:, 0]
-            return
         total = np.broadcast_to(values, (self.members, values.shape[1])).sum(axis=1)
         self.sums[key] = self.sums[key] + total if key in self.sums else total
 
@@ -54,8 +48,8 @@ class Books:
             out[name][:, y, index] = total if name.endswith("_days") else total / days
 
 
-class SliceClearing:
-    """The clearing of one commodity over a slice of a window's days (docs/model.md,
+class WindowClearing:
+    """The clearing of one commodity over a window of days (docs/model.md,
     "One day" and "Storage"): dispatch groups over the shared arcs, then storage and
     balancing supply. ``window``: its first day and length; ``bounds``: the routes'
     bounds over it; sources and arcs are drawn down in place."""
