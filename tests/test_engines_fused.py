@@ -38,16 +38,23 @@ RELATIVE = 1e-12
 EXACT = [n for n in names(ENGINE_ANNUAL) if n.endswith("_days")] + ["peak_day"]
 """Annual values with no sum over days: the engines must agree on them exactly."""
 
+NOISE = 1e-12
+"""Absolute agreement of volumes near zero, bcm or Mt: the numpy engine settles a storage
+pool against the routes' deliverable volume, so a flow one engine rounds to 0 can be
+1e-19 in the other."""
+
 
 def assert_agree(expected: dict[str, np.ndarray], actual: dict[str, np.ndarray]) -> None:
-    """Every annual value within RELATIVE (NaN where the other is NaN); day counts and N-1
-    equal."""
+    """Every annual value within RELATIVE, or NOISE of zero (NaN where the other is NaN);
+    day counts and the peak day equal."""
     assert expected.keys() == actual.keys()
     for name, values in expected.items():
         if name in EXACT:
             np.testing.assert_array_equal(actual[name], values, err_msg=name)
         else:
-            np.testing.assert_allclose(actual[name], values, rtol=RELATIVE, atol=0, err_msg=name)
+            np.testing.assert_allclose(
+                actual[name], values, rtol=RELATIVE, atol=NOISE, err_msg=name
+            )
 
 
 def kernels(s: Scenario, members: int, seed: int, **options: object) -> tuple[dict, dict]:

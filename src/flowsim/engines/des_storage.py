@@ -35,7 +35,7 @@ class Pool:
         self.c = c
         self.container = simpy.Container(env, capacity=math.inf, init=float(pool.initial[c]))
         self.volume = pool.volume[c].tolist()
-        self.plan = pool
+        self.pools = pool  # the plan's pools: their rates at a fill
         self.floor = pool.floor[c].tolist()
         self.target = pool.target[c].tolist()
         self.after_balancing = bool(pool.after_balancing[c])
@@ -55,7 +55,7 @@ class Pool:
         level, volume = self.level, self.volume[t]
         self.opening[t] = level
         self._fill = fill_of(level, volume)
-        self._intake, self._outlet = (float(x) for x in self.plan.rates(self.c, t, self._fill))
+        self._intake, self._outlet = (float(x) for x in self.pools.rates(self.c, t, self._fill))
         self._offered = float(room(level, volume, self._intake, self.days_in_year[t]))
         return self._offered
 

@@ -403,15 +403,16 @@ def _batch(
                             c, t, n, b_n, pool, balancing_cap, need, dem, offered,
                             intake, outlet, level, sums,
                         )  # fmt: skip
-                    for b in range(b_n):
-                        left_over = need[c, b]
-                        bal = left_over if left_over <= balancing_cap else balancing_cap
-                        unmet = left_over - bal
-                        sums[DEMAND_ROW, c, b] += dem[c, b]
-                        if not store:
+                    else:
+                        for b in range(b_n):
+                            left_over = need[c, b]
+                            bal = left_over if left_over <= balancing_cap else balancing_cap
+                            unmet = left_over - bal
                             sums[BALANCING_ROW, c, b] += bal
                             sums[UNMET_ROW, c, b] += unmet
                             sums[UNMET_DAYS_ROW, c, b] += unmet > UNMET_SHARE * dem[c, b]
+                    for b in range(b_n):
+                        sums[DEMAND_ROW, c, b] += dem[c, b]
                         need[c, b] = np.inf
                     if t == winter_end[y]:
                         for b in range(b_n):
