@@ -251,3 +251,61 @@ class TestEngineContract(EngineContract):
         if not _usable(name):
             pytest.skip(f"the {name} engine is not installed here")
         return engines.get(name)
+
+
+# --- ties in priority ---------------------------------------------------------------
+
+
+def _tie(demand: float, **extra: dict[str, object]) -> dict[str, object]:
+    """2023-2025: pipes ``a`` (30 bcm/yr) and ``b`` (10) of one priority, flat ``demand``."""
+    doc = tiny_doc()
+    pipe = doc["routes"].pop("pipe")
+    doc["routes"] = {
+        "a": {**pipe, "capacity": [{"from": 2000, "value": 30.0, "cite": CITE}]},
+        "b": {**copy.deepcopy(pipe), "capacity": [{"from": 2000, "value": 10.0, "cite": CITE}]},
+        **extra,
+    }
+    doc["demand"] = {"gas": {"annual": [{"from": 2000, "value": demand, "cite": CITE}]}}
+    return doc
+
+
+def _flows(name: str, doc: dict[str, object], var: str = "flow") -> dict[str, float]:
+    result = flowsim.run(scenario(doc), engine=name)
+    values = result.annual[var].isel(member=0, year=1)
+    return {str(r): float(v) for r, v in zip(values.route.values, values.values, strict=True)}
+
+
+@pytest.mark.parametrize("name", [n for n in ENGINES if _usable(n)])
+def test_equal_priority_routes_share_a_cut_pro_rata(name: str) -> None:
+    """Demand 20 of 40 offered: each pipe runs at half its bound (15 and 5), whatever the
+    ids; at 50 both run full and the last 10 are unmet (there is no balancing supply)."""
+    assert _flows(name, _tie(20.0)) == pytest.approx({"a": 15.0, "b": 5.0}, rel=1e-12)
+    doc = _tie(50.0)
+    assert _flows(name, doc) == pytest.approx({"a": 30.0, "b": 10.0}, rel=1e-12)
+    unmet = flowsim.run(scenario(doc), engine=name).annual.unmet
+    assert float(unmet.isel(member=0, year=1).sel(commodity="gas")) == pytest.approx(10.0)
+
+
+@pytest.mark.parametrize("name", [n for n in ENGINES if _usable(n)])
+def test_a_pro_rata_cut_shares_what_a_source_offers(name: str) -> None:
+    """Both pipes draw on a field of 35: ``a`` offers 30, ``b`` the 5 it leaves; demand
+    20 takes 4/7 of each."""
+    doc = _tie(20.0)
+    doc["sources"]["field"]["production"] = [{"from": 2000, "value": 35.0, "cite": CITE}]
+    expected = {"a": 30 * 20 / 35, "b": 5 * 20 / 35}
+    assert _flows(name, doc) == pytest.approx(expected, rel=1e-12)
+
+
+@pytest.mark.parametrize("name", [n for n in ENGINES if _usable(n)])
+def test_a_shared_lane_in_a_tie_is_cut_in_its_china_part(name: str) -> None:
+    """Pipe ``a`` (30) beside lane ``c`` (20, half of it China's) and no ``b``: 40 offered
+    to China against demand 20, so the pipe runs at 15, the lane loads in full (its other
+    buyers take the rest) and delivers China half of its 10."""
+    doc = _tie(20.0)
+    lane = {**copy.deepcopy(doc["routes"].pop("b")), "capacity": [
+        {"from": 2000, "value": 20.0, "cite": CITE}
+    ]}  # fmt: skip
+    lane["china_share"] = [{"from": 2000, "value": 0.5, "cite": CITE}]
+    doc["routes"]["c"] = lane
+    assert _flows(name, doc) == pytest.approx({"a": 15.0, "c": 20.0}, rel=1e-12)
+    assert _flows(name, doc, "delivered") == pytest.approx({"a": 15.0, "c": 5.0}, rel=1e-12)

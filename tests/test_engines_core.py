@@ -186,20 +186,6 @@ def test_contract_limits_daily_flow_and_counts_as_binding(engine: str) -> None:
     assert derived.contract_shortfall.values == pytest.approx([0, 0, 0])
 
 
-def test_take_or_pay_exposure_in_demand_limited_years(engine: str) -> None:
-    """ACQ 30, floor 85%, demand 20: exposure is 25.5 - 20 = 5.5 a year."""
-    doc = tiny_doc()
-    doc["routes"]["pipe"]["contract"] = {
-        "acq": [{"from": 2000, "value": 30, "cite": CITE}],
-        "min_take_fraction": 0.85,
-        "cite": CITE,
-    }
-    doc["demand"] = {"gas": {"annual": [{"from": 2000, "value": 20, "cite": CITE}]}}
-    derived = flowsim.run(scenario(doc), engine=engine).derived().sel(member=0, route="pipe")
-    assert derived.take_or_pay_exposure.values == pytest.approx([5.5, 5.5, 5.5])
-    assert derived.contract_shortfall.values == pytest.approx([10, 10, 10])
-
-
 def test_fixed_shock_on_a_transit_country_closes_its_routes(engine: str) -> None:
     """A 30-day halt in Kazakhstan from 1 March 2024 removes 30 days of that year."""
     doc = tiny_doc()

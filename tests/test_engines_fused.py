@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 
 import flowsim
 from flowsim import FlowsimError
-from flowsim.crosscheck import relative_difference
+from flowsim.crosscheck import NOISE, relative_difference
 from flowsim.engines import core, des, fused, fused_day
 from flowsim.plan import Plan
 from flowsim.sampling import Realisations, sample
@@ -37,11 +37,6 @@ RELATIVE = 1e-12
 
 EXACT = [n for n in names(ENGINE_ANNUAL) if n.endswith("_days")] + ["peak_day"]
 """Annual values with no sum over days: the engines must agree on them exactly."""
-
-NOISE = 1e-12
-"""Absolute agreement of volumes near zero, bcm or Mt: the numpy engine settles a storage
-pool against the routes' deliverable volume, so a flow one engine rounds to 0 can be
-1e-19 in the other."""
 
 
 def assert_agree(expected: dict[str, np.ndarray], actual: dict[str, np.ndarray]) -> None:
@@ -110,7 +105,7 @@ def test_run_uses_numba_by_default_and_it_matches_numpy() -> None:
 
 
 def test_the_member_loop_compiles_to_vector_instructions() -> None:
-    """The day's dispatch over the lanes (the loop the kernel inlines for every route) is
+    """The day's dispatch over the lanes (the loop the kernel calls for every route) is
     vector code. Its one division (the need before losses) is a packed double-precision
     division on 256- or 512-bit registers, and the bounds are compared and selected
     packed. A change that makes the lane loop scalar (a call in it, a branch that cannot
@@ -121,7 +116,9 @@ def test_the_member_loop_compiles_to_vector_instructions() -> None:
     books = tuple(np.ones((rows, lanes)) for _ in range(6))
     books += (np.ones(lanes), np.zeros((rows, lanes), dtype=np.int64))
     books += tuple(np.zeros((rows, lanes)) for _ in range(3))
-    compiled(1, 0, 0, 0, lanes, 5.0, 0.9, 0.9, 0.0, books, False)
+    books += (np.zeros((2, rows, lanes)), np.ones(lanes), np.ones((rows, lanes)))  # contract
+    # year, pro-rata cut and offers
+    compiled(1, 0, 0, 0, lanes, 5.0, 4.0, 0.9, 0.9, 0.0, *books, False, False)
     asm = compiled.inspect_asm(compiled.signatures[0])
 
     def packed(mnemonic: str) -> int:

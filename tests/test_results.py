@@ -69,7 +69,7 @@ def test_summary_has_ensemble_statistics() -> None:
     share_short = (a.unmet > SHORTFALL_TOLERANCE * a.demand).mean("member")
     xr.testing.assert_allclose(s.shortfall_probability, share_short)
     xr.testing.assert_allclose(s.expected_unmet, a.unmet.mean("member"))
-    assert {"utilisation", "take_or_pay_exposure", "n_minus_1"} <= set(s.data_vars)
+    assert {"utilisation", "paid_not_taken", "n_minus_1"} <= set(s.data_vars)
 
 
 def test_summary_of_a_route_never_built_is_nan_not_an_error() -> None:

@@ -18,10 +18,14 @@ from flowsim.scenario import Scenario, load_scenario
 from flowsim.simulate import execute
 from flowsim.spec import RunSpec
 
-__all__ = ["TOLERANCE", "Crosscheck", "crosscheck", "relative_difference"]
+__all__ = ["NOISE", "TOLERANCE", "Crosscheck", "crosscheck", "relative_difference"]
 
 TOLERANCE = 1e-9
 """Largest relative difference allowed between the engines (docs/model.md)."""
+
+NOISE = 1e-12
+"""Values this close (bcm or Mt, per day or per year) are equal: rounding near zero, where
+one engine's order of operations leaves 1e-19 and the other's exactly 0, is no difference."""
 
 
 @dataclass(frozen=True)
@@ -46,10 +50,11 @@ class Crosscheck:
 
 
 def relative_difference(a: Any, b: Any) -> float:
-    """Largest relative difference of two arrays (NaNs must match, equal values differ by 0)."""
+    """Largest relative difference of two arrays (NaNs must match, equal values and values
+    within :data:`NOISE` of each other differ by 0)."""
     x, y = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
-    same = (x == y) | (np.isnan(x) & np.isnan(y))
     with np.errstate(invalid="ignore"):
+        same = (x == y) | (np.isnan(x) & np.isnan(y)) | (np.abs(x - y) <= NOISE)
         diff = np.abs(x - y) / np.maximum(np.maximum(np.abs(x), np.abs(y)), 1e-300)
     return float(np.where(same, 0.0, diff).max(initial=0.0))
 

@@ -20,6 +20,7 @@ import numpy as np
 
 from flowsim import engines
 from flowsim.arrays import Array
+from flowsim.contracts import contract_accounts
 from flowsim.errors import FlowsimError
 from flowsim.executors import Executor
 from flowsim.plan import Plan
@@ -125,6 +126,7 @@ def simulate_block(task: Task, first: int, stop: int) -> BlockResult:
             if name.startswith("daily_")
         }
     annual |= security_metrics(task.plan, annual)
+    annual |= contract_accounts(task.plan, annual)
     return BlockResult(task.index, first, stop, annual, daily, events)
 
 

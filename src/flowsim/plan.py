@@ -20,6 +20,7 @@ from functools import cached_property
 import numpy as np
 
 from flowsim.arrays import BoolArray, FloatArray, IntArray
+from flowsim.plan_contracts import ContractPlan
 from flowsim.plan_storage import StoragePlan
 from flowsim.scenario.route import Cargoes, Maintenance, Route
 from flowsim.scenario.schedules import annual_rates
@@ -115,8 +116,6 @@ class Plan:
     """Factor on each contract's daily quantity in each year: days of the year over its
     planned operating days where the contract is spread over them, else 1, shape
     (routes, years)."""
-    min_take: FloatArray
-    """Take-or-pay fraction of each contract (0 without contract), shape (routes,)."""
     windows: tuple[tuple[Window, ...], ...]
     """Each route's planned maintenance windows."""
     maintenance: FloatArray
@@ -169,6 +168,8 @@ class Plan:
     """Arcs each shock hits, shape (shocks, arcs)."""
     storage: StoragePlan
     """Each commodity's storage pool."""
+    contracts: ContractPlan
+    """Each route's contract by contract year."""
     consumption: FloatArray
     """China's consumption rate (NaN: not given), shape (commodities, days)."""
     home_production: FloatArray
@@ -303,6 +304,10 @@ class Plan:
         for r, route in enumerate(route_objs):
             if route.china_share is not None:
                 share[r] = annual_rates(route.china_share, cal.ordinals)
+        maintenance = np.array([_maintenance_factor(w, cal.n_days) for w in windows]).reshape(
+            len(routes), cal.n_days
+        )
+        acq = acq.reshape(len(routes), pad + cal.n_days)
         spread = np.ones((len(routes), cal.n_years))
         for i, route in enumerate(route_objs):
             if route.contract is not None and route.contract.spread_over == "operating_days":
@@ -329,18 +334,13 @@ class Plan:
             has_contract=np.array(
                 [scenario.routes[r].contract is not None for r in routes], dtype=bool
             ),
-            acq_rate=acq.reshape(len(routes), pad + cal.n_days),
+            acq_rate=acq,
             flexibility=np.array(
                 [r.contract.daily_flexibility if r.contract else 1.0 for r in route_objs]
             ),
             spread=spread,
-            min_take=np.array(
-                [r.contract.min_take_fraction if r.contract else 0.0 for r in route_objs]
-            ),
             windows=windows,
-            maintenance=np.array([_maintenance_factor(w, cal.n_days) for w in windows]).reshape(
-                len(routes), cal.n_days
-            ),
+            maintenance=maintenance,
             cargoes=tuple(r.cargoes for r in route_objs),
             outage_derate=np.array(
                 [r.forced_outages.derate_fraction if r.forced_outages else 0.0 for r in route_objs]
@@ -378,6 +378,7 @@ class Plan:
                 [[a in scenario.shocks[k].arcs for a in arcs] for k in shocks], dtype=bool
             ).reshape(len(shocks), len(arcs)),
             storage=StoragePlan.of(scenario, commodities, cal),
+            contracts=ContractPlan.of(route_objs, acq[:, pad:], spread, maintenance, cal),
             consumption=consumption,
             home_production=home_production,
             arc_commodity=np.array(

@@ -122,9 +122,9 @@ class Result:
 
         ``utilisation`` (flow / capacity), ``share_of_demand`` (delivered / the
         commodity's import demand), ``share_of_consumption`` (delivered / China's
-        consumption, NaN where the scenario gives none), ``contract_shortfall`` (ACQ -
-        delivered, >= 0) and ``take_or_pay_exposure`` (min_take x ACQ - delivered, >= 0, in
-        years when the route was demand-limited on some day).
+        consumption, NaN where the scenario gives none) and ``contract_shortfall`` (ACQ -
+        delivered, >= 0). The take-or-pay accounts are annual variables
+        (``paid_not_taken``, ``make_up_*``: :mod:`flowsim.contracts`).
         """
         a = self.annual
         per_route = {
@@ -135,13 +135,11 @@ class Result:
         }
         route_demand, consumption = per_route["demand"], per_route["consumption"]
         has_contract = a.contract > 0
-        exposure = (a.min_take_fraction * a.contract - a.delivered).clip(min=0)
         values = {
             "utilisation": (a.flow / a.capacity).where(a.capacity > 0),
             "share_of_demand": (a.delivered / route_demand).where(route_demand > 0),
             "share_of_consumption": (a.delivered / consumption).where(consumption > 0),
             "contract_shortfall": (a.contract - a.delivered).clip(min=0).where(has_contract, 0.0),
-            "take_or_pay_exposure": exposure.where(has_contract & (a.binding_demand_days > 0), 0.0),
         }
         return xr.Dataset(
             {name: v.assign_attrs(BY_NAME[name].attrs()) for name, v in values.items()}
@@ -309,6 +307,9 @@ def build_annual(
             "commodity": list(commodities),
             "route_commodity": ("route", [r.commodity for r in route_objs]),
             "route_unit": unit_coordinate("route", [r.commodity for r in route_objs]),
+            "route_stock_unit": unit_coordinate(
+                "route", [r.commodity for r in route_objs], stock=True
+            ),
             "commodity_unit": unit_coordinate("commodity", list(commodities)),
             "commodity_stock_unit": unit_coordinate("commodity", list(commodities), stock=True),
             "route_label": (

@@ -33,6 +33,7 @@ __all__ = [
     "BINDING",
     "CF_UNITS",
     "COMMODITIES",
+    "CONTRACTS",
     "DAILY",
     "DAILY_UNITS",
     "DERIVED",
@@ -123,8 +124,18 @@ ANNUAL_ROUTE: tuple[Variable, ...] = (
         Variable(f"binding_{b}_days", "route", "days", f"days the {b} bound set the flow", "int16")
         for b in BINDING
     ),
+    _route_volume(
+        "contract_take",
+        "volume entering the route in the contract year starting in this year (0: no contract)",
+    ),
+    _route_volume(
+        "contract_unavailable",
+        "contract volume the route could not make available in that contract year "
+        "(daily contract quantity less what it could carry, summed)",
+    ),
 )
-"""Annual route variables, dims (member, year, route), in the engines' order."""
+"""Annual route variables, dims (member, year, route), in the engines' order; the
+``contract_*`` ones are by contract year (docs/model.md, "Contracts over time")."""
 
 ANNUAL_COMMODITY: tuple[Variable, ...] = (
     Variable("demand", "commodity", "volume", "import demand served by routes and balancing"),
@@ -229,7 +240,26 @@ SECURITY: tuple[Variable, ...] = (
 """Security-of-supply variables (flowsim.security), dims (member, year, commodity):
 computed from the engines' peak-day values, the same way for every engine."""
 
-ANNUAL = ENGINE_ANNUAL + SECURITY
+CONTRACTS: tuple[Variable, ...] = (
+    _route_volume(
+        "paid_not_taken",
+        "take-or-pay volume the buyer paid for but did not take in the contract year",
+    ),
+    _route_volume(
+        "make_up_recovered", "paid-not-taken volume of earlier contract years taken back"
+    ),
+    _route_volume("make_up_expired", "paid-not-taken volume whose make-up right ran out"),
+    Variable(
+        "make_up_balance",
+        "route",
+        "stock",
+        "paid-not-taken volume still recoverable at the end of the contract year",
+    ),
+)
+"""Take-or-pay accounts (flowsim.contracts) of each contract year, dims (member, year,
+route): NaN for a route without contract and a contract year the horizon cuts short."""
+
+ANNUAL = ENGINE_ANNUAL + SECURITY + CONTRACTS
 """Every annual variable of a result."""
 
 DAILY: tuple[Variable, ...] = (
@@ -253,10 +283,6 @@ DERIVED: tuple[Variable, ...] = (
     Variable("share_of_demand", "route", "ratio", "delivered over the commodity's demand"),
     Variable("share_of_consumption", "route", "ratio", "delivered over China's consumption"),
     _route_volume("contract_shortfall", "ACQ less delivered, at least 0"),
-    _route_volume(
-        "take_or_pay_exposure",
-        "take-or-pay floor less delivered, at least 0, in years the route was demand-limited",
-    ),
 )
 """Per-member variables derived from the annual ones (:meth:`flowsim.Result.derived`)."""
 

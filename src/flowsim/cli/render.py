@@ -29,6 +29,7 @@ __all__ = [
     "backtest_table",
     "bench_table",
     "comparison_table",
+    "contracts_table",
     "crosscheck_table",
     "exporters_table",
     "report_years",
@@ -128,6 +129,33 @@ def security_table(result: Result) -> Table:
         if bool((at.storage_level_winter_end != 0).any()) or bool((at.storage_level != 0).any()):
             winter = member_median(at.storage_level_winter_end)
             row(f"{commodity} storage 31 Mar ({unit})", winter, ".1f")
+        table.add_section()
+    return table
+
+
+def contracts_table(result: Result) -> Table | None:
+    """Take-or-pay accounts of the routes whose buyer paid for volume it did not take in
+    some member-year, selected contract years (None when no buyer did)."""
+    a = result.annual
+    paid = a.paid_not_taken.fillna(0.0)
+    routes = [r for r in a.route.values if bool((paid.sel(route=r) > 0.0).any())]
+    if not routes:
+        return None
+    title = "Take-or-pay by contract year (bcm for gas, Mt for oil)"
+    table, years = _by_year(result, title, "route / account")
+    for route in routes:
+        at = a.sel(route=route)
+        for name, label in (
+            ("contract_take", "take"),
+            ("paid_not_taken", "paid not taken"),
+            ("make_up_recovered", "make-up recovered"),
+            ("make_up_balance", "make-up balance"),
+        ):
+            values = member_median(at[name])
+            cells = [float(values.sel(year=y)) for y in years]
+            table.add_row(
+                f"{route} {label}", *["-" if math.isnan(v) else f"{v:.2f}" for v in cells]
+            )
         table.add_section()
     return table
 

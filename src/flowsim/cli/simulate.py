@@ -112,6 +112,7 @@ def run_command(
     """
     from flowsim.cli.render import (
         arcs_table,
+        contracts_table,
         exporters_table,
         routes_table,
         security_table,
@@ -177,6 +178,8 @@ def run_command(
             if result.annual.sizes.get("arc", 0):
                 console.print(arcs_table(result))
             console.print(security_table(result))
+            if (contracts := contracts_table(result)) is not None:
+                console.print(contracts)
             shown = sorted({p.parts[0] + ("/" if len(p.parts) > 1 else "") for p in written})
             console.print(f"wrote {folder}/: {', '.join(shown)}", highlight=False, soft_wrap=True)
 

@@ -35,17 +35,36 @@ class Books:
     def __init__(self, members: int) -> None:
         self.members = members
         self.sums: dict[tuple[str, int], FloatArray] = {}
+        self.earlier: dict[tuple[str, int], FloatArray] = {}
+        """Sums that belong to the year before (a contract year that began then)."""
 
     def add(self, name: str, index: int, values: npt.NDArray[Any]) -> None:
         """Add the days of ``values`` (M or 1, days) to ``name[index]``."""
-        key = (name, index)
+        self._add(self.sums, (name, index), values)
+
+    def add_split(self, name: str, index: int, values: npt.NDArray[Any], start: int) -> None:
+        """Add the days of ``values`` (M or 1, days) from ``start`` on to ``name[index]``,
+        and those before it to the year before."""
+        self._add(self.earlier, (name, index), values[:, :start])
+        self._add(self.sums, (name, index), values[:, start:])
+
+    def _add(
+        self,
+        sums: dict[tuple[str, int], FloatArray],
+        key: tuple[str, int],
+        values: npt.NDArray[Any],
+    ) -> None:
         total = np.broadcast_to(values, (self.members, values.shape[1])).sum(axis=1)
-        self.sums[key] = self.sums[key] + total if key in self.sums else total
+        sums[key] = sums[key] + total if key in sums else total
 
     def close(self, out: dict[str, FloatArray], y: int, days: int) -> None:
-        """Write year ``y``: day counts as they are, volumes as sums over ``days``."""
+        """Write year ``y`` (and add to year ``y - 1`` what belongs there): day counts as
+        they are, volumes as sums over ``days``."""
         for (name, index), total in self.sums.items():
             out[name][:, y, index] = total if name.endswith("_days") else total / days
+        if y > 0:
+            for (name, index), total in self.earlier.items():
+                out[name][:, y - 1, index] += total / days
 
 
 class WindowClearing:
@@ -156,6 +175,15 @@ class WindowClearing:
         self.daily["balancing"][c][:] = values["balancing"]
         self.daily["unmet"][c][:] = values["unmet"]
 
+    def _contract_year(self, r: int, flow: FloatArray, offered: FloatArray) -> None:
+        """Route ``r``'s take and the contract volume it could not make available (the day's
+        contract quantity less ``offered``, at least 0), into its contract years."""
+        deal, first = self.plan.contracts, self.first
+        start = int(deal.year_start[r, self.plan.calendar.year_index[first]]) - first
+        quantity = deal.daily_quantity[r, None, first : first + self.days]
+        self.books.add_split("contract_take", r, flow, start)
+        self.books.add_split("contract_unavailable", r, np.maximum(quantity - offered, 0.0), start)
+
     def _group(self, group: tuple[int, ...], need: FloatArray | None) -> FloatArray | None:
         """Dispatch one group of equal priority over the window; returns the need it leaves
         (while :meth:`deliverable` probes, only adds up what is delivered)."""
@@ -163,25 +191,39 @@ class WindowClearing:
         bounds = {r: self.bounds[r] for r in group}
         arc_left = self.arc_left  # drawn down in place
         allowance = _arc_allowance(plan, group, bounds, arc_left)
+        offers, cut = None, None
+        if need is not None and len(group) > 1:
+            offers, cut = self._pro_rata(group, allowance, need)
         for r in group:
             _, avail, cap_avail, limit = bounds[r]
             src = self.source_left[plan.route_source[r]]
             reach, whole = self.reach[r], self.whole[r]
-            flow = allowance[r]
-            if src is not None:
-                flow = np.minimum(flow, src)
+            if offers is not None:
+                flow = offers[r]
+            else:
+                flow = allowance[r]
+                if src is not None:
+                    flow = np.minimum(flow, src)
+            offered = flow  # what the route could carry, demand aside
             if need is not None and not plan.shared[r]:
-                flow = np.minimum(flow, need if whole else _demand_bound(need, reach))
+                if cut is None:
+                    flow = np.minimum(flow, need if whole else _demand_bound(need, reach))
+                else:  # no demand bound where nothing reaches China
+                    flow = flow * cut if whole else np.where(reach > 0.0, flow * cut, flow)
             if flow.shape[0] != books.members:
                 flow = np.broadcast_to(flow, (books.members, flow.shape[1]))
             delivered = flow if whole else flow * reach
             if need is not None and plan.shared[r]:  # other buyers take what China does not
+                if cut is not None:
+                    delivered = delivered * cut
                 delivered = np.minimum(delivered, need)  # (others: flow x reach <= need)
             path, probe = self.paths[r], self.probe
             recording = probe is None
             if recording:
                 on_arcs = allowance[r] if path else None
                 _count_binding(books, r, flow, (cap_avail, avail < 1.0), limit, on_arcs, src)
+                if limit is not None:
+                    self._contract_year(r, flow, offered)
             if src is not None:
                 src -= flow
             if need is not None:
@@ -197,7 +239,30 @@ class WindowClearing:
             books.add("flow", r, flow)
             self.daily["flow"][r][:] = flow
             self.daily["delivered"][r][:] = delivered
+        if cut is not None and need is not None:  # where the need cut the offers, they met it
+            need = np.where(cut < 1.0, 0.0, need)
         return need
+
+    def _pro_rata(
+        self, group: tuple[int, ...], allowance: dict[int, FloatArray], need: FloatArray
+    ) -> tuple[dict[int, FloatArray], FloatArray]:
+        """What each route of a group of several offers, its allowance within what the
+        routes before it leave of their source, and the share of the offers that the need
+        takes, ``min(need / Σ offer x reach, 1)`` (M, days)."""
+        plan, total = self.plan, np.zeros_like(need)
+        left: dict[int, FloatArray] = {}
+        offers = {}
+        for r in group:
+            offer, s = allowance[r], int(plan.route_source[r])
+            src = left.get(s, self.source_left[s])
+            if src is not None:
+                offer = np.minimum(offer, src)
+                left[s] = src - offer
+            offers[r] = offer
+            total = total + (offer if self.whole[r] else offer * self.reach[r])
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            cut: FloatArray = np.where(total > need, need / total, 1.0)
+        return offers, cut
 
 
 def settle_pool(

@@ -38,6 +38,7 @@ daily flows equal the core's to rounding (the cross-check tests hold them to
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Generator
 from dataclasses import dataclass
@@ -318,6 +319,27 @@ class _Member:
                 self.annual["arc_outage_days"][y, a] = sum(arc.derated[first:end])
                 self.annual["arc_binding_days"][y, a] = sum(arc.full[first:end])
 
+    def contract_years(self, r: int) -> Generator[Any, Any, None]:
+        """Close route ``r``'s contract years, each on the evening of its last day (the last
+        at the end of the horizon): its take, and the day's contract quantity less what the
+        route could carry (at least 0), summed as volumes."""
+        plan, books, cal = self.plan, self.books, self.plan.calendar
+        quantity = plan.contracts.daily_quantity[r].tolist()
+        flows, offered = books.route_days["flow"][r], books.route_days["offered"][r]
+        starts = [*plan.contracts.year_start[r].tolist(), self.days]
+        cuts = [*cal.year_starts.tolist(), self.days]  # days of a year are summed, then
+        for y, (begin, end) in enumerate(itertools.pairwise(starts)):  # divided by its days
+            yield self.env.timeout(end - 1 + EVENING - self.env.now)
+            take = short = 0.0
+            for first, stop in itertools.pairwise(sorted({begin, end, *cuts})):
+                if begin <= first and stop <= end:
+                    days = float(cal.days_in_year_of_day[first])
+                    take += sum(flows[first:stop]) / days
+                    lost = (max(0.0, quantity[t] - offered[t]) for t in range(first, stop))
+                    short += sum(lost) / days
+            self.annual["contract_take"][y, r] = take
+            self.annual["contract_unavailable"][y, r] = short
+
     def _close_commodity(self, y: int, c: int, first: int, end: int) -> None:
         plan, books = self.plan, self.books
         order = plan.dispatch_order[c]
@@ -382,6 +404,8 @@ class _Member:
         env.process(self.morning())
         env.process(self.dispatcher())
         env.process(self.year_end())
+        for r in np.flatnonzero(plan.has_contract):
+            env.process(self.contract_years(int(r)))
         env.run(until=self.days)
         return {**self.annual, **self._daily(), "events": env.processed}
 

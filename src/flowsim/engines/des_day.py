@@ -41,9 +41,10 @@ from .des_storage import Pool
 
 __all__ = ["COMMODITY_DAILY", "ROUTE_DAILY", "Clearing"]
 
-ROUTE_DAILY = ("flow", "delivered", "available", "availability", "contract_limit")
-"""What a route's books keep for each day (annual rates; availability a fraction); its
-capacity is the input :attr:`Clearing.capacity`."""
+ROUTE_DAILY = ("flow", "delivered", "available", "availability", "contract_limit", "offered")
+"""What a route's books keep for each day (annual rates; availability a fraction;
+``offered``: what it could carry, demand aside); its capacity is the input
+:attr:`Clearing.capacity`."""
 COMMODITY_DAILY = ("demand", "balancing", "unmet")
 """What a commodity's books keep for each day (annual rates)."""
 
@@ -185,23 +186,62 @@ class Clearing:
                 for k, _ in over:
                     if share < scale[k]:
                         scale[k] = share
-        for r, (available, limit, bound), factor in zip(group, bounds, scale, strict=True):
-            need = self._route(r, t, need, available, limit, bound * factor)
-        return need
+        allowances = [bound * factor for (_, _, bound), factor in zip(bounds, scale, strict=True)]
+        offers: list[float | None] = [None] * len(group)
+        cut = None
+        if len(group) > 1:
+            offers, cut = self._pro_rata(group, allowances, t, need)
+        for r, (available, limit, _), allowance, offer in zip(
+            group, bounds, allowances, offers, strict=True
+        ):
+            need = self._route(r, t, need, (available, limit, allowance), offer, cut)
+        return 0.0 if cut is not None and cut < 1.0 else need  # a cut group met the need
+
+    def _pro_rata(
+        self, group: tuple[int, ...], allowances: list[float], t: int, need: float
+    ) -> tuple[list[float | None], float]:
+        """What each route of a group of several offers, its allowance within what the
+        routes before it leave of their source, and the share of the offers that the need
+        takes, ``min(need / Σ offer x reach, 1)``."""
+        total = 0.0
+        left: dict[int, float] = {}
+        offers: list[float | None] = []
+        for r, allowance in zip(group, allowances, strict=True):
+            s = self.source[r]
+            supply = left.get(s, self.source_left[s])
+            offer = allowance if allowance <= supply else supply
+            left[s] = supply - offer
+            offers.append(offer)
+            total += offer * (self.keep[r] * self.share[r][t])
+        return offers, need / total if total > need else 1.0
 
     def _route(
-        self, r: int, t: int, need: float, available: float, limit: float, allowance: float
+        self,
+        r: int,
+        t: int,
+        need: float,
+        bounds: tuple[float, float, float],
+        offer: float | None,
+        cut: float | None,
     ) -> float:
-        """Dispatch route ``r`` on day ``t`` within capacity x availability, its contract
-        limit and its allowance over the arcs; returns the demand it leaves."""
+        """Dispatch route ``r`` on day ``t`` within its ``bounds`` (capacity x
+        availability, contract limit, allowance over the arcs), its source and the need:
+        alone in its group, the least that covers the need; beside others, the ``cut``
+        share of its ``offer``. Returns the demand it leaves."""
+        available, limit, allowance = bounds
         availability = self.routes[r].availability
         source = self.source[r]
         source_left = self.source_left[source]
         reach = self.keep[r] * self.share[r][t]
         # min(allowance, source left, need / reach), written out as comparisons for speed
-        flow = source_left if source_left < allowance else allowance
-        cargo = self.cargo[r]
-        if not cargo and not self.shared[r] and reach > 0.0 and need / reach < flow:
+        if offer is None:
+            offer = source_left if source_left < allowance else allowance
+        flow = offered = offer
+        cargo, bounded = self.cargo[r], not self.shared[r] and reach > 0.0
+        if cut is not None:
+            if not cargo and bounded:
+                flow = flow * cut
+        elif not cargo and bounded and need / reach < flow:
             flow = need / reach
         if flow == available:
             bound = _OUTAGE if availability < 1.0 else _CAPACITY
@@ -215,11 +255,13 @@ class Clearing:
             bound = _DEMAND
         # a cargo route's flow fills cargoes; arrivals serve demand from the terminal
         delivered = self.deliver(r, t, flow, need) if cargo else flow * reach
+        if cut is not None and not cargo and not bounded:  # a shared lane's China part
+            delivered = delivered * cut
         if delivered > need:  # a shared lane's other buyers take what China does not
             delivered = need
-        flows, deliveries, availables, availabilities, limits = self._rows[r]
+        flows, deliveries, availables, availabilities, limits, offers = self._rows[r]
         flows[t], deliveries[t], availables[t] = flow, delivered, available
-        availabilities[t], limits[t] = availability, limit
+        availabilities[t], limits[t], offers[t] = availability, limit, offered
         self.binding[r][t] = bound
         if source_left != math.inf:  # routes sharing a source compete for what is left
             self.source_left[source] = source_left - flow

@@ -25,7 +25,16 @@ from typing import Any
 import numpy as np
 
 from flowsim.arrays import FloatArray
-from flowsim.engines.fused_day import dispatch, fill_of, room, settle_storage
+from flowsim.engines.fused_day import (
+    arc_availability,
+    dispatch,
+    offer_room,
+    own_bounds,
+    pro_rata_cut,
+    refill_source,
+    settle_storage,
+    share_arcs,
+)
 from flowsim.engines.fused_inputs import member_arrays, plan_arrays
 from flowsim.engines.fused_years import (
     ARC_CAPACITY_ROW,
@@ -41,6 +50,7 @@ from flowsim.engines.fused_years import (
     UNMET_ROW,
     WINTER_ROW,
     close_arcs,
+    close_contract_year,
     close_year,
     mark_year,
     numba,
@@ -115,8 +125,9 @@ def _batch(
     (a view per route and day would cost reference counting); a route's day
     counts are packed into one integer (:data:`flowsim.engines.fused_years.FIELD_BITS`
     bits each; the demand-bound days are what the others leave). A dispatch group
-    (routes of one priority) takes three passes: the routes' own bounds, the
-    shared arcs' pro-rata shares, then the dispatch in route order.
+    (routes of one priority) takes up to four passes: the routes' own bounds, the
+    shared arcs' pro-rata shares, then (several routes) the need's share of their offer
+    and the dispatch in route order.
     """
     (
         year_starts,
@@ -166,6 +177,8 @@ def _batch(
         curved,
         store_after_balancing,
         winter_end,
+        contract_quantity,
+        contract_start,
     ) = plan_arrays
     (
         delays,
@@ -204,6 +217,11 @@ def _batch(
     factor = np.empty((n_routes, b_n))
     scale = np.ones((n_routes, b_n))  # the arcs' pro-rata share of each route's bound
     asked = np.empty(b_n)
+    cut = np.ones(b_n)  # the share of a group's offer that the need takes
+    offers = np.empty((n_routes, b_n))  # and each route's offer, by place in the group
+    probe = np.empty((n_sources, b_n))
+    day_limit = np.empty(n_routes)  # each route's contract limit and reach of the day
+    day_reach = np.empty(n_routes)
     lane = np.empty(b_n)
     flows = np.empty(b_n)
     arc_today = np.zeros((n_arcs, b_n))  # each arc's available capacity of the day
@@ -212,6 +230,8 @@ def _batch(
     sum_flow = np.zeros((n_routes, b_n))
     sum_available = np.zeros((n_routes, b_n))
     packed = np.zeros((n_routes, b_n), dtype=np.int64)
+    contract_part = np.zeros((2, n_routes, b_n))  # take, unavailable: days of the year
+    contract_total = np.zeros((2, n_routes, b_n))  # and of the contract year before them
     sum_arc_flow = np.zeros((n_arcs, b_n))
     sum_arc_available = np.zeros((n_arcs, b_n))
     arc_packed = np.zeros((n_arcs, b_n), dtype=np.int64)
@@ -232,12 +252,8 @@ def _batch(
         for b in range(b_n):
             shift[r, b] = pad - delays[r, m0 + b]
             uniform[r] = uniform[r] and shift[r, b] == shift[r, 0]
-    # what the dispatch of a route reads and writes, built once (a tuple per route and day
-    # would cost reference counting)
-    books = (
-        caps, factor, scale, left, need, budget, flows, packed, sum_delivered, sum_flow,
-        sum_available,
-    )  # fmt: skip
+    bounds = (caps, factor, scale)  # of the routes of a group, by place
+    day_routes = (day_limit, day_reach, route_source)
     pool = (
         store_volume, store_withdrawal, store_floor, store_target, store_curves, curved,
         store_after_balancing,
@@ -269,28 +285,24 @@ def _batch(
                 budget[r, :] = annual_cap[r] * n
         for j in range(n):
             t = first + j
-            for s in range(n_sources):
+            for r in range(n_routes):  # a contract year ends before its next one starts
+                if contract_start[r, y] == t:
+                    close_contract_year(
+                        r, y - 1, n, m0, b_n, has_contract, contract_part, contract_total,
+                        route_out,
+                    )  # fmt: skip
+            for s in range(n_sources):  # each limited source's production of the day
                 if source_limited[s]:
-                    for b in range(b_n):
-                        left[s, b] = production[s, t]
-                    for k in range(n_shocks):
-                        if shock_sources[k, s] and any_shocked[j, k]:
-                            kept = 1.0 - shock_derate[k]
-                            for b in range(b_n):
-                                left[s, b] = left[s, b] * (kept if shocked[j, k, b] else 1.0)
+                    refill_source(
+                        s, j, t, b_n, production, shock_sources, shock_derate, shocked,
+                        any_shocked, left,
+                    )  # fmt: skip
             for a in range(n_arcs):  # each arc's capacity of the day, before any route
-                kept, maint, cap = (
-                    1.0 - arc_outage_derate[a],
-                    arc_maintenance[a, t],
-                    arc_cap_rate[a, t],
-                )
-                for b in range(b_n):
-                    lane[b] = maint * (kept if arc_down[j, a, b] else 1.0)
-                for k in range(n_shocks):
-                    if shock_arcs[k, a] and any_shocked[j, k]:
-                        kept = 1.0 - shock_derate[k]
-                        for b in range(b_n):
-                            lane[b] = lane[b] * (kept if shocked[j, k, b] else 1.0)
+                arc_availability(
+                    a, j, t, b_n, arc_maintenance, arc_outage_derate, arc_down, shock_arcs,
+                    shock_derate, shocked, any_shocked, lane,
+                )  # fmt: skip
+                cap = arc_cap_rate[a, t]
                 for b in range(b_n):
                     arc_left[a, b] = cap * lane[b]
                     arc_today[a, b] = cap * lane[b]
@@ -299,17 +311,10 @@ def _batch(
             for c in range(n_commodities):
                 store = store_present[c]
                 if store:  # a pool offers its room as demand on top of China's
-                    volume, rate = store_volume[c, t], store_injection[c, t]
-                    fills, factors = store_curves[c, 0, 0], store_curves[c, 0, 1]
-                    if curved[c, 0]:  # apart, so that the room's loop vectorises
-                        for b in range(b_n):
-                            fill = fill_of(level[c, b], volume)
-                            intake[c, b] = rate * np.interp(fill, fills, factors)
-                    else:
-                        for b in range(b_n):
-                            intake[c, b] = rate
-                    for b in range(b_n):
-                        offered[c, b] = room(level[c, b], volume, intake[c, b], n)
+                    offer_room(
+                        c, t, n, b_n, store_volume, store_injection, store_curves, curved,
+                        level, intake, offered,
+                    )  # fmt: skip
                 if has_demand[c]:
                     col = multiplier_column[c]
                     for b in range(b_n):
@@ -328,66 +333,63 @@ def _batch(
                     # availability, and the contract
                     for i in range(group_ptr[g], group_ptr[g + 1]):
                         r, k = order[i], i - group_ptr[g]
-                        # (scratch rows go by place, so that a group of one reuses one row,
-                        # kept in cache); no lane has its own delay: one capacity for all
-                        if uniform[r]:
-                            cap = cap_rate[r, shift[r, 0] + t]
-                            for b in range(b_n):
-                                caps[k, b] = cap
-                        else:  # gathered apart: a gather keeps the dispatch loop scalar
-                            for b in range(b_n):
-                                caps[k, b] = cap_rate[r, shift[r, b] + t]
-                        kept, maint = 1.0 - outage_derate[r], maintenance[r, t]
-                        if any_down[j, r]:
-                            for b in range(b_n):
-                                factor[k, b] = maint * (kept if down[j, r, b] else 1.0)
-                        else:
-                            for b in range(b_n):
-                                factor[k, b] = maint
-                        for e in range(n_shocks):
-                            if shock_routes[e, r] and any_shocked[j, e]:
-                                kept = 1.0 - shock_derate[e]
-                                for b in range(b_n):
-                                    factor[k, b] = factor[k, b] * (
-                                        kept if shocked[j, e, b] else 1.0
-                                    )
+                        day_limit[r] = limit_rate[r, pad + t] if has_contract[r] else np.inf
+                        day_reach[r] = (1.0 - loss[r]) * share[r, t]
+                        own_bounds(  # scratch rows go by place: a group of one reuses one
+                            r, k, j, t, b_n, uniform[r], shift, cap_rate, maintenance,
+                            outage_derate, down, any_down, shock_routes, shock_derate, shocked,
+                            any_shocked, caps, factor,
+                        )  # fmt: skip
                     # 2. the shared arcs: each shares what is left pro rata to the bounds
-                    for q in range(group_arc_ptr[g], group_arc_ptr[g + 1]):
-                        a = group_arcs[q]
-                        for b in range(b_n):
-                            asked[b] = 0.0
-                        for i in range(group_ptr[g], group_ptr[g + 1]):
-                            r, k = order[i], i - group_ptr[g]
-                            use = arc_use[r, a]
-                            if use > 0.0:
-                                limit = limit_rate[r, pad + t] if has_contract[r] else np.inf
-                                for b in range(b_n):
-                                    avail = caps[k, b] * factor[k, b]
-                                    asked[b] += use * (avail if avail <= limit else limit)
-                        for b in range(b_n):  # what was asked becomes the arc's share
-                            short = asked[b] > arc_left[a, b]
-                            asked[b] = arc_left[a, b] / asked[b] if short else 1.0
-                        for i in range(group_ptr[g], group_ptr[g + 1]):
-                            r, k = order[i], i - group_ptr[g]
-                            if arc_use[r, a] > 0.0:
-                                for b in range(b_n):
-                                    scale[k, b] = (
-                                        asked[b] if asked[b] < scale[k, b] else scale[k, b]
-                                    )
-                    # 3. dispatch in route order, then take the flows from the arcs
+                    arcs = group_arcs[group_arc_ptr[g] : group_arc_ptr[g + 1]]
+                    share_arcs(
+                        group_ptr[g], group_ptr[g + 1], arcs, order, b_n, arc_use, day_limit,
+                        bounds, asked, arc_left,
+                    )  # fmt: skip
+                    # 3. several routes: the need's share of what they offer
+                    several = group_ptr[g + 1] - group_ptr[g] > 1
+                    if several:
+                        pro_rata_cut(
+                            c, group_ptr[g], group_ptr[g + 1], order, b_n, day_routes, bounds,
+                            left, need, cut, offers, probe,
+                        )  # fmt: skip
+                    # 4. dispatch in route order, then take the flows from the arcs
                     for i in range(group_ptr[g], group_ptr[g + 1]):
                         r, k = order[i], i - group_ptr[g]
-                        limit = limit_rate[r, pad + t] if has_contract[r] else np.inf
-                        reach = (1.0 - loss[r]) * share[r, t]
+                        limit, reach = day_limit[r], day_reach[r]
+                        quantity = contract_quantity[r, t]
                         over = reach if reach > 0.0 else 1.0
                         unbounded = 0.0 if reach > 0.0 and not shared[r] else np.inf
                         src = route_source[r]
-                        if route_arc_ptr[r + 1] > route_arc_ptr[r]:  # compiled apart: off
-                            dispatch(  # arcs, the arc terms fold away
-                                r, k, c, src, b_n, limit, reach, over, unbounded, books, True
-                            )
+                        network = route_arc_ptr[r + 1] > route_arc_ptr[r]
+                        if network and several:  # compiled apart: the terms a route
+                            dispatch(  # lacks fold away
+                                r, k, c, src, b_n, limit, quantity, reach, over, unbounded,
+                                caps, factor, scale, left, need, budget, flows, packed,
+                                sum_delivered, sum_flow, sum_available, contract_part, cut,
+                                offers, True, True,
+                            )  # fmt: skip
+                        elif network:
+                            dispatch(
+                                r, k, c, src, b_n, limit, quantity, reach, over, unbounded,
+                                caps, factor, scale, left, need, budget, flows, packed,
+                                sum_delivered, sum_flow, sum_available, contract_part, cut,
+                                offers, True, False,
+                            )  # fmt: skip
+                        elif several:
+                            dispatch(
+                                r, k, c, src, b_n, limit, quantity, reach, over, unbounded,
+                                caps, factor, scale, left, need, budget, flows, packed,
+                                sum_delivered, sum_flow, sum_available, contract_part, cut,
+                                offers, False, True,
+                            )  # fmt: skip
                         else:
-                            dispatch(r, k, c, src, b_n, limit, reach, over, unbounded, books, False)
+                            dispatch(
+                                r, k, c, src, b_n, limit, quantity, reach, over, unbounded,
+                                caps, factor, scale, left, need, budget, flows, packed,
+                                sum_delivered, sum_flow, sum_available, contract_part, cut,
+                                offers, False, False,
+                            )  # fmt: skip
                         for p in range(route_arc_ptr[r], route_arc_ptr[r + 1]):
                             a, use = route_arcs[p], route_arc_use[p]
                             for b in range(b_n):
@@ -396,6 +398,9 @@ def _batch(
                                 arc_left[a, b] = rest if rest >= 0.0 else 0.0
                                 sum_arc_flow[a, b] += used
                                 scale[k, b] = 1.0  # for the next group
+                    if several:  # where the need cut the offers, they met it
+                        for b in range(b_n):
+                            need[c, b] = 0.0 if cut[b] < 1.0 else need[c, b]
                 if has_demand[c]:
                     balancing_cap = balancing[c, t]
                     if store:
@@ -429,6 +434,15 @@ def _batch(
             sum_available, packed, sums, peak, peak_day, route_out, commodity_out,
         )  # fmt: skip
         close_arcs(y, n, m0, b_n, sum_arc_flow, sum_arc_available, arc_packed, arc_out)
+        for r in range(n_routes):
+            close_contract_year(
+                r, -2, n, m0, b_n, has_contract, contract_part, contract_total, route_out
+            )
+    last = days_in_year.shape[0] - 1
+    for r in range(n_routes):  # the last contract year (short where the horizon cuts it)
+        close_contract_year(
+            r, last, 1, m0, b_n, has_contract, contract_part, contract_total, route_out
+        )
 
 
 if numba is not None:

@@ -28,11 +28,14 @@ __all__ = [
     "SHIFT_DOWN",
     "SHIFT_OUTAGE",
     "SHIFT_SOURCE",
+    "TAKE_ROW",
+    "UNAVAILABLE_ROW",
     "UNMET_DAYS_ROW",
     "UNMET_ROW",
     "WINTER_ROW",
     "WITHDRAWAL_ROW",
     "close_arcs",
+    "close_contract_year",
     "close_year",
     "mark_year",
     "numba",
@@ -47,6 +50,7 @@ except Exception:  # pragma: no cover - exercised where numba is absent or broke
 # ANNUAL_COMMODITY in flowsim.variables; checked at import below).
 _DELIVERED, _FLOW, _CAPACITY, _AVAILABLE, CONTRACT_ROW, _OUTAGE = range(6)
 _B_CAPACITY, _B_OUTAGE, _B_CONTRACT, _B_ARC, _B_SOURCE, _B_DEMAND = range(6, 12)
+TAKE_ROW, UNAVAILABLE_ROW = 12, 13  # by contract year: written as each one closes
 DEMAND_ROW, BALANCING_ROW, UNMET_ROW, UNMET_DAYS_ROW = range(4)
 INJECTION_ROW, WITHDRAWAL_ROW, EMERGENCY_ROW, LEVEL_ROW, WINTER_ROW = range(4, 9)
 CONSUMPTION_ROW, HOME_ROW = 9, 10
@@ -131,17 +135,28 @@ def close_year(
     )
     days = float(n)
     mask = (np.int64(1) << FIELD_BITS) - 1
+    totals = np.zeros(b_n + 3)
+    last = b_n - 1
     for r in range(cap_rate.shape[0]):
         if uniform[r]:
             total = 0.0
             for j in range(n):
                 total += cap_rate[r, shift[r, 0] + first + j]
+        else:  # each lane's sum in day order, four lanes at once (four chains of adds)
+            for b in range(0, b_n, 4):
+                s0, s1 = shift[r, b] + first, shift[r, min(b + 1, last)] + first
+                s2, s3 = shift[r, min(b + 2, last)] + first, shift[r, min(b + 3, last)] + first
+                t0 = t1 = t2 = t3 = 0.0
+                for j in range(n):
+                    t0 += cap_rate[r, s0 + j]
+                    t1 += cap_rate[r, s1 + j]
+                    t2 += cap_rate[r, s2 + j]
+                    t3 += cap_rate[r, s3 + j]
+                totals[b], totals[b + 1], totals[b + 2], totals[b + 3] = t0, t1, t2, t3
         for b in range(b_n):
             m = m0 + b
             if not uniform[r]:
-                total = 0.0
-                for j in range(n):
-                    total += cap_rate[r, shift[r, b] + first + j]
+                total = totals[b]
             counts = packed[r, b]
             at_capacity = counts & mask
             outage = (counts >> SHIFT_OUTAGE) & mask
@@ -185,6 +200,37 @@ def close_year(
             commodity_out[_PEAK_LARGEST, m, y, c] = largest
 
 
+def close_contract_year(
+    r: int,
+    label: int,
+    n: int,
+    m0: int,
+    b_n: int,
+    has_contract: Any,
+    part: FloatArray,
+    total: FloatArray,
+    route_out: FloatArray,
+) -> None:  # pragma: no cover - compiled
+    """Fold route ``r``'s days summed in ``part`` (rows take, unavailable; routes; lanes:
+    annual rates of a calendar year of ``n`` days) into its contract-year ``total``. With
+    ``label`` >= 0 its contract year labelled ``label`` has closed: write it (0 without
+    contract) and start anew; -1 starts anew without writing (the days before the first
+    contract year); -2 only folds (the end of a calendar year)."""
+    days = float(n)
+    for b in range(b_n):
+        for row in range(2):
+            total[row, r, b] += part[row, r, b] / days
+            part[row, r, b] = 0.0
+        if label >= 0:
+            m = m0 + b
+            take, short = (total[0, r, b], total[1, r, b]) if has_contract[r] else (0.0, 0.0)
+            route_out[TAKE_ROW, m, label, r] = take
+            route_out[UNAVAILABLE_ROW, m, label, r] = short
+        if label >= -1:
+            total[0, r, b] = 0.0
+            total[1, r, b] = 0.0
+
+
 def close_arcs(
     y: int,
     n: int,
@@ -210,6 +256,7 @@ def close_arcs(
 
 if numba is not None:
     mark_year = numba.njit(cache=True)(mark_year)
+    close_contract_year = numba.njit(cache=True, error_model="numpy")(close_contract_year)
     close_arcs = numba.njit(cache=True, error_model="numpy")(close_arcs)
     close_year = numba.njit(cache=True, error_model="numpy")(close_year)
 

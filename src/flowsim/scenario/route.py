@@ -47,8 +47,17 @@ class Contract(Model):
     (``calendar_days``), or ACQ / the year's planned operating days (``operating_days``:
     days weighted by what planned maintenance leaves), so that planned stops do not lose
     contract volume."""
+    year_start_month: Annotated[int, Field(ge=1, le=12)] = 1
+    """Month the contract year starts in (1 = the calendar year; 7 = July to June): the
+    take-or-pay account is kept per contract year."""
+    make_up_fraction: Fraction = 0.0
+    """Most volume paid for but not taken that the buyer may take back in a later contract
+    year, as a fraction of that year's ACQ (0 = no make-up right)."""
+    make_up_years: Annotated[int, Field(ge=1)] | None = None
+    """Contract years a paid-not-taken volume stays recoverable after the year it was paid
+    in (None: to the end of the horizon)."""
     cite: Cite
-    """Where the contract terms (take-or-pay floor, flexibility) come from."""
+    """Where the contract terms (take-or-pay floor, flexibility, make-up) come from."""
 
 
 class Maintenance(Model):
