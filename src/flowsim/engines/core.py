@@ -266,7 +266,7 @@ class NumpyEngine:
     name = "numpy"
     daily = True
     events = False
-    route_years_per_second = 66_000.0  # docs/benchmarks.md: 5,073 member-years/s x 13 routes
+    route_years_per_second = 31_000.0  # docs/benchmarks.md: 2,374 member-years/s x 13 routes
 
     def chunk_members(self, plan: Plan) -> int:
         return max(1, CHUNK_BYTES // (8 * 366))

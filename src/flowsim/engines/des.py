@@ -474,7 +474,7 @@ class DesEngine:
     name = "des"
     daily = True
     events = True
-    route_years_per_second = 700.0  # docs/benchmarks.md: 44-67 member-years/s x 13 routes
+    route_years_per_second = 325.0  # docs/benchmarks.md: 25 member-years/s x 13 routes
 
     def chunk_members(self, plan: Plan) -> int:
         return 1

@@ -480,7 +480,7 @@ class NumbaEngine:
     name = "numba"
     daily = False
     events = False
-    route_years_per_second = 580_000.0  # docs/benchmarks.md: 45,115 member-years/s x 13 routes
+    route_years_per_second = 365_000.0  # docs/benchmarks.md: 28,122 member-years/s x 13 routes
 
     def chunk_members(self, plan: Plan) -> int:
         return CHUNK_MEMBERS
