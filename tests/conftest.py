@@ -23,6 +23,8 @@ import psutil
 import pytest
 
 import flowsim
+from flowsim import engines
+from flowsim.engines import ENGINES, Engine
 from flowsim.ensemble import BlockResult, Task
 from flowsim.ensemble import simulate_block as _simulate_block
 from flowsim.scenario import scenario_from_dict
@@ -93,6 +95,20 @@ def assert_identical(expected: flowsim.Result, actual: flowsim.Result) -> None:
     for name in expected.annual.data_vars:
         np.testing.assert_array_equal(actual.annual[name].values, expected.annual[name].values)
     assert actual.annual.attrs == expected.annual.attrs
+
+
+# --- every engine ----------------------------------------------------------------
+
+
+@pytest.fixture(params=list(ENGINES))
+def engine(request: pytest.FixtureRequest) -> Engine:
+    """Each registered engine in turn (skipped where it is not installed); a module can
+    narrow it with a fixture of its own of that name."""
+    name: str = request.param
+    try:
+        return engines.get(name)
+    except Exception:  # pragma: no cover - numba missing here
+        pytest.skip(f"the {name} engine is not installed here")
 
 
 # --- shared runs -----------------------------------------------------------------

@@ -11,24 +11,14 @@ import numpy as np
 import pytest
 
 import flowsim
-from flowsim import engines
 from flowsim.contracts import contract_accounts
-from flowsim.engines import ENGINES, Engine
+from flowsim.engines import Engine
 from flowsim.plan import Plan
 
 from .conftest import tiny_doc
 from .engine_cases import CITE, scenario
 
 ACCOUNT = ("contract_take", "paid_not_taken", "make_up_recovered", "make_up_balance")
-
-
-@pytest.fixture(params=list(ENGINES))
-def engine(request: pytest.FixtureRequest) -> Engine:
-    name: str = request.param
-    try:
-        return engines.get(name)
-    except Exception:  # pragma: no cover - numba missing here
-        pytest.skip(f"the {name} engine is not installed here")
 
 
 def _doc(demand: list[tuple[str, float]], **terms: Any) -> dict[str, Any]:

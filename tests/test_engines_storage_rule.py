@@ -6,23 +6,12 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-import pytest
 
 import flowsim
-from flowsim import engines
-from flowsim.engines import ENGINES, Engine
+from flowsim.engines import Engine
 
 from .conftest import tiny_doc
 from .engine_cases import CITE, scenario
-
-
-@pytest.fixture(params=list(ENGINES))
-def engine(request: pytest.FixtureRequest) -> Engine:
-    name: str = request.param
-    try:
-        return engines.get(name)
-    except Exception:  # pragma: no cover - numba missing here
-        pytest.skip(f"the {name} engine is not installed here")
 
 
 def _doc(pool: dict[str, Any], *, balancing_cap: float | None = 0.0) -> dict[str, Any]:

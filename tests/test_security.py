@@ -9,8 +9,7 @@ import numpy as np
 import pytest
 
 import flowsim
-from flowsim import engines
-from flowsim.engines import ENGINES
+from flowsim.engines import Engine
 from flowsim.security import SURVIVAL_CAP
 
 from .conftest import tiny_doc
@@ -43,22 +42,12 @@ def _doc(withdrawal: float) -> dict[str, Any]:
     return doc
 
 
-@pytest.fixture(params=list(ENGINES))
-def engine(request: pytest.FixtureRequest) -> str:
-    name: str = request.param
-    try:
-        engines.get(name)
-    except Exception:  # pragma: no cover - numba missing here
-        pytest.skip(f"the {name} engine is not installed here")
-    return name
-
-
-def _metrics(engine: str, withdrawal: float) -> Any:
-    result = flowsim.run(scenario(_doc(withdrawal)), engine=engine)  # type: ignore[arg-type]
+def _metrics(engine: Engine, withdrawal: float) -> Any:
+    result = flowsim.run(scenario(_doc(withdrawal)), engine=engine.name)  # type: ignore[arg-type]
     return result.annual.isel(member=0, year=0).sel(commodity="gas")
 
 
-def test_annex_ii_n_minus_1(engine: str) -> None:
+def test_annex_ii_n_minus_1(engine: Engine) -> None:
     """(EP 68 + P 100 + S 73 + LNG 20 - I 38) / (imports 100 + production 100) = 1.115;
     the corridors alone cover (68 - 38) / 100 = 0.3 of the peak imports."""
     year = _metrics(engine, 73.0)
@@ -69,7 +58,7 @@ def test_annex_ii_n_minus_1(engine: str) -> None:
     assert float(year.demand) == pytest.approx(100.0)
 
 
-def test_survival_time(engine: str) -> None:
+def test_survival_time(engine: Engine) -> None:
     """Without the 38 bcm/yr route, supply is 30 + 100 + 20 = 150 against 200: 50 bcm/yr
     short. A pool that can send out 73 bcm/yr covers it while its 2 bcm last: 2 / 50 x 365
     = 14.6 days (demand is flat: the peak day is 1 January, the pool full). One that sends

@@ -361,9 +361,9 @@ def _batch(
                         over = reach if reach > 0.0 else 1.0
                         unbounded = 0.0 if reach > 0.0 and not shared[r] else np.inf
                         src = route_source[r]
-                        network = route_arc_ptr[r + 1] > route_arc_ptr[r]
-                        if network and several:  # compiled apart: the terms a route
-                            dispatch(  # lacks fold away
+                        network = route_arc_ptr[r + 1] > route_arc_ptr[r]  # 4 cases compiled apart
+                        if network and several:
+                            dispatch(
                                 r, k, c, src, b_n, limit, quantity, reach, over, unbounded,
                                 caps, factor, scale, left, need, budget, flows, packed,
                                 sum_delivered, sum_flow, sum_available, contract_part, cut,

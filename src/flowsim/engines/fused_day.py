@@ -79,9 +79,8 @@ def dispatch(
     day's contract ``quantity`` go to the contract year. ``network``: whether the route
     runs over arcs; ``pro_rata``: whether its group has several routes, which the need
     cuts by the share ``cut`` of what they offer instead of in turn (constants at each
-    call: compiled once for each, the terms of the other case fold away). A call, not
-    inlined: an inlined function's arrays are reference-counted at every route and day
-    (atomic operations, a tenth of the kernel's time)."""
+    call: each case is compiled apart and the terms of the other fold away; run-time
+    flags cost 60% more)."""
     for b in range(b_n):
         avail = caps[k, b] * factor[k, b]
         allow = avail if avail <= limit else limit
