@@ -157,6 +157,30 @@ def test_daily_balance_holds_in_cargo_mode() -> None:
     np.testing.assert_allclose(total, d.demand, rtol=1e-9)
 
 
+def test_a_cargo_route_in_a_tie_serves_first_and_the_pipe_is_cut() -> None:
+    """Tankers (0.1 Mt/d) beside a pipe of the same priority (0.2 Mt/d), demand 0.15
+    Mt/d: on a day the tankers' terminal serves part of it, the pipe takes the rest (its
+    offer cut pro rata), and the daily balance closes with nothing over-delivered."""
+    text = CARGO_SCENARIO + (
+        '[routes.pipe]\ncommodity = "oil"\nsource = "crude"\n'
+        'capacity = [{from = 2021, value = 73, cite = "assumption: test"}]\n'
+        'cite = "assumption: test"\n'
+        '[demand.oil]\nannual = [{from = 2021, value = 54.75, cite = "assumption: test"}]\n'
+        '[balancing.oil]\nlabel = "other seaborne crude"\n'
+    )
+    d = flowsim.run(scenario_from_text(text), engine="des", daily=True).daily
+    assert d is not None
+    total = d.delivered.sum("route") + d.balancing + d.unmet
+    np.testing.assert_allclose(total, d.demand, rtol=1e-9)
+    tankers, pipe = (d.delivered.isel(member=0).sel(route=r) for r in ("tankers", "pipe"))
+    arrived = tankers > 0
+    assert bool(arrived.any())
+    demand = d.demand.isel(member=0).sel(commodity="oil")
+    both = (tankers + pipe).where(arrived, drop=True)  # demand met, not more
+    np.testing.assert_allclose(both, demand.where(arrived, drop=True), rtol=1e-9)
+    assert float(d.balancing.sum()) == 0.0
+
+
 def test_cargoes_only_on_seaborne_routes() -> None:
     """A pipeline with cargo detail is refused with a clear message."""
     with pytest.raises(flowsim.ScenarioError, match="only a seaborne route has cargoes"):

@@ -186,34 +186,39 @@ class Clearing:
                 for k, _ in over:
                     if share < scale[k]:
                         scale[k] = share
-        allowances = [bound * factor for (_, _, bound), factor in zip(bounds, scale, strict=True)]
-        offers: list[float | None] = [None] * len(group)
-        cut = None
-        if len(group) > 1:
-            offers, cut = self._pro_rata(group, allowances, t, need)
-        for r, (available, limit, _), allowance, offer in zip(
-            group, bounds, allowances, offers, strict=True
-        ):
-            need = self._route(r, t, need, (available, limit, allowance), offer, cut)
-        return 0.0 if cut is not None and cut < 1.0 else need  # a cut group met the need
+        routes = [
+            (r, (available, limit, bound * factor))
+            for r, (available, limit, bound), factor in zip(group, bounds, scale, strict=True)
+        ]
+        if len(group) == 1:
+            (r, bound), *_ = routes
+            return self._route(r, t, need, bound, None, None)
+        offers = self._offers(routes)
+        for (r, bound), offer in zip(routes, offers, strict=True):  # cargo routes load in
+            if self.cargo[r]:  # full, and their terminals serve the need first
+                need = self._route(r, t, need, bound, offer, None)
+        total = 0.0  # what the others offer China
+        for (r, _), offer in zip(routes, offers, strict=True):
+            if not self.cargo[r]:
+                total += offer * (self.keep[r] * self.share[r][t])
+        cut = need / total if total > need else 1.0
+        for (r, bound), offer in zip(routes, offers, strict=True):
+            if not self.cargo[r]:
+                need = self._route(r, t, need, bound, offer, cut)
+        return 0.0 if cut < 1.0 else need  # a cut group met the need
 
-    def _pro_rata(
-        self, group: tuple[int, ...], allowances: list[float], t: int, need: float
-    ) -> tuple[list[float | None], float]:
-        """What each route of a group of several offers, its allowance within what the
-        routes before it leave of their source, and the share of the offers that the need
-        takes, ``min(need / Σ offer x reach, 1)``."""
-        total = 0.0
+    def _offers(self, routes: list[tuple[int, tuple[float, float, float]]]) -> list[float]:
+        """What each route of a group of several offers: its allowance (the last of its
+        ``bounds``) within what the routes before it leave of its source."""
         left: dict[int, float] = {}
-        offers: list[float | None] = []
-        for r, allowance in zip(group, allowances, strict=True):
+        offers = []
+        for r, (_, _, allowance) in routes:
             s = self.source[r]
             supply = left.get(s, self.source_left[s])
             offer = allowance if allowance <= supply else supply
             left[s] = supply - offer
             offers.append(offer)
-            total += offer * (self.keep[r] * self.share[r][t])
-        return offers, need / total if total > need else 1.0
+        return offers
 
     def _route(
         self,
