@@ -5,8 +5,8 @@ function of independent uncertain inputs, which inputs drive its outputs?
 
 - :func:`sobol`: first-order and total Sobol' indices
   (:func:`scipy.stats.sobol_indices`, Saltelli 2010 estimators on a scrambled
-  Sobol' sequence), with bootstrap confidence intervals
-  (:meth:`scipy.stats._sensitivity_analysis.SobolResult.bootstrap`);
+  Sobol' sequence), with bootstrap confidence intervals (BCa, from the
+  result's ``bootstrap``);
 - :func:`morris`: elementary effects (Morris 1991, with Campolongo's
   ``mu*``) on a grid of the inputs' quantiles: a cheap screen of many inputs
   before Sobol' on the few that matter.
