@@ -36,14 +36,12 @@ def contract_accounts(plan: Plan, arrays: dict[str, FloatArray]) -> dict[str, Fl
     deal = plan.contracts
     take = arrays["contract_take"]
     names = ("paid_not_taken", "make_up_recovered", "make_up_expired", "make_up_balance")
-    out = {name: np.full(take.shape, np.nan) for name in names}
     acq = deal.acq[None, :, :]  # NaN: no contract, or a contract year cut short
     obligation = np.maximum(deal.min_take * acq - arrays["contract_unavailable"], 0.0)
     paid = np.maximum(obligation - take, 0.0)  # NaN where acq is
-    out["paid_not_taken"] = paid
     complete = ~np.isnan(acq)
-    for name in names[1:]:
-        out[name] = np.where(complete, 0.0, np.nan)
+    out = {"paid_not_taken": paid}  # the make-up accounts: 0 without a make-up right
+    out |= {name: np.where(complete, np.zeros_like(take), np.nan) for name in names[1:]}
     banked = np.flatnonzero((deal.make_up > 0.0) & complete.any(axis=(0, 1)))
     if banked.size:  # only routes with a make-up right keep a bank
         room = np.minimum(np.maximum(take - obligation, 0.0), deal.make_up * acq)

@@ -214,7 +214,7 @@ class Plan:
 
     def __getstate__(self) -> dict[str, object]:
         """What pickling sends (to a worker): the fields, not the arrays derived from them."""
-        derived = {"limit_rate", "annual_contract", "annual_arc_capacity"}
+        derived = {"limit_rate", "contract_quantity", "annual_contract", "annual_arc_capacity"}
         return {k: v for k, v in self.__dict__.items() if k not in derived}
 
     @cached_property
@@ -225,6 +225,17 @@ class Plan:
         limit = self.acq_rate * self.flexibility[:, None]
         limit[:, self.pad :] *= self.spread[:, self.calendar.year_index]
         return limit
+
+    @cached_property
+    def contract_quantity(self) -> FloatArray:
+        """What each contract's seller must make available on each day, an annual rate: the
+        ACQ x :attr:`spread`, weighted by what planned maintenance leaves where the ACQ is
+        spread over operating days (0 without contract), shape (routes, days). Derived
+        where it is used, like :attr:`limit_rate`."""
+        quantity = self.acq_rate[:, self.pad :] * self.spread[:, self.calendar.year_index]
+        operating = self.contracts.operating_days[:, None]
+        result: FloatArray = np.where(operating, quantity * self.maintenance, quantity)
+        return result
 
     @cached_property
     def annual_contract(self) -> FloatArray:
@@ -378,7 +389,7 @@ class Plan:
                 [[a in scenario.shocks[k].arcs for a in arcs] for k in shocks], dtype=bool
             ).reshape(len(shocks), len(arcs)),
             storage=StoragePlan.of(scenario, commodities, cal),
-            contracts=ContractPlan.of(route_objs, acq[:, pad:], spread, maintenance, cal),
+            contracts=ContractPlan.of(route_objs, acq[:, pad:], cal),
             consumption=consumption,
             home_production=home_production,
             arc_commodity=np.array(

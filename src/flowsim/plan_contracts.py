@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from flowsim.arrays import FloatArray, IntArray
+from flowsim.arrays import BoolArray, FloatArray, IntArray
 from flowsim.scenario.route import Route
 from flowsim.timeline import Calendar
 
@@ -28,10 +28,10 @@ class ContractPlan:
     """Each route's contract (of :attr:`Plan.routes`) by contract year; neutral values
     (no quantity, no take-or-pay) for a route without one."""
 
-    daily_quantity: FloatArray
-    """What the seller must make available on each day, an annual rate: the ACQ, spread
-    over the operating days (weighted by what planned maintenance leaves) where the
-    contract says so; 0 without contract, shape (routes, days)."""
+    operating_days: BoolArray
+    """Whether each contract spreads its ACQ over the operating days (its daily quantity,
+    :attr:`flowsim.plan.Plan.contract_quantity`, then follows planned maintenance),
+    shape (routes,)."""
     year_start: IntArray
     """Day (from the start of the horizon) the contract year labelled by each calendar
     year starts, shape (routes, years)."""
@@ -48,19 +48,10 @@ class ContractPlan:
     where it is unlimited), shape (routes,)."""
 
     @classmethod
-    def of(
-        cls,
-        routes: list[Route],
-        acq_rate: FloatArray,
-        spread: FloatArray,
-        maintenance: FloatArray,
-        cal: Calendar,
-    ) -> ContractPlan:
+    def of(cls, routes: list[Route], acq_rate: FloatArray, cal: Calendar) -> ContractPlan:
         """Lay out ``routes``' contracts from the plan's ``acq_rate`` (routes, days: from
-        day 0), operating-day ``spread`` (routes, years) and ``maintenance`` (routes,
-        days)."""
+        day 0)."""
         n_routes = len(routes)
-        daily = acq_rate * spread[:, cal.year_index]
         year_start = np.tile(cal.year_starts, (n_routes, 1))
         acq = np.full((cal.n_years, n_routes), np.nan)
         per_day = np.concatenate(
@@ -70,10 +61,7 @@ class ContractPlan:
         for r, route in enumerate(routes):
             deal = route.contract
             if deal is None:
-                daily[r] = 0.0
                 continue
-            if deal.spread_over == "operating_days":
-                daily[r] *= maintenance[r]
             month = deal.year_start_month
             starts = [cal.day_of(dt.date(int(y), month, 1)) for y in cal.years]
             year_start[r] = starts
@@ -83,7 +71,13 @@ class ContractPlan:
                     acq[y, r] = per_day[r, end] - per_day[r, begin]
         horizon = cal.n_years
         return cls(
-            daily_quantity=daily,
+            operating_days=np.array(
+                [
+                    d is not None and d.spread_over == "operating_days"
+                    for d in (r.contract for r in routes)
+                ],
+                dtype=bool,
+            ),
             year_start=year_start,
             acq=acq,
             min_take=np.array(

@@ -180,7 +180,7 @@ class WindowClearing:
         contract quantity less ``offered``, at least 0), into its contract years."""
         deal, first = self.plan.contracts, self.first
         start = int(deal.year_start[r, self.plan.calendar.year_index[first]]) - first
-        quantity = deal.daily_quantity[r, None, first : first + self.days]
+        quantity = self.plan.contract_quantity[r, None, first : first + self.days]
         self.books.add_split("contract_take", r, flow, start)
         self.books.add_split("contract_unavailable", r, np.maximum(quantity - offered, 0.0), start)
 

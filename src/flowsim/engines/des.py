@@ -324,7 +324,7 @@ class _Member:
         at the end of the horizon): its take, and the day's contract quantity less what the
         route could carry (at least 0), summed as volumes."""
         plan, books, cal = self.plan, self.books, self.plan.calendar
-        quantity = plan.contracts.daily_quantity[r].tolist()
+        quantity = plan.contract_quantity[r].tolist()
         flows, offered = books.route_days["flow"][r], books.route_days["offered"][r]
         starts = [*plan.contracts.year_start[r].tolist(), self.days]
         cuts = [*cal.year_starts.tolist(), self.days]  # days of a year are summed, then

@@ -103,7 +103,7 @@ def plan_arrays(plan: Plan, annual_cap: FloatArray | None = None) -> tuple[Any, 
         plan.shock_arcs,
         *_network(plan),
         *_storage(plan),
-        plan.contracts.daily_quantity,
+        plan.contract_quantity,
         plan.contracts.year_start.astype(np.int64),
     )
 
