@@ -9,10 +9,11 @@ import pytest
 
 import flowsim
 from flowsim.sampling import SUBSTREAM, sample
+from flowsim.scenario import scenario_from_text
 from flowsim.timeline import Calendar
 
 from .conftest import SHIPPED
-from .engine_cases import RANDOM_SCENARIO, has_random_elements, members_identical
+from .engine_cases import RANDOM, RANDOM_SCENARIO, has_random_elements, members_identical
 
 
 def test_realisations_are_per_member() -> None:
@@ -89,3 +90,46 @@ def test_events_active_in_a_window_are_that_slice_of_the_horizon() -> None:
         assert whole.any()
         for first, n in ((0, 365), (365, 366), (days - 100, 100), (17, 1)):
             np.testing.assert_array_equal(events.active(9, n, first), whole[:, first : first + n])
+
+
+def test_shared_elements_draw_common_random_numbers() -> None:
+    """A scenario with one more random element (a second route with its own delay and
+    outages, and one more shock) leaves the draws of the elements it shares unchanged,
+    member by member: what a paired comparison of two scenarios relies on."""
+    more = RANDOM.replace("[shocks.cold_winter]", RANDOM_MORE + "[shocks.cold_winter]")
+    base = sample(RANDOM_SCENARIO, 2 * SUBSTREAM, seed=11)
+    other = sample(scenario_from_text(more), 2 * SUBSTREAM, seed=11)
+    assert other.routes == ("aaa_pipe", "pipe")
+    assert other.shocks == ("a_strike", "cold_winter")
+    assert other.delay_days[:, 1].tolist() == base.delay_days[:, 0].tolist()
+    assert other.demand_multiplier.tolist() == base.demand_multiplier.tolist()
+    mine, theirs = other.outages.of(target=1), base.outages
+    assert mine.start.tolist() == theirs.start.tolist()
+    assert mine.member.tolist() == theirs.member.tolist()
+    winters = other.shock_events.of(target=1)
+    assert winters.start.tolist() == base.shock_events.start.tolist()
+    assert len(other.outages.of(target=0)) > 0  # the new route does draw its own outages
+
+
+RANDOM_MORE = """\
+[routes.aaa_pipe]
+commodity = "gas"
+source = "field"
+capacity = [{from = 2020, value = 5, cite = "assumption: t"}]
+cite = "assumption: t"
+[routes.aaa_pipe.forced_outages]
+mtbf_days = 30
+mttr_days = 2
+cite = "assumption: t"
+[routes.aaa_pipe.commissioning_delay]
+distribution = "uniform"
+min_days = 0
+max_days = 100
+cite = "assumption: t"
+[shocks.a_strike]
+routes = ["aaa_pipe"]
+hazard_per_year = 1.0
+duration_days = 5
+derate_fraction = 1.0
+cite = "assumption: t"
+"""

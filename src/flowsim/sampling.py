@@ -16,6 +16,7 @@ the horizon's first year.
 from __future__ import annotations
 
 import math
+import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -28,7 +29,7 @@ from flowsim.scenario.tree import Scenario, Shock
 from flowsim.timeline import Calendar
 from flowsim.variables import COMMODITIES
 
-__all__ = ["SUBSTREAM", "Events", "Realisations", "sample", "sample_substream"]
+__all__ = ["SUBSTREAM", "Events", "Realisations", "element_rng", "sample", "sample_substream"]
 
 
 SUBSTREAM = 64
@@ -251,33 +252,34 @@ def _shock(
     return Events(member[order], member[order] * 0, starts[order], durations[order])
 
 
-def _demand_multipliers(
-    rng: np.random.Generator, scenario: Scenario, size: int, years: int
-) -> FloatArray:
-    """Yearly demand multipliers, shape (size, years, commodities)."""
-    out = np.ones((size, years, len(COMMODITIES)))
+def _demand_multipliers(seed: int, substream: int, scenario: Scenario, years: int) -> FloatArray:
+    """Yearly demand multipliers, shape (SUBSTREAM, years, commodities)."""
+    out = np.ones((SUBSTREAM, years, len(COMMODITIES)))
     for c, commodity in enumerate(COMMODITIES):
         demand = scenario.demand.get(commodity)
         if demand is None or demand.uncertainty is None:
             continue
         u = demand.uncertainty
-        innovations = rng.standard_normal((size, years)) * u.sigma
-        z = np.zeros(size)
+        rng = element_rng(seed, substream, f"demand:{commodity}")
+        innovations = rng.standard_normal((SUBSTREAM, years)) * u.sigma
+        z = np.zeros(SUBSTREAM)
         for y in range(years):
             z = u.persistence * z + innovations[:, y]
             out[:, y, c] = np.exp(z)
     return out
 
 
-def substream_rng(seed: int, substream: int) -> np.random.Generator:
-    """Generator of substream ``substream``: child ``substream`` of ``SeedSequence(seed)``."""
-    key = (substream,)
+def element_rng(seed: int, substream: int, element: str) -> np.random.Generator:
+    """The stream of one random element in substream ``substream``: the child of
+    ``SeedSequence(seed)`` keyed by ``(substream, crc32(element))``, where ``element``
+    names its kind and id (``"delay:altai"``, ``"outages:espo"``, ``"shock:covid"``,
+    ``"arc_outages:cagp"``, ``"demand:gas"``)."""
+    key = (substream, zlib.crc32(element.encode()))
     return np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=key)))
 
 
 def sample_substream(scenario: Scenario, substream: int, seed: int) -> Realisations:
     """Draw the members ``substream * SUBSTREAM .. (substream + 1) * SUBSTREAM - 1``."""
-    rng = substream_rng(seed, substream)
     calendar = Calendar.of(scenario.horizon)
     routes = tuple(sorted(scenario.routes))
     shocks = tuple(sorted(scenario.shocks))
@@ -285,11 +287,13 @@ def sample_substream(scenario: Scenario, substream: int, seed: int) -> Realisati
     for r, rid in enumerate(routes):
         delay = scenario.routes[rid].commissioning_delay
         if delay is not None:
+            rng = element_rng(seed, substream, f"delay:{rid}")
             delays[:, r] = _delays(rng, delay, SUBSTREAM)
     outages = []
     for r, rid in enumerate(routes):
         model = scenario.routes[rid].forced_outages
         if model is not None:
+            rng = element_rng(seed, substream, f"outages:{rid}")
             outages.append(_outages(rng, model, SUBSTREAM, calendar.n_days).retarget(r))
     occurrences = []
     for k, sid in enumerate(shocks):
@@ -297,13 +301,15 @@ def sample_substream(scenario: Scenario, substream: int, seed: int) -> Realisati
         eligible = np.arange(calendar.n_days, dtype=np.int64)
         if shock.months:
             eligible = eligible[np.isin(calendar.month_index, np.array(shock.months) - 1)]
+        rng = element_rng(seed, substream, f"shock:{sid}")
         occurrences.append(_shock(rng, shock, eligible, SUBSTREAM, calendar).retarget(k))
-    multipliers = _demand_multipliers(rng, scenario, SUBSTREAM, calendar.n_years)
+    multipliers = _demand_multipliers(seed, substream, scenario, calendar.n_years)
     arcs = tuple(sorted(scenario.arcs))
     arc_outages = []
     for a, aid in enumerate(arcs):
         model = scenario.arcs[aid].forced_outages
         if model is not None:
+            rng = element_rng(seed, substream, f"arc_outages:{aid}")
             arc_outages.append(_outages(rng, model, SUBSTREAM, calendar.n_days).retarget(a))
     return Realisations(
         members=substream * SUBSTREAM + np.arange(SUBSTREAM, dtype=np.int64),
