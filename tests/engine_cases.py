@@ -24,6 +24,8 @@ __all__ = [
     "NETWORK_SCENARIO",
     "RANDOM",
     "RANDOM_SCENARIO",
+    "UNCERTAIN",
+    "UNCERTAIN_SCENARIO",
     "annual",
     "assert_daily_invariants",
     "generated",
@@ -89,6 +91,34 @@ cite = "assumption: t"
 
 RANDOM_SCENARIO = scenario_from_text(RANDOM)
 """RANDOM, loaded (scenarios are frozen, so the tests share one)."""
+
+# --- uncertain figures: factors on capacity, production and demand, one driver -----
+
+UNCERTAIN = (
+    RANDOM.replace(
+        '[sources.field]\ncommodity = "gas"',
+        '[sources.field]\ncommodity = "gas"\n'
+        'production = [{from = 2020, value = 40, cite = "assumption: t"}]\n'
+        'production_factor = {dist = "normal", mean = 0.95, sd = 0.05, low = 0, '
+        'cite = "assumption: t"}',
+    )
+    .replace(
+        "[routes.pipe.forced_outages]",
+        'capacity_factor = {dist = "triangular", low = 0.8, mode = 1.0, high = 1.1, '
+        'per = "year", driver = "cold", correlation = -0.7, cite = "assumption: t"}\n'
+        "[routes.pipe.forced_outages]",
+    )
+    .replace(
+        "uncertainty = {",
+        'level_factor = {dist = "lognormal", median = 1, sigma = 0.1, per = "year", '
+        'driver = "cold", correlation = 0.8, cite = "assumption: t"}\nuncertainty = {',
+    )
+    + '[drivers.cold]\nper = "year"\ncite = "assumption: cold winters"\n'
+)
+"""RANDOM with a capacity factor and a demand level drawn each year on one driver
+(against each other), and a production factor drawn per member."""
+
+UNCERTAIN_SCENARIO = scenario_from_text(UNCERTAIN)
 
 
 # --- a seaborne route that moves cargoes (DES) ---------------------------------

@@ -17,7 +17,14 @@ from flowsim.sampling import sample
 from flowsim.scenario import Scenario
 
 from .conftest import ENGINE_SHIPPED, ROOT, tiny_doc
-from .engine_cases import CITE, generated, has_random_elements, members_identical, scenario
+from .engine_cases import (
+    CITE,
+    UNCERTAIN_SCENARIO,
+    generated,
+    has_random_elements,
+    members_identical,
+    scenario,
+)
 
 RANDOM_MEMBERS = 8
 """Members compared in a shipped scenario with random elements."""
@@ -68,6 +75,14 @@ def test_des_and_core_agree_on_a_generated_edge_case() -> None:
     assert {"annual.delivered", "daily.flow", "daily.production"} <= set(differences)
     assert np.isfinite(list(differences.values())).all()
     assert max(differences.values()) <= TOLERANCE
+
+
+def test_des_and_core_agree_with_uncertain_figures() -> None:
+    """Factors on capacity, production and demand drawn per member and year: 1e-9, day by
+    day too."""
+    check = crosscheck(UNCERTAIN_SCENARIO, members=4, seed=2)
+    assert {"annual.capacity", "daily.production", "daily.demand"} <= set(check.differences)
+    assert check.agree, check.worst
 
 
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])

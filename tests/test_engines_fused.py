@@ -28,7 +28,7 @@ from flowsim.scenario import Scenario
 from flowsim.variables import ENGINE_ANNUAL, names
 
 from .conftest import ENGINE_SHIPPED, MONTE_CARLO
-from .engine_cases import NETWORK_SCENARIO, RANDOM_SCENARIO, generated
+from .engine_cases import NETWORK_SCENARIO, RANDOM_SCENARIO, UNCERTAIN_SCENARIO, generated
 
 pytestmark = pytest.mark.skipif(not fused.AVAILABLE, reason="numba is not installed")
 
@@ -69,6 +69,16 @@ def test_numba_agrees_with_numpy_on_generated_scenarios(s: Scenario, seed: int, 
     """Random scenarios (losses, contracts, shared sources, outages, shocks), in batches
     of any width, some of them ragged."""
     assert_agree(*kernels(s, members=11, seed=seed, batch=batch))
+
+
+def test_numba_agrees_with_numpy_on_uncertain_figures() -> None:
+    """Factors on capacity (each year), production and demand (each year) drawn per
+    member: the engines apply them alike, and they change what the members deliver."""
+    expected, actual = kernels(UNCERTAIN_SCENARIO, members=24, seed=6, batch=5)
+    assert_agree(expected, actual)
+    plain = core.simulate_chunk(Plan.of(RANDOM_SCENARIO), sample(RANDOM_SCENARIO, 24, 6))
+    assert not np.allclose(plain["capacity"], expected["capacity"])
+    assert not np.allclose(plain["demand"], expected["demand"])
 
 
 def test_a_member_is_the_same_in_any_batch_and_lane() -> None:

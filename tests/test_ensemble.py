@@ -19,6 +19,7 @@ from flowsim.spec import RunSpec
 from flowsim.stores import MemoryStore
 
 from .conftest import BLOCK, MEMBERS, assert_identical
+from .engine_cases import UNCERTAIN_SCENARIO
 
 
 class ReversedExecutor:
@@ -47,6 +48,19 @@ def test_block_size_does_not_change_results(
     """Any block size, aligned with the sampling substream or not, gives the same numbers."""
     result = flowsim.run(monte_carlo, members=MEMBERS, block_size=block_size)
     assert_identical(serial_reference, result)
+
+
+@pytest.mark.parametrize("sampling", ["random", "lhs"])
+def test_uncertain_figures_do_not_depend_on_blocks_or_workers(sampling: str) -> None:
+    """With uncertain figures (random or Latin hypercube), member k's values are the same
+    in one block, in blocks of 50, and in two local processes."""
+    one = flowsim.run(UNCERTAIN_SCENARIO, members=130, seed=3, sampling=sampling)
+    small = flowsim.run(
+        UNCERTAIN_SCENARIO, members=130, seed=3, sampling=sampling, block_size=50, workers=2
+    )
+    assert_identical(one, small)
+    other = flowsim.run(UNCERTAIN_SCENARIO, members=130, seed=3, sampling="random")
+    assert (sampling == "random") == bool((one.annual.capacity == other.annual.capacity).all())
 
 
 def test_a_block_is_pure(monte_carlo: flowsim.Scenario) -> None:

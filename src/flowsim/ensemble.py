@@ -100,7 +100,7 @@ def simulate_block(task: Task, first: int, stop: int) -> BlockResult:
     """Sample and simulate members ``first .. stop - 1`` of ``task``."""
     engine = engines.get(task.engine)
     chunk = task.chunk_size or engine.chunk_members(task.plan)
-    drawn = sample(task.run.scenario, np.arange(first, stop), task.run.seed)
+    drawn = sample(task.run.scenario, np.arange(first, stop), task.run.seed, task.run.design)
     events: list[Any] = []
     parts: list[dict[str, Array]] = []
     for lo in range(0, stop - first, chunk):

@@ -1,22 +1,24 @@
 """All randomness of a run, drawn once: the realisations engines replay.
 
-Members are drawn in fixed *substreams* of :data:`SUBSTREAM` members:
-substream ``s`` (members ``s * SUBSTREAM`` to ``s * SUBSTREAM + SUBSTREAM - 1``)
-draws only from child ``s`` of ``numpy.random.SeedSequence(seed)``, so a
-member's realisation never depends on chunk size, block size, worker count or
-ensemble size. (A *block* is the unit of work handed to a worker,
-:mod:`flowsim.ensemble`; a *substream* the unit of random numbers.) Within a
-substream the draws come in a fixed order: commissioning delays (routes by id),
-forced outages (routes by id), shocks (by id), demand multipliers (gas, then
-oil), forced outages of the shared arcs (arcs by id), each for the whole
-substream at once. Day indices count from 1 January of
-the horizon's first year.
+Members are drawn in fixed *substreams* of :data:`SUBSTREAM` members: substream
+``s`` (members ``s * SUBSTREAM`` to ``s * SUBSTREAM + SUBSTREAM - 1``) draws only
+from streams keyed by ``s``, so a member's realisation never depends on chunk size,
+block size, worker count or ensemble size. (A *block* is the unit of work handed to
+a worker, :mod:`flowsim.ensemble`; a *substream* the unit of random numbers.) Within
+a substream each random element (a route's commissioning delay, a route's or an
+arc's forced outages, a shock, a commodity's demand noise, an uncertain figure)
+draws from its own stream, keyed by its kind and id
+(:func:`flowsim.streams.element_rng`), for the whole substream at once. So an
+element's draws do not depend on which other elements a scenario has: two scenarios
+that share an element give it the same numbers, member by member (*common random
+numbers*, what a paired comparison needs). Uncertain figures are drawn by
+:mod:`flowsim.draws`. Day indices count from 1 January of the horizon's first year.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
-import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -24,12 +26,15 @@ import numpy as np
 import numpy.typing as npt
 
 from flowsim.arrays import FloatArray, IntArray
+from flowsim.draws import Design, draw_figures
 from flowsim.scenario.route import CommissioningDelay, ForcedOutages
 from flowsim.scenario.tree import Scenario, Shock
+from flowsim.scenario.uncertain import figures_of
+from flowsim.streams import element_rng
 from flowsim.timeline import Calendar
 from flowsim.variables import COMMODITIES
 
-__all__ = ["SUBSTREAM", "Events", "Realisations", "element_rng", "sample", "sample_substream"]
+__all__ = ["SUBSTREAM", "Events", "Realisations", "sample", "sample_substream"]
 
 
 SUBSTREAM = 64
@@ -118,6 +123,13 @@ class Realisations:
         Yearly demand multipliers, shape (M, years, 2) for (gas, oil).
     arc_outages
         Forced outages of shared arcs; ``target`` indexes ``arcs``.
+    capacity_factor, production_factor
+        Each route's factor on its capacity and each source's (sorted by id) on its
+        production in each year, from the uncertain figures, shapes (M, years, routes)
+        and (M, years, sources); None: 1 throughout (no such figure).
+    figures, draws
+        Key path of each uncertain figure, and its drawn values, shape (M, years,
+        figures) (None: no figure).
     """
 
     members: IntArray
@@ -129,6 +141,10 @@ class Realisations:
     demand_multiplier: FloatArray
     arcs: tuple[str, ...] = ()
     arc_outages: Events = field(default_factory=Events.empty)
+    capacity_factor: FloatArray | None = None
+    production_factor: FloatArray | None = None
+    figures: tuple[str, ...] = ()
+    draws: FloatArray | None = None
 
     @classmethod
     def concat(cls, parts: Sequence[Realisations]) -> Realisations:
@@ -153,16 +169,29 @@ class Realisations:
             demand_multiplier=np.concatenate([p.demand_multiplier for p in parts]),
             arcs=parts[0].arcs,
             arc_outages=events("arc_outages"),
+            capacity_factor=_joined([p.capacity_factor for p in parts]),
+            production_factor=_joined([p.production_factor for p in parts]),
+            figures=parts[0].figures,
+            draws=_joined([p.draws for p in parts]),
         )
 
     def select(self, index: IntArray) -> Realisations:
-        """The members at positions ``index`` (in that order)."""
-        position = np.full(len(self.members), -1, dtype=np.int64)
-        position[index] = np.arange(len(index))
+        """The members at positions ``index`` (in that order; a position may repeat)."""
+        index = np.asarray(index, dtype=np.int64)
 
         def events(e: Events) -> Events:
-            keep = position[e.member] >= 0
-            return Events(position[e.member[keep]], e.target[keep], e.start[keep], e.duration[keep])
+            order = np.argsort(e.member, kind="stable")  # each member's events together
+            counts = np.bincount(e.member, minlength=len(self.members))
+            first = np.cumsum(counts) - counts
+            taken = counts[index]
+            total = int(taken.sum())
+            within = np.arange(total) - np.repeat(np.cumsum(taken) - taken, taken)
+            pick = order[np.repeat(first[index], taken) + within]
+            member = np.repeat(np.arange(len(index), dtype=np.int64), taken)
+            return Events(member, e.target[pick], e.start[pick], e.duration[pick])
+
+        def rows(a: FloatArray | None) -> FloatArray | None:
+            return None if a is None else a[index]
 
         return Realisations(
             members=self.members[index],
@@ -174,7 +203,18 @@ class Realisations:
             demand_multiplier=self.demand_multiplier[index],
             arcs=self.arcs,
             arc_outages=events(self.arc_outages),
+            capacity_factor=rows(self.capacity_factor),
+            production_factor=rows(self.production_factor),
+            figures=self.figures,
+            draws=rows(self.draws),
         )
+
+
+def _joined(arrays: Sequence[FloatArray | None]) -> FloatArray | None:
+    """``arrays`` joined along the member axis (None if the first is None: all are)."""
+    if arrays[0] is None:
+        return None
+    return np.concatenate([a for a in arrays if a is not None])
 
 
 def _durations(
@@ -269,15 +309,6 @@ def _demand_multipliers(seed: int, substream: int, scenario: Scenario, years: in
     return out
 
 
-def element_rng(seed: int, substream: int, element: str) -> np.random.Generator:
-    """The stream of one random element in substream ``substream``: the child of
-    ``SeedSequence(seed)`` keyed by ``(substream, crc32(element))``, where ``element``
-    names its kind and id (``"delay:altai"``, ``"outages:espo"``, ``"shock:covid"``,
-    ``"arc_outages:cagp"``, ``"demand:gas"``)."""
-    key = (substream, zlib.crc32(element.encode()))
-    return np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=key)))
-
-
 def sample_substream(scenario: Scenario, substream: int, seed: int) -> Realisations:
     """Draw the members ``substream * SUBSTREAM .. (substream + 1) * SUBSTREAM - 1``."""
     calendar = Calendar.of(scenario.horizon)
@@ -324,14 +355,52 @@ def sample_substream(scenario: Scenario, substream: int, seed: int) -> Realisati
     )
 
 
-def sample(scenario: Scenario, members: int | Sequence[int] | IntArray, seed: int) -> Realisations:
-    """Draw the realisations of ``members`` (a count, or explicit member numbers).
+def sample(
+    scenario: Scenario,
+    members: int | Sequence[int] | IntArray,
+    seed: int,
+    design: Design | None = None,
+) -> Realisations:
+    """Draw the realisations of ``members`` (a count, or explicit member numbers), with
+    the uncertain figures' values chosen by ``design`` (default: at random).
 
     The draws of member ``m`` are the same whichever other members are drawn.
     """
     ids = np.arange(members) if isinstance(members, int) else np.asarray(members, dtype=np.int64)
     parts = [sample_substream(scenario, int(s), seed) for s in np.unique(ids // SUBSTREAM)]
     whole = Realisations.concat(parts) if len(parts) != 1 else parts[0]
-    if np.array_equal(whole.members, ids):  # whole substreams, in order: nothing to pick
+    if not np.array_equal(whole.members, ids):  # not whole substreams in order: pick
+        whole = whole.select(np.searchsorted(whole.members, ids))
+    if not figures_of(scenario):
         return whole
-    return whole.select(np.searchsorted(whole.members, ids))
+    return _with_figures(scenario, whole, seed, design or Design(size=int(ids.max()) + 1))
+
+
+def _with_figures(
+    scenario: Scenario, real: Realisations, seed: int, design: Design
+) -> Realisations:
+    """``real`` with the uncertain figures' draws and the factors they make."""
+    years = real.demand_multiplier.shape[1]
+    drawn = draw_figures(scenario, real.members, seed, years, SUBSTREAM, design)
+    routes, sources = real.routes, tuple(sorted(scenario.sources))
+    m = len(real.members)
+    capacity = np.ones((m, years, len(routes)))
+    production = np.ones((m, years, len(sources)))
+    multiplier = real.demand_multiplier.copy()
+    for i, name in enumerate(drawn.names):
+        table, key, _ = name.split(".")
+        values = drawn.values[:, :, i]
+        if table == "routes":
+            capacity[:, :, routes.index(key)] = values
+        elif table == "sources":
+            production[:, :, sources.index(key)] = values
+        else:
+            multiplier[:, :, COMMODITIES.index(key)] *= values
+    return dataclasses.replace(
+        real,
+        demand_multiplier=multiplier,
+        capacity_factor=capacity if (capacity != 1.0).any() else None,
+        production_factor=production if (production != 1.0).any() else None,
+        figures=drawn.names,
+        draws=drawn.values,
+    )

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TypedDict
 
 from flowsim import engines
+from flowsim.draws import SAMPLING, Design
 from flowsim.errors import FlowsimError
 from flowsim.executors import check_address
 from flowsim.scenario import Scenario, load_scenario
@@ -36,7 +37,8 @@ class RunOptions(TypedDict, total=False):
     """The keyword options of :func:`flowsim.run` and :func:`flowsim.run_many`.
 
     What to simulate (they make the :class:`RunSpec`): ``members``, ``seed``,
-    ``engine``, ``daily``, ``trace``, ``cargoes`` and the deprecated ``fused``.
+    ``engine``, ``daily``, ``trace``, ``cargoes``, ``sampling`` and the deprecated
+    ``fused``.
     Where it runs (they make the :class:`Placement`): ``workers``,
     ``scheduler``, ``block_size``, ``chunk_size``, ``max_hours``. Plus ``progress``.
     """
@@ -48,6 +50,7 @@ class RunOptions(TypedDict, total=False):
     trace: bool
     cargoes: bool
     fused: bool | None
+    sampling: str | None
     workers: int | None
     scheduler: str | None
     block_size: int | None
@@ -63,10 +66,21 @@ class ScenarioRun:
     scenario: Scenario
     members: int
     seed: int
+    sampling: str = "random"
+    """How members draw the uncertain figures (:data:`flowsim.draws.SAMPLING`)."""
 
     def __post_init__(self) -> None:
         _check_int("members", self.members, 1, None)
         _check_int("seed", self.seed, 0, SEED_LIMIT)
+        if self.sampling not in SAMPLING:
+            raise FlowsimError(
+                f"sampling must be one of {', '.join(SAMPLING)} (got {self.sampling!r})"
+            )
+
+    @property
+    def design(self) -> Design:
+        """How the members' uncertain figures are drawn."""
+        return Design(method=self.sampling, size=self.members)  # type: ignore[arg-type]
 
 
 @dataclass(frozen=True)
@@ -96,6 +110,7 @@ class RunSpec:
         trace: bool = False,
         cargoes: bool = True,
         fused: bool | None = None,
+        sampling: str | None = None,
     ) -> RunSpec:
         """Load and check a run of ``scenarios`` (Scenario, ``file.toml`` or ``file.toml#NAME``).
 
@@ -116,6 +131,9 @@ class RunSpec:
             cargo detail (False: continuous flow, exactly as the core).
         fused
             Deprecated: ``True`` is ``engine="numba"``, ``False`` ``engine="numpy"``.
+        sampling
+            ``random`` or ``lhs`` (Latin hypercube): how members draw the uncertain
+            figures (default: each scenario's ``[run]`` setting).
         """
         if fused is not None:
             named = "numba" if fused else "numpy"
@@ -134,6 +152,7 @@ class RunSpec:
                 s,
                 s.run.members if members is None else members,
                 s.run.seed if seed is None else seed,
+                s.run.sampling if sampling is None else sampling,
             )
             for s in loaded
         )

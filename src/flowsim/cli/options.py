@@ -14,6 +14,7 @@ __all__ = [
     "figures_option",
     "members_option",
     "out_option",
+    "sampling_option",
     "seed_option",
     "units_option",
 ]
@@ -37,6 +38,17 @@ def seed_option() -> Decorator[Any]:
         "--seed",
         type=click.IntRange(min=0, max=2**63 - 1),
         help="Random seed [scenario's run.seed].",
+    )
+
+
+def sampling_option() -> Decorator[Any]:
+    from flowsim.draws import SAMPLING
+
+    return click.option(
+        "--sampling",
+        type=click.Choice(SAMPLING),
+        help="How members draw the uncertain figures: random, or lhs (Latin hypercube) "
+        "[scenario's run.sampling].",
     )
 
 

@@ -16,6 +16,7 @@ from flowsim.cli.options import (
     figures_option,
     members_option,
     out_option,
+    sampling_option,
     seed_option,
     units_option,
 )
@@ -29,6 +30,7 @@ __all__ = ["run_command"]
 @click.option("--scenario", "name", help="Named scenario of the file (same as FILE#NAME).")
 @members_option()
 @seed_option()
+@sampling_option()
 @out_option(
     "Output folder [flowsim-out/<scenario name>]; with several scenarios, "
     "each goes into OUT/<scenario name> (the name with characters other than letters, "
@@ -85,6 +87,7 @@ def run_command(
     name: str | None,
     members: int | None,
     seed: int | None,
+    sampling: str | None,
     out: Path | None,
     engine: str,
     trace: bool,
@@ -134,7 +137,13 @@ def run_command(
     if twice:
         raise click.UsageError(f"scenario named more than once: {', '.join(twice)}")
     spec = RunSpec.of(
-        scenarios, members=members, seed=seed, engine=engine, daily=daily, trace=trace
+        scenarios,
+        members=members,
+        seed=seed,
+        engine=engine,
+        daily=daily,
+        trace=trace,
+        sampling=sampling,
     )
     _note_fallback(engine, daily)
     root = out or Path("flowsim-out")

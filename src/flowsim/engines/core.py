@@ -145,6 +145,8 @@ def _simulate_window(
     source_left: list[FloatArray | None] = []
     for s in range(len(plan.sources)):
         rate = window.factor(plan.production[s, days], plan.shock_sources[:, s], None, 0.0)
+        if real.production_factor is not None:
+            rate = rate * real.production_factor[:, y, s, None]
         limited = plan.source_limited[s]
         source_left.append(np.broadcast_to(rate, (m, n)).copy() if limited else None)
         put_daily("production", s, rate)
@@ -164,7 +166,7 @@ def _simulate_window(
         books.add("arc_outage_days", a, avail < 1.0)
 
     for c, groups in enumerate(plan.dispatch_groups):
-        bounds = {r: _route_bounds(plan, real, window, r) for group in groups for r in group}
+        bounds = {r: _route_bounds(plan, real, window, y, r) for group in groups for r in group}
         for r, (cap, avail, cap_avail, limit) in bounds.items():
             books.add("capacity", r, cap)
             books.add("available", r, cap_avail)
@@ -229,11 +231,13 @@ def _clear_demand(
         out[name][:, y, c] = values
 
 
-def _route_bounds(plan: Plan, real: Realisations, window: _Window, r: int) -> Bounds:
-    """What route ``r``'s own stretch and contract allow over the window."""
+def _route_bounds(plan: Plan, real: Realisations, window: _Window, y: int, r: int) -> Bounds:
+    """What route ``r``'s own stretch and contract allow over the window (in year ``y``)."""
     first, n = window.first, window.days
     days = slice(first, first + n)
     cap = _shifted(plan.capacity_rate[r], plan.pad, real.delay_days[:, r], first, n)
+    if real.capacity_factor is not None:
+        cap = cap * real.capacity_factor[:, y, r, None]
     avail = window.factor(
         plan.maintenance[r, days], plan.shock_routes[:, r], window.down[r], plan.outage_derate[r]
     )

@@ -124,7 +124,10 @@ class _Member:
         ]
         self.source_availability = [1.0] * len(plan.sources)
         self.limited = [s for s, limited in enumerate(plan.source_limited) if limited]
-        self.production = plan.production.tolist()
+        production = plan.production
+        if real.production_factor is not None:  # each year's factor on each source
+            production = production * real.production_factor[i][cal.year_index].T
+        self.production = production.tolist()
         self.production_days = [list(row) for row in self.production]  # limited: refilled
         self.arc_capacity = plan.arc_capacity_rate.tolist()
         # cargo mode: what waits at each loading port, berths, and arrivals by day

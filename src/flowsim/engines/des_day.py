@@ -89,10 +89,12 @@ class Clearing:
         pad, delays = plan.pad, real.delay_days[i]
         n_routes, n_commodities = len(plan.routes), len(plan.commodities)
         # inputs, day by day (annual rates)
-        self.capacity = [
-            plan.capacity_rate[r, pad - delays[r] : pad - delays[r] + n].tolist()
-            for r in range(n_routes)
-        ]
+        capacity = np.array(
+            [plan.capacity_rate[r, pad - delays[r] : pad - delays[r] + n] for r in range(n_routes)]
+        ).reshape(n_routes, n)
+        if real.capacity_factor is not None:  # each year's factor on each route
+            capacity = capacity * real.capacity_factor[i][cal.year_index].T
+        self.capacity = capacity.tolist()
         self.limit = [
             plan.limit_rate[r, pad:].tolist() if plan.has_contract[r] else None
             for r in range(n_routes)

@@ -181,18 +181,10 @@ def _batch(
         contract_start,
     ) = plan_arrays
     (
-        delays,
-        multiplier,
-        outage_ptr,
-        outage_start,
-        outage_duration,
-        shock_ptr,
-        shock_start,
-        shock_duration,
-        arc_outage_ptr,
-        arc_outage_start,
-        arc_outage_duration,
-    ) = member_arrays
+        delays, multiplier, outage_ptr, outage_start, outage_duration, shock_ptr, shock_start,
+        shock_duration, arc_outage_ptr, arc_outage_start, arc_outage_duration, cap_factor,
+        prod_factor,
+    ) = member_arrays  # fmt: skip
     n_routes, n_arcs = cap_rate.shape[0], arc_cap_rate.shape[0]
     n_sources, n_shocks = production.shape[0], shock_derate.shape[0]
     n_commodities = order_ptr.shape[0] - 1
@@ -295,7 +287,7 @@ def _batch(
                 if source_limited[s]:
                     refill_source(
                         s, j, t, b_n, production, shock_sources, shock_derate, shocked,
-                        any_shocked, left,
+                        any_shocked, left, prod_factor, y, m0,
                     )  # fmt: skip
             for a in range(n_arcs):  # each arc's capacity of the day, before any route
                 arc_availability(
@@ -338,7 +330,7 @@ def _batch(
                         own_bounds(  # scratch rows go by place: a group of one reuses one
                             r, k, j, t, b_n, uniform[r], shift, cap_rate, maintenance,
                             outage_derate, down, any_down, shock_routes, shock_derate, shocked,
-                            any_shocked, caps, factor,
+                            any_shocked, caps, factor, cap_factor, y, m0,
                         )  # fmt: skip
                     # 2. the shared arcs: each shares what is left pro rata to the bounds
                     arcs = group_arcs[group_arc_ptr[g] : group_arc_ptr[g + 1]]
@@ -431,7 +423,7 @@ def _batch(
                 sums[LEVEL_ROW, c, b] = level[c, b]
         close_year(
             y, first, n, m0, b_n, plan_arrays, shift, uniform, sum_delivered, sum_flow,
-            sum_available, packed, sums, peak, peak_day, route_out, commodity_out,
+            sum_available, packed, sums, peak, peak_day, route_out, commodity_out, cap_factor,
         )  # fmt: skip
         close_arcs(y, n, m0, b_n, sum_arc_flow, sum_arc_available, arc_packed, arc_out)
         for r in range(n_routes):

@@ -143,18 +143,23 @@ def own_bounds(
     any_shocked: Any,
     caps: FloatArray,
     factor: FloatArray,
+    cap_factor: FloatArray,
+    y: int,
+    m0: int,
 ) -> None:  # pragma: no cover - compiled
-    """Route ``r``'s own bound on day ``t`` (day ``j`` of its year) in every lane, into row
-    ``k`` of ``caps`` (its capacity, shifted by each lane's delay; one value for all where
-    no lane is delayed: ``uniform``) and ``factor`` (its availability: maintenance, times
-    (1 - outage derate) while down and (1 - derate) of each shock on it)."""
+    """Route ``r``'s own bound on day ``t`` (day ``j`` of year ``y``) in every lane, into row
+    ``k`` of ``caps`` (its capacity, shifted by each lane's delay, one value for all where
+    no lane is delayed: ``uniform``; times the lane's factor of the year, ``cap_factor``
+    (years, routes, members) from member ``m0`` on) and ``factor`` (its availability:
+    maintenance, times (1 - outage derate) while down and (1 - derate) of each shock on
+    it)."""
     if uniform:
         cap = cap_rate[r, shift[r, 0] + t]
         for b in range(b_n):
-            caps[k, b] = cap
+            caps[k, b] = cap * cap_factor[y, r, m0 + b]
     else:  # gathered apart: a gather keeps the dispatch loop scalar
         for b in range(b_n):
-            caps[k, b] = cap_rate[r, shift[r, b] + t]
+            caps[k, b] = cap_rate[r, shift[r, b] + t] * cap_factor[y, r, m0 + b]
     kept, maint = 1.0 - outage_derate[r], maintenance[r, t]
     if any_down[j, r]:
         for b in range(b_n):
@@ -296,9 +301,13 @@ def refill_source(
     shocked: Any,
     any_shocked: Any,
     left: FloatArray,
+    prod_factor: FloatArray,
+    y: int,
+    m0: int,
 ) -> None:  # pragma: no cover - compiled
-    """Source ``s``'s production on day ``t`` (day ``j`` of its year) in every lane, into
-    ``left``: the schedule, times (1 - derate) of each shock on it."""
+    """Source ``s``'s production on day ``t`` (day ``j`` of year ``y``) in every lane, into
+    ``left``: the schedule, times (1 - derate) of each shock on it, times the lane's
+    factor of the year (``prod_factor``: years, sources, members from ``m0`` on)."""
     for b in range(b_n):
         left[s, b] = production[s, t]
     for k in range(shock_sources.shape[0]):
@@ -306,6 +315,8 @@ def refill_source(
             kept = 1.0 - shock_derate[k]
             for b in range(b_n):
                 left[s, b] = left[s, b] * (kept if shocked[j, k, b] else 1.0)
+    for b in range(b_n):
+        left[s, b] = left[s, b] * prod_factor[y, s, m0 + b]
 
 
 def offer_room(

@@ -129,11 +129,18 @@ def _storage(plan: Plan) -> tuple[Any, ...]:
 def member_arrays(plan: Plan, real: Realisations) -> tuple[Any, ...]:
     """The members' draws as the kernel reads them: members last (the lanes), events
     grouped by (member, target)."""
-    m = len(real.members)
+    m, years = len(real.members), plan.calendar.n_years
+    capacity, production = real.capacity_factor, real.production_factor
+    if capacity is None:
+        capacity = np.ones((m, years, len(plan.routes)))
+    if production is None:
+        production = np.ones((m, years, len(plan.sources)))
     return (
         np.ascontiguousarray(real.delay_days.T),  # (routes, members)
         np.ascontiguousarray(real.demand_multiplier.transpose(1, 2, 0)),  # (years, 2, members)
         *_csr(real.outages, m, len(plan.routes)),
         *_csr(real.shock_events, m, len(plan.shocks)),
         *_csr(real.arc_outages, m, len(plan.arcs)),
+        np.ascontiguousarray(capacity.transpose(1, 2, 0)),  # (years, routes, members)
+        np.ascontiguousarray(production.transpose(1, 2, 0)),  # (years, sources, members)
     )

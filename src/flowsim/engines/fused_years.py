@@ -121,12 +121,14 @@ def close_year(
     peak_day: IntArray,
     route_out: FloatArray,
     commodity_out: FloatArray,
+    cap_factor: FloatArray,
 ) -> None:  # pragma: no cover - compiled
     """Write year ``y`` of the batch's lanes: annual means, unpacked day counts, capacity
-    (summed here from the plan, once for a route no lane delays) and the peak day's
-    capacities (:mod:`flowsim.security` makes the metrics of them). ``sums``
-    (rows of ANNUAL_COMMODITY, commodities, lanes) holds the commodities' year: volume
-    sums, the unmet-day count and the storage levels."""
+    (summed here from the plan, once for a route no lane delays, times the lane's factor
+    of the year, ``cap_factor``) and the peak day's capacities (:mod:`flowsim.security`
+    makes the metrics of them). ``sums`` (rows of ANNUAL_COMMODITY, commodities, lanes)
+    holds the commodities' year: volume sums, the unmet-day count and the storage
+    levels."""
     cap_rate, order_ptr, order, has_demand = (
         plan_arrays[3],
         plan_arrays[15],
@@ -165,7 +167,7 @@ def close_year(
             source = (counts >> SHIFT_SOURCE) & mask
             route_out[_DELIVERED, m, y, r] = sum_delivered[r, b] / days
             route_out[_FLOW, m, y, r] = sum_flow[r, b] / days
-            route_out[_CAPACITY, m, y, r] = total / days
+            route_out[_CAPACITY, m, y, r] = total * cap_factor[y, r, m] / days
             route_out[_AVAILABLE, m, y, r] = sum_available[r, b] / days
             route_out[_OUTAGE, m, y, r] = (counts >> SHIFT_DOWN) & mask
             route_out[_B_CAPACITY, m, y, r] = at_capacity - outage
@@ -191,7 +193,7 @@ def close_year(
             largest = 0.0
             for i in range(order_ptr[c], order_ptr[c + 1]):
                 r = order[i]
-                cap = cap_rate[r, shift[r, b] + peak_day[c, b]]
+                cap = cap_rate[r, shift[r, b] + peak_day[c, b]] * cap_factor[y, r, m]
                 total = cap if i == order_ptr[c] else total + cap
                 largest = cap if i == order_ptr[c] else max(largest, cap)
             commodity_out[_PEAK_DEMAND, m, y, c] = peak[c, b]

@@ -17,6 +17,7 @@ from pydantic import BaseModel, Tag, ValidationError
 from flowsim.errors import did_you_mean
 from flowsim.scenario.fields import LocatedProblems, show_value
 from flowsim.scenario.tree import Scenario
+from flowsim.scenario.uncertain import DISTRIBUTIONS
 
 __all__ = ["LOADER_KEYS", "located_messages"]
 
@@ -158,6 +159,14 @@ def _describe(err: Any, parent: Any) -> str:
         return f"must be at most {ctx['max_length']} characters long"
     if kind == "value_error":
         return str(ctx.get("error", err["msg"]))
+    if kind in ("union_tag_invalid", "union_tag_not_found"):
+        tags = list(DISTRIBUTIONS)
+        if kind == "union_tag_not_found":
+            return f"needs 'dist', one of {', '.join(tags)} (got {show_value(got)})"
+        found = str(ctx.get("tag"))
+        return f"dist must be one of {', '.join(tags)} (got {found!r})" + did_you_mean(
+            found, tags, list_known=False
+        )
     return str(err["msg"])
 
 

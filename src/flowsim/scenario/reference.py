@@ -16,7 +16,7 @@ from annotated_types import MaxLen, MinLen
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
-from flowsim.scenario import arc, fields, route, schedules, storage, tree
+from flowsim.scenario import arc, fields, route, schedules, storage, tree, uncertain
 from flowsim.scenario.fields import CITE_KINDS
 from flowsim.scenario.tree import Scenario
 
@@ -176,6 +176,13 @@ _MODELS: tuple[type[BaseModel], ...] = (
     tree.Shock,
     schedules.Step,
     schedules.Ramp,
+    uncertain.Driver,
+    uncertain.Uniform,
+    uncertain.Triangular,
+    uncertain.Normal,
+    uncertain.LogNormal,
+    uncertain.Beta,
+    uncertain.Choice,
 )
 
 _INTRO = f"""\
@@ -211,6 +218,17 @@ An annual rate over time: an array of entries in date order, each a
 The rate is 0 before the first entry; a step holds until the next entry; a
 ramp holds its `to_value` after its `end` until the next entry. Entries may
 lie outside the horizon (an entry before it sets the starting rate).
+
+## uncertain figures
+
+A factor a member draws (`capacity_factor`, `production_factor`,
+`level_factor`): a table whose `dist` names the distribution,
+[Uniform](#uniform), [Triangular](#triangular), [Normal](#normal),
+[LogNormal](#lognormal), [Beta](#beta) or [Choice](#choice)
+(`{{dist = "triangular", low = 0.95, mode = 1, high = 1.06, cite = "..."}}`).
+Every one also takes `per` (`"member"`: drawn once; `"year"`: each year),
+`driver` and `correlation` (it moves with a [Driver](#driver): the Gaussian
+copula's correlation, sign and size), and `cite`.
 
 """
 

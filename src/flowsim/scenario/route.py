@@ -21,6 +21,7 @@ from flowsim.scenario.fields import (
     Model,
 )
 from flowsim.scenario.schedules import Schedule, Step
+from flowsim.scenario.uncertain import Uncertain
 
 __all__ = [
     "Cargoes",
@@ -265,6 +266,9 @@ class Route(Model):
     """Unplanned outage model (omitted: none)."""
     commissioning_delay: CommissioningDelay | None = None
     """Random or fixed delay of the whole capacity schedule (omitted: on time)."""
+    capacity_factor: Uncertain | None = None
+    """Uncertain factor on the capacity schedule, drawn per member or per year: the line
+    running above (> 1) or below (< 1) its schedule (omitted: 1)."""
     cargoes: Cargoes | None = None
     """Seaborne only: move the volume as cargoes in the DES engine (omitted: continuous)."""
     cite: Cite

@@ -37,6 +37,7 @@ from flowsim.scenario.network import network_problems
 from flowsim.scenario.route import Route
 from flowsim.scenario.schedules import Schedule
 from flowsim.scenario.storage import Storage
+from flowsim.scenario.uncertain import Driver, Uncertain, figure_problems
 
 __all__ = [
     "Arc",
@@ -64,6 +65,9 @@ class Source(Model):
     """Exporting country, for results by exporter (omitted: ``unattributed``)."""
     production: Schedule | None = None
     """Production available for export to China (omitted: never limiting)."""
+    production_factor: Uncertain | None = None
+    """Uncertain factor on the production schedule, drawn per member or per year: the
+    exporter delivering more or less than planned (omitted: 1)."""
     notes: str = ""
     """Free text for readers of the file."""
 
@@ -117,6 +121,9 @@ class Demand(Model):
     """Monthly profile (omitted: flat)."""
     uncertainty: DemandUncertainty | None = None
     """Random yearly multipliers (omitted: deterministic)."""
+    level_factor: Uncertain | None = None
+    """Uncertain factor on the whole requirement, drawn per member or per year, on top of
+    ``uncertainty`` (omitted: 1)."""
 
     @model_validator(mode="after")
     def _requirement_given(self) -> Demand:
@@ -236,6 +243,9 @@ class RunSettings(Model):
     """Ensemble members (1 = one deterministic member when nothing is random)."""
     seed: Annotated[int, Field(ge=0, lt=2**63)] = 0
     """Seed of the ensemble's random numbers; same seed, same results."""
+    sampling: Literal["random", "lhs"] = "random"
+    """How members draw the uncertain figures: independently at random, or by Latin
+    hypercube (each figure's draws spread over equal-probability strata)."""
 
 
 class Scenario(Model):
@@ -263,6 +273,8 @@ class Scenario(Model):
     """Storage pool per commodity (omitted commodity: none)."""
     shocks: dict[Id, Shock] = {}
     """Scenario-level shocks by id."""
+    drivers: dict[Id, Driver] = {}
+    """Shared causes of uncertain figures by id (``[drivers.cold_winter]``)."""
 
     @model_validator(mode="after")
     def _cross_references(self) -> Scenario:
@@ -290,6 +302,7 @@ class Scenario(Model):
                     )
                 )
         problems += network_problems(self)
+        problems += figure_problems(self)
         for commodity in self.storage:
             if commodity not in self.demand:
                 problems.append(
