@@ -510,3 +510,28 @@ def test_a_numpy_run_of_several_blocks_uses_every_cpu_by_default(
     code, _, err = run(*args, "--out", str(tmp_path / "o"), "--quiet", "--no-figures")
     assert code == 0, err
     assert chosen == [expected]
+
+
+def test_the_summary_warns_of_outputs_whose_members_form_groups(
+    tiny_result: flowsim.Result,
+) -> None:
+    """60 members of the tiny scenario whose pipe delivers 0 or its full flow in 2024 (half
+    each): the summary names the pipe and the gas total in 2024 only; one member, none."""
+    import numpy as np
+    import xarray as xr
+
+    one = tiny_result.annual
+    annual = xr.concat([one] * 60, dim="member").assign_coords(member=np.arange(60))
+    delivered = annual.delivered.values.copy()
+    delivered[::2, 1] = 0.0  # 2024: every other member gets nothing
+    annual["delivered"] = annual.delivered.copy(data=delivered)
+
+    def printed(result: flowsim.Result) -> str:
+        console = Console(width=200, record=True)
+        console.print(summary_table(result))
+        return " ".join(console.export_text().split())
+
+    text = printed(flowsim.Result(annual))
+    assert "separate groups (two or more modes) in pipe 2024; gas delivered total 2024." in text
+    assert "the median and the P10-P90 band describe none of the groups" in text
+    assert "Warning" not in printed(tiny_result)

@@ -1,4 +1,8 @@
-"""Set projections side by side (``compare``) and list how two scenarios differ (``diff``)."""
+"""Set projections side by side (``compare``) and list how two scenarios differ (``diff``).
+
+Ensembles sampled with the same members and seed are also compared member by member
+(``Comparison.paired``, :mod:`flowsim.paired`).
+"""
 
 from __future__ import annotations
 
@@ -13,15 +17,22 @@ from matplotlib.layout_engine import ConstrainedLayoutEngine
 
 from flowsim.errors import FlowsimError, format_path
 from flowsim.labels import display_name
+from flowsim.paired import Quantity, paired_table, unpaired_reason
 from flowsim.results import Result, open_result
 from flowsim.scenario import Scenario, load_scenario
 from flowsim.stats import member_median
 from flowsim.variables import ANNUAL_UNITS as UNITS
 from flowsim.version import VERSION
 
-__all__ = ["Comparison", "compare", "diff"]
+__all__ = ["Comparison", "compare", "diff", "row_label"]
 
 Item = Scenario | Result | str | os.PathLike[str]
+
+
+def row_label(variable: str, name: str) -> str:
+    """How a compared quantity is named in tables and figures: a route's deliveries by the
+    route, the others by commodity and variable (``gas delivered total``, ``gas balancing``)."""
+    return name if variable == "delivered" else f"{name} {variable.replace('_', ' ')}"
 
 
 def _result(item: Item, members: int | None, seed: int | None) -> Result:
@@ -45,17 +56,26 @@ class Comparison:
     """Rows (variable, name, unit, year); columns: each result's value (median for
     ensembles), then ``<name> - <first>`` for the others."""
     notes: tuple[str, ...] = ()
-    """What the reader should know about the comparison (years left out, ...)."""
+    """What the reader should know about the comparison (years left out, results not
+    paired, ...)."""
+    paired: pd.DataFrame | None = None
+    """Differences from the first result member by member, for the later results sampled
+    with the same members and seed (:mod:`flowsim.paired`): rows (result, variable, name,
+    unit, year), columns p10, p50, p90 (of B - A), p_lower, p_equal, p_higher (shares of
+    members). None when no result pairs with the first (``notes`` say why, if one is an
+    ensemble)."""
 
-    def _footnote(self, fig: Figure) -> None:
+    def _footnote(self, fig: Figure, shown: str = "ensembles shown as medians") -> None:
         from flowsim.plots import footnote
 
-        named = "; ".join(f"{chr(ord('A') + i)} = {n}" for i, n in enumerate(self.names))
+        named = "; ".join(f"{self._letter(n)} = {n}" for n in self.names)
         footnote(
             fig,
-            f"{named}. Source: flowsim {VERSION}; inputs as cited in the scenario files; "
-            "ensembles shown as medians.",
+            f"{named}. Source: flowsim {VERSION}; inputs as cited in the scenario files; {shown}.",
         )
+
+    def _letter(self, name: str) -> str:
+        return chr(ord("A") + self.names.index(name))
 
     def overlay(self, commodity: str) -> Figure:
         """Total deliveries of ``commodity`` through all routes, one line per result."""
@@ -119,24 +139,84 @@ class Comparison:
         self._footnote(fig)
         return fig
 
+    def paired_fan(self, variable: str, name: str) -> Figure:
+        """Differences from the first result member by member of ``variable`` of ``name``
+        (as in ``paired``: ``"balancing", "gas"``), one panel per paired result: the P10-P90
+        band and P50 of B - A per year against zero, and the share of members with B below
+        A (dotted, right axis, %)."""
+        if self.paired is None:
+            why = [n for n in self.notes if n.startswith("no paired")] or ["no ensemble"]
+            raise FlowsimError("; ".join(why))
+        try:
+            rows = self.paired.xs((variable, name), level=("variable", "name"))
+        except KeyError:
+            raise FlowsimError(f"no paired differences of {row_label(variable, name)}") from None
+        others = list(dict.fromkeys(rows.index.get_level_values("result")))
+        unit = str(rows.index.get_level_values("unit")[0])
+        fig = Figure(
+            figsize=(8, 3.2 * len(others) + 0.4),
+            layout=ConstrainedLayoutEngine(rect=(0, 0.06, 1, 0.94)),
+        )
+        for ax, other in zip(
+            fig.subplots(len(others), 1, squeeze=False).ravel(), others, strict=True
+        ):
+            at = rows.xs(other, level="result").droplevel("unit")
+            years, b = at.index.values, self._letter(other)
+            ax.fill_between(
+                years, at.p10, at.p90, color="0.8", linewidth=0, label=f"P10-P90 of {b} - A"
+            )
+            ax.plot(years, at.p50, color="black", linewidth=1.6, label=f"P50 of {b} - A")
+            ax.axhline(0, color="black", linewidth=0.6)
+            share = ax.twinx()
+            share.plot(
+                years,
+                100 * at.p_lower,
+                color="0.4",
+                linestyle=":",
+                linewidth=1.4,
+                label=f"P({b} < A), right axis",
+            )
+            share.set_ylim(0, 100)
+            share.set_ylabel(f"Members with {b} below A (%)")
+            ax.set_title(
+                f"{other} minus {self.names[0]}, member by member: {row_label(variable, name)}",
+                loc="left",
+                fontsize=10,
+            )
+            ax.set_xlabel("Year")
+            ax.set_ylabel(f"Difference ({unit})")
+            ax.grid(True, color="0.85", linewidth=0.6)
+            lines, labels = ax.get_legend_handles_labels()
+            more, named = share.get_legend_handles_labels()
+            ax.legend(lines + more, labels + named, loc="best", frameon=False, fontsize=7)
+        self._footnote(fig, "differences of the same member, drawn with common random numbers")
+        return fig
 
-def _frame(result: Result) -> pd.Series:
+
+def _quantities(result: Result) -> list[Quantity]:
+    """The compared outputs of ``result``, per member: deliveries of each route, and of each
+    commodity its deliveries in total, demand, balancing and unmet."""
     a = result.annual
-    pieces = []
-    delivered = member_median(a.delivered)
+    out = []
     for route in a.route.values:
-        commodity = str(a.route_commodity.sel(route=route).values)
-        pieces.append(("delivered", str(route), UNITS[commodity], delivered.sel(route=route)))
+        unit = UNITS[str(a.route_commodity.sel(route=route).values)]
+        out.append(Quantity("delivered", str(route), unit, a.delivered.sel(route=route)))
     for commodity in (str(c) for c in a.commodity.values):
         routes = a.route.values[a.route_commodity.values == commodity]
-        total = member_median(a.delivered.sel(route=routes).sum("route"))
-        pieces.append(("delivered_total", commodity, UNITS[commodity], total))
+        total = a.delivered.sel(route=routes).sum("route")
+        out.append(Quantity("delivered_total", commodity, UNITS[commodity], total))
         for variable in ("demand", "balancing", "unmet"):
-            values = member_median(a[variable].sel(commodity=commodity))
-            pieces.append((variable, commodity, UNITS[commodity], values))
+            values = a[variable].sel(commodity=commodity)
+            out.append(Quantity(variable, commodity, UNITS[commodity], values))
+    return out
+
+
+def _frame(quantities: list[Quantity]) -> pd.Series:
+    """Each quantity's median over members (a single member's value), one row per year."""
+    medians = [(q, member_median(q.values)) for q in quantities]
     rows = {
-        (variable, name, unit, int(year)): float(v)
-        for variable, name, unit, values in pieces
+        (q.variable, q.name, q.unit, int(year)): float(v)
+        for q, values in medians
         for year, v in zip(values.year.values, values.values, strict=True)
     }
     index = pd.MultiIndex.from_tuples(rows, names=["variable", "name", "unit", "year"])
@@ -166,12 +246,35 @@ def compare(*items: Item, members: int | None = None, seed: int | None = None) -
             f"compared over the years all results cover, {min(common)}-{max(common)}; "
             + ", ".join(f"{n} covers {min(s)}-{max(s)}" for n, s in zip(names, spans, strict=True))
         )
-    frames = [_frame(r) for r in results]
+    quantities = [_quantities(r) for r in results]
+    frames = [_frame(q) for q in quantities]
     frames = [f[f.index.get_level_values("year").isin(sorted(common))] for f in frames]
     table = pd.concat(frames, axis=1, keys=names)
     for name in names[1:]:
         table[f"{name} - {names[0]}"] = table[name] - table[names[0]]
-    return Comparison(tuple(names), results, table.sort_index(), tuple(notes))
+    paired = _paired(results, names, quantities, sorted(common), notes)
+    return Comparison(tuple(names), results, table.sort_index(), tuple(notes), paired)
+
+
+def _paired(
+    results: tuple[Result, ...],
+    names: list[str],
+    quantities: list[list[Quantity]],
+    years: list[int],
+    notes: list[str],
+) -> pd.DataFrame | None:
+    """The paired differences of the later results that pair with the first (a note in
+    ``notes`` for each that does not); None when none does or all are deterministic."""
+    if all(r.annual.sizes["member"] == 1 for r in results):
+        return None
+    others = {}
+    for result, name, values in zip(results[1:], names[1:], quantities[1:], strict=True):
+        reason = unpaired_reason(results[0], result, names[0], name)
+        if reason is None:
+            others[name] = values
+        else:
+            notes.append(f"no paired differences of {name} against {names[0]}: {reason}")
+    return paired_table(quantities[0], others, years) if others else None
 
 
 def _flatten(value: Any, path: tuple[str | int, ...] = ()) -> dict[tuple[str | int, ...], Any]:

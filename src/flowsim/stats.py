@@ -21,15 +21,22 @@ import numpy as np
 import xarray as xr
 
 __all__ = [
+    "MODE_DIP",
+    "MODE_HEIGHT",
+    "MODE_LEVEL",
+    "MODE_MIN_MEMBERS",
     "SLICE_BUDGET",
     "SPLIT_GAP",
     "SPLIT_LEVEL",
     "SPLIT_MIN_MEMBERS",
     "SPLIT_STRAGGLERS",
     "by_slices",
+    "count_modes",
     "is_lazy",
+    "kernel_density",
     "member_median",
     "member_quantile",
+    "multimodal",
     "slice_grid",
     "split_members",
     "undefined_is_nan",
@@ -113,6 +120,124 @@ def split_members(values: xr.DataArray) -> xr.DataArray:
         judge, values, input_core_dims=[["member"]], output_dtypes=[bool]
     )
     return split
+
+
+MODE_MIN_MEMBERS = 50
+"""Ensembles smaller than this are not judged for modes (too few members to see a density)."""
+
+MODE_HEIGHT = 0.15
+"""A density peak lower than this share of the highest is not a mode (a few stragglers)."""
+
+MODE_DIP = 0.5
+"""Two peaks are separate modes only where the density between them falls below this share
+of the lower one (a shoulder or a ripple on one group is not a second group)."""
+
+MODE_LEVEL = SPLIT_LEVEL
+"""Modes closer than this share of the values' level (the larger of |P10| and |P90|) are
+steps, not groups (a few outage days off a route at capacity)."""
+
+MODE_GRID = 2048
+"""Points the densities are computed at, from 3 bandwidths below the least member to 3
+above the largest."""
+
+
+MODE_BATCH = 2**22
+"""Member values whose densities are estimated at once (about 10 arrays of this size)."""
+
+
+def kernel_density(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Gaussian kernel densities of the members ``values`` (shape ``(..., members)``, all
+    finite, each row spread): points (``(..., MODE_GRID)``) and densities there (per unit).
+
+    The bandwidth is Silverman's rule as :class:`scipy.stats.gaussian_kde` applies it
+    (the members' standard deviation times ``(3 n / 4) ** (-1/5)``); members are binned
+    linearly on the grid and the kernel applied by FFT, so all cells are estimated at
+    once, whatever the number of members.
+    """
+    n = values.shape[-1]
+    h = values.std(axis=-1, ddof=1, keepdims=True) * (3 * n / 4) ** -0.2
+    low = values.min(axis=-1, keepdims=True) - 3 * h
+    step = (values.max(axis=-1, keepdims=True) + 3 * h - low) / (MODE_GRID - 1)
+    at = (values - low) / step  # within [3h / step, MODE_GRID - 1 - 3h / step]
+    below = np.minimum(np.floor(at).astype(np.int64), MODE_GRID - 2)
+    upper = at - below
+    size = 2 * MODE_GRID  # zeros after the grid: the kernel does not wrap round
+    rows = np.arange(values[..., 0].size).reshape((*values.shape[:-1], 1)) * size
+    counts = np.bincount(
+        np.r_[(rows + below).ravel(), (rows + below + 1).ravel()],
+        weights=np.r_[(1 - upper).ravel(), upper.ravel()],
+        minlength=rows.size * size,
+    ).reshape((*values.shape[:-1], size))
+    angular = 2 * np.pi * np.fft.rfftfreq(size) / step  # radians per unit of the values
+    smoothed = np.fft.irfft(np.fft.rfft(counts) * np.exp(-0.5 * (h * angular) ** 2), n=size)
+    density = smoothed[..., :MODE_GRID] / (n * step)
+    points = low + step * np.arange(MODE_GRID)
+    return points, density
+
+
+def _modes(points: np.ndarray, density: np.ndarray, least: float) -> int:
+    """Modes of one density (see :func:`count_modes`); ``least``: their least distance."""
+    inner = density[1:-1]
+    peaks = np.flatnonzero((inner > density[:-2]) & (inner >= density[2:])) + 1
+    peaks = peaks[density[peaks] >= MODE_HEIGHT * density.max()]
+    modes = [int(peaks[0])]
+    for peak in (int(p) for p in peaks[1:]):
+        last = modes[-1]
+        dip = density[last : peak + 1].min()
+        if (
+            dip < MODE_DIP * min(density[last], density[peak])
+            and points[peak] - points[last] > least
+        ):
+            modes.append(peak)
+        elif density[peak] > density[last]:
+            modes[-1] = peak  # one group: its higher peak stands for it
+    return len(modes)
+
+
+def count_modes(values: np.ndarray) -> np.ndarray:
+    """The modes of the members' distribution in each cell of ``values`` (shape
+    ``(..., members)``; result ``(...)``): peaks of a Gaussian kernel density
+    (:func:`kernel_density`, Silverman's bandwidth) at least :data:`MODE_HEIGHT` of the
+    highest, each separated from the next by a dip below :data:`MODE_DIP` of the lower
+    peak and by more than :data:`MODE_LEVEL` of the level.
+
+    1 for a constant, or for members spread over less than that distance; 0 where not
+    judged (fewer than :data:`MODE_MIN_MEMBERS` members, or one without a value).
+    """
+    values = np.asarray(values, dtype=float)
+    counts = np.zeros(values.shape[:-1], dtype=np.int64)
+    if values.shape[-1] < MODE_MIN_MEMBERS:
+        return counts
+    judged = np.isfinite(values).all(axis=-1)
+    filled = np.where(judged[..., None], values, 0.0)
+    p10, p90 = np.quantile(filled, [0.1, 0.9], axis=-1)
+    least = MODE_LEVEL * np.maximum(abs(p10), abs(p90))  # the least distance between modes
+    spread = judged & (np.ptp(filled, axis=-1) > least)
+    counts[judged & ~spread] = 1
+    cells, distances = values[spread], least[spread]
+    found = []
+    batch = max(1, MODE_BATCH // values.shape[-1])  # cells a batch: memory stays bounded
+    for start in range(0, len(cells), batch):
+        points, density = kernel_density(cells[start : start + batch])
+        found += [
+            _modes(p, d, m)
+            for p, d, m in zip(points, density, distances[start : start + batch], strict=True)
+        ]
+    counts[spread] = found
+    return counts
+
+
+def multimodal(values: xr.DataArray) -> xr.DataArray:
+    """Where the members' values have two or more modes (:func:`count_modes`): there the
+    P10-P90 band spans separate groups of members and describes none of them. Shape:
+    ``values`` without ``member``; False where not judged."""
+    flagged: xr.DataArray = xr.apply_ufunc(
+        lambda v: count_modes(v) >= 2,
+        values,
+        input_core_dims=[["member"]],
+        output_dtypes=[bool],
+    )
+    return flagged
 
 
 def is_lazy(values: xr.DataArray | xr.Dataset) -> bool:

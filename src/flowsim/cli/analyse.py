@@ -16,6 +16,7 @@ from flowsim.errors import FlowsimError
 if TYPE_CHECKING:
     import pandas as pd
 
+    from flowsim.compare import Comparison
     from flowsim.scenario import Scenario
 
 __all__ = ["backtest_command", "compare_command", "crosscheck_command"]
@@ -25,15 +26,22 @@ __all__ = ["backtest_command", "compare_command", "crosscheck_command"]
 @click.argument("items", nargs=-1, required=True, metavar="A B [C ...]")
 @members_option(help="Members of scenarios run here.")
 @seed_option()
-@out_option("Folder for comparison.csv and the figures.", Path("flowsim-out") / "compare")
+@out_option(
+    "Folder for comparison.csv, paired.csv and the figures.", Path("flowsim-out") / "compare"
+)
 def compare_command(items: Sequence[str], members: int | None, seed: int | None, out: Path) -> None:
     """Set scenarios (file.toml, file.toml#NAME) or results (results.nc) side by side.
 
     Prints, for selected years, the first one's deliveries of every route that
     differs and of each commodity in total, and the others' differences from
     it; writes comparison.csv and overlay and difference figures.
+
+    Ensembles of the same members and seed (--members N --seed S: common random
+    numbers) are also compared member by member: P10, P50, P90 of B - A and the
+    share of members with B below A, printed and written to paired.csv, with a
+    figure of the differences of each commodity's total and balancing.
     """
-    from flowsim.cli.render import comparison_table
+    from flowsim.cli.render import comparison_table, paired_table
     from flowsim.compare import compare
     from flowsim.outputs import output_folders, write_comparison
 
@@ -41,11 +49,51 @@ def compare_command(items: Sequence[str], members: int | None, seed: int | None,
         raise click.UsageError("compare needs at least two scenarios or results")
     with output_folders([out], on_stale=report_stale):
         comparison = compare(*items, members=members, seed=seed)
-        Console().print(comparison_table(comparison))
+        console = Console()
+        console.print(comparison_table(comparison))
+        if comparison.paired is not None:
+            console.print(paired_table(comparison))
         for note in comparison.notes:
             click.echo(f"flowsim: note: {note}", err=True)
         write_comparison(comparison, out)
-    click.echo(f"wrote {out}/: comparison.csv, overlay and difference figures")
+        _write_paired(comparison, out)
+    paired = ", paired.csv and paired figures" if comparison.paired is not None else ""
+    click.echo(f"wrote {out}/: comparison.csv, overlay and difference figures{paired}")
+
+
+PAIRED_SHOWN = ("delivered_total", "balancing")
+"""The variables (per commodity) whose paired differences ``compare`` draws."""
+
+
+def _write_paired(comparison: Comparison, folder: Path) -> None:
+    """paired.csv and a figure (``paired_<variable>_<commodity>``) of each of
+    :data:`PAIRED_SHOWN` with values, into ``folder``. Paired files an earlier comparison
+    wrote there and this one does not are removed: no stale file passes for a new one."""
+    from flowsim.io import write_text_atomic
+    from flowsim.plots import save
+
+    paired = comparison.paired
+    written: list[Path] = []
+    try:
+        if paired is not None:
+            written.append(write_text_atomic(folder / "paired.csv", paired.to_csv()))
+            for variable, name in dict.fromkeys(paired.index.droplevel(["result", "unit", "year"])):
+                rows = paired.xs((variable, name), level=("variable", "name"))
+                if variable in PAIRED_SHOWN and rows["p50"].notna().any():
+                    figure = comparison.paired_fan(variable, name)
+                    written += save(figure, folder / f"paired_{variable}_{name}")
+        earlier = [
+            folder / "paired.csv",
+            *folder.glob("paired_*.png"),
+            *folder.glob("paired_*.svg"),
+        ]
+        for path in earlier:
+            if path not in written:
+                path.unlink(missing_ok=True)
+    except OSError as exc:
+        raise FlowsimError(
+            f"cannot write the comparison to {folder}: {exc.strerror or exc}"
+        ) from None
 
 
 @click.command("backtest")

@@ -12,8 +12,10 @@ from typing import TYPE_CHECKING, Any
 
 from rich.table import Table
 
+from flowsim.compare import row_label
+from flowsim.paired import TIE_TOLERANCE
 from flowsim.results import member_statistics
-from flowsim.stats import member_median
+from flowsim.stats import MODE_MIN_MEMBERS, by_slices, member_median, multimodal
 from flowsim.variables import VOLUME_UNITS
 
 if TYPE_CHECKING:
@@ -32,6 +34,7 @@ __all__ = [
     "contracts_table",
     "crosscheck_table",
     "exporters_table",
+    "paired_table",
     "report_years",
     "routes_table",
     "scaling_table",
@@ -56,7 +59,13 @@ def summary_table(result: Result) -> Table:
     title = f"{a.attrs['scenario_name']}: delivered volumes (bcm for gas, Mt for oil)"
     if members > 1:
         title += f", median of {members} members (P10/P90 in results.nc)"
-    table = Table(title=title, title_justify="left")
+    table = Table(
+        title=title,
+        title_justify="left",
+        caption=_modes_warning(result),
+        caption_justify="left",
+        caption_style="none",
+    )
     table.add_column("route / commodity", min_width=_label_width(a.route.values), no_wrap=True)
     for year in years:
         table.add_column(str(year), justify="right")
@@ -87,6 +96,55 @@ def summary_table(result: Result) -> Table:
                 )
         table.add_section()
     return table
+
+
+def _modes_warning(result: Result) -> str | None:
+    """A warning naming the outputs of the summary (and each commodity's total, the fan
+    chart's) whose members form separate groups, and the years they do
+    (:func:`flowsim.stats.multimodal`); None where none do or the ensemble is too small."""
+    a = result.annual
+    if a.sizes["member"] < MODE_MIN_MEMBERS:
+        return None
+    routes = by_slices(a.delivered, multimodal, ("year", "route"))
+    totals = by_slices(
+        a.delivered, lambda d: multimodal(d.groupby("route_commodity").sum("route")), ("year",)
+    )
+    balance = ["demand", "balancing", "unmet"]
+    balances = by_slices(a[balance], lambda d: d.map(multimodal), ("year", "commodity"))
+    years = a.year.values
+    found = []
+    for commodity in a.commodity.values:
+        flagged = [
+            (str(r), routes.sel(route=r))
+            for r in a.route.values[routes.route_commodity == commodity]
+        ]
+        flagged.append(
+            (row_label("delivered_total", commodity), totals.sel(route_commodity=commodity))
+        )
+        flagged += [
+            (row_label(v, commodity), balances[v].sel(commodity=commodity)) for v in balance
+        ]
+        found += [
+            f"{label} {_spans(years[flags.values])}" for label, flags in flagged if flags.any()
+        ]
+    if not found:
+        return None
+    return (
+        f"[b]Warning[/b]: the members split into separate groups (two or more modes) in "
+        f"{'; '.join(found)}. There the median and the P10-P90 band describe none of the "
+        "groups: read them apart (docs/ensembles.md)."
+    )
+
+
+def _spans(years: Any) -> str:
+    """Years as runs: ``2017, 2026-2050``."""
+    runs: list[list[int]] = []
+    for year in (int(y) for y in years):
+        if runs and year == runs[-1][-1] + 1:
+            runs[-1].append(year)
+        else:
+            runs.append([year])
+    return ", ".join(str(r[0]) if len(r) == 1 else f"{r[0]}-{r[-1]}" for r in runs)
 
 
 def _by_year(result: Result, title: str, label: str) -> tuple[Table, list[int]]:
@@ -263,13 +321,73 @@ def comparison_table(comparison: Comparison) -> Table:
             values = rows.xs(name, level="name").droplevel("unit")
             if variable == "delivered" and not (values[differences].abs() > 1e-9).any().any():
                 continue  # a route the same in every result
-            label = name if variable == "delivered" else f"{name} {variable.replace('_', ' ')}"
-            table.add_row(f"[b]{label}[/b]", *[f"{values.loc[y, first]:.1f}" for y in years])
+            table.add_row(
+                f"[b]{row_label(variable, name)}[/b]",
+                *[f"{values.loc[y, first]:.1f}" for y in years],
+            )
             for other in comparison.names[1:]:
                 column = values[f"{other} - {first}"]
                 table.add_row(f"  {letters[other]} - A", *[f"{column.loc[y]:+.1f}" for y in years])
         table.add_section()
     return table
+
+
+def paired_table(comparison: Comparison) -> Table:
+    """Each paired result's difference from A member by member, selected years: P10, P50,
+    P90 of B - A, the share of members with B below A, and (where some tie) with B equal
+    to A. Routes whose every member ties in every year are left out."""
+    paired = comparison.paired
+    if paired is None:
+        raise ValueError("no paired differences: " + "; ".join(comparison.notes))
+    years = report_years(sorted({int(y) for y in paired.index.get_level_values("year")}))
+    letters = {name: chr(ord("A") + i) for i, name in enumerate(comparison.names)}
+    legend = "; ".join(f"{letter} = {name}" for name, letter in letters.items())
+    members = comparison.results[0].annual.sizes["member"]
+    table = Table(
+        title=f"Member by member ({members} members drawn alike, common random numbers): "
+        f"P10, P50, P90 of B - A and the share of members with B below A (tied within "
+        f"{TIE_TOLERANCE:.0e} relative: B = A). {legend}",
+        title_justify="left",
+    )
+    table.add_column("route / commodity", no_wrap=True)
+    for year in years:
+        table.add_column(str(year), justify="right")
+    others = [name for name in comparison.names[1:] if name in paired.index.levels[0]]
+    shown: list[str] = []
+    for variable in ("delivered", "delivered_total", "balancing", "unmet"):
+        rows = paired.xs(variable, level="variable")
+        for name in dict.fromkeys(rows.index.get_level_values("name")):
+            values = rows.xs(name, level="name").droplevel("unit")
+            if variable == "delivered" and bool((values["p_equal"] == 1).all()):
+                continue  # the same in every member of every result
+            table.add_row(f"[b]{row_label(variable, name)}[/b]")
+            shown.append(row_label(variable, name))
+            for other in others:
+                at, b = values.loc[other], letters[other]
+                for statistic in ("p10", "p50", "p90"):
+                    cells = [_signed(at.loc[y, statistic]) for y in years]
+                    table.add_row(f"  {b} - A {statistic.upper()}", *cells)
+                table.add_row(f"  P({b} < A)", *[_share(at.loc[y, "p_lower"]) for y in years])
+                if bool((at.loc[years, "p_equal"] > 0).any()):
+                    table.add_row(f"  P({b} = A)", *[_share(at.loc[y, "p_equal"]) for y in years])
+            table.add_section()
+    table.columns[0].min_width = _label_width(shown)  # names whole, numbers wrap instead
+    return table
+
+
+def _signed(value: float) -> str:
+    return "-" if math.isnan(value) else f"{value:+.1f}"
+
+
+def _share(value: float) -> str:
+    """A share of members in percent; '<1%' and '>99%' where some, but not all or none."""
+    if math.isnan(value):
+        return "-"
+    if 0 < value < 0.005:
+        return "<1%"
+    if 0.995 < value < 1:
+        return ">99%"
+    return f"{value:.0%}"
 
 
 def bench_table(result: Bench) -> Table:
