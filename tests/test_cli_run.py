@@ -442,7 +442,7 @@ def test_a_route_that_never_flows_is_noted_on_stderr(tmp_path: Path) -> None:
 
 def test_printed_tables_keep_route_ids_whole_and_show_no_nan_at_80_columns() -> None:
     """At 80 columns every route id prints whole, and an unbuilt route shows '-', not 'nan%'."""
-    result = flowsim.run(f"{SCENARIOS / 'pos2_50bcm.toml'}#never")
+    result = flowsim.run(f"{SCENARIOS / 'pos2_50bcm.toml'}#never", members=1)
     console = Console(width=80, record=True)
     console.print(summary_table(result))
     console.print(routes_table(result))
@@ -535,3 +535,25 @@ def test_the_summary_warns_of_outputs_whose_members_form_groups(
     assert "separate groups (two or more modes) in pipe 2024; gas delivered total 2024." in text
     assert "the median and the P10-P90 band describe none of the groups" in text
     assert "Warning" not in printed(tiny_result)
+
+
+def test_given_prints_the_members_whose_draws_meet_it(tmp_path: Path) -> None:
+    """--given spare_never_built=true: the tables say so and count those members only;
+    results.nc keeps every member."""
+    from .test_attribution import KNOWN
+
+    scenario = tmp_path / "known.toml"
+    scenario.write_text(KNOWN)
+    args = ["run", str(scenario), "--members", "64", "--no-figures", "--out", str(tmp_path / "o")]
+    result = CliRunner(env={"COLUMNS": "200"}).invoke(
+        cli, [*args, "--given", "spare_never_built=true"]
+    )
+    assert result.exit_code == 0, result.output
+    happened = flowsim.open_result(tmp_path / "o" / "results.nc").annual.shock_happened
+    count = int(happened.sel(shock="spare_never_built").sum())
+    assert 0 < count < 64
+    words = " ".join(result.output.split())  # the title wraps to the table's width
+    assert f"median of {count} members given spare_never_built=true" in words
+    bad = CliRunner().invoke(cli, [*args, "--given", "spare_never_built"])
+    assert bad.exit_code == 2
+    assert "NAME=VALUE" in bad.output

@@ -92,13 +92,16 @@ def test_a_member_is_the_same_in_any_batch_and_lane() -> None:
 
 def test_numba_and_the_des_sum_alike() -> None:
     """Both sum each year in day order: on monte_carlo (outages, delays, shocks, demand
-    uncertainty) they agree to 1e-14 relative, closer than the numpy core's 1e-12."""
+    uncertainty, uncertain figures) they agree to 1e-13 relative, closer than the numpy
+    core's 1e-12 (1e-14 before the figures: a capacity drawn off round numbers leaves a few
+    values where the two round differently, and the kernel multiplies a year's capacity sum
+    by the member's factor where the DES adds up each day's capacity times it)."""
     s = flowsim.load_scenario(MONTE_CARLO)
     plan, real = Plan.of(s), sample(s, 3, 8)
     kernel = fused.simulate_chunk(plan, real)
     event = des.simulate_chunk(plan, real, cargoes=False)
     for name in names(ENGINE_ANNUAL):
-        np.testing.assert_allclose(kernel[name], event[name], rtol=1e-14, atol=0, err_msg=name)
+        np.testing.assert_allclose(kernel[name], event[name], rtol=1e-13, atol=0, err_msg=name)
 
 
 def test_run_uses_numba_by_default_and_it_matches_numpy() -> None:

@@ -74,9 +74,10 @@ def test_volume_units_follow_the_commodity(written: xr.Dataset) -> None:
 def test_engines_return_exactly_the_variables_of_the_table() -> None:
     """A run's annual Dataset holds every annual variable, with the table's dims and dtype."""
     result = flowsim.run(SCENARIO, members=1)
-    assert list(result.annual.data_vars) == list(variables.names(variables.ANNUAL))
-    for v in variables.ANNUAL:
-        assert result.annual[v.name].dims == ("member", "year", v.axis)
+    every = variables.ANNUAL + variables.DRAWS
+    assert list(result.annual.data_vars) == list(variables.names(every))
+    for v in every:
+        assert result.annual[v.name].dims == v.dims
         assert result.annual[v.name].dtype == np.dtype(v.dtype)
         assert result.annual[v.name].attrs["description"] == v.description
     derived = result.derived()

@@ -26,7 +26,7 @@ from flowsim.scenario.tree import Scenario
 from flowsim.scenario.uncertain import Figure, figures_of, quantile
 from flowsim.streams import element_rng, run_rng
 
-__all__ = ["SAMPLING", "Design", "FigureDraws", "draw_figures", "input_names"]
+__all__ = ["SAMPLING", "Design", "FigureDraws", "Points", "draw_figures", "input_names"]
 
 SAMPLING = ("random", "lhs")
 """How the scores of a run are chosen: independently at random, or by Latin hypercube."""
@@ -34,16 +34,32 @@ SAMPLING = ("random", "lhs")
 
 @dataclass(frozen=True)
 class Design:
-    """How a run chooses its members' scores.
-
-    ``given`` replaces the scores of some inputs (names of :func:`input_names`) with
-    fixed values per member, shape (size, inputs), as a sensitivity design does."""
+    """How a run chooses its members' scores."""
 
     method: Literal["random", "lhs"] = "random"
     size: int = 1
     """Members of the run (the Latin hypercube's strata)."""
     given: dict[str, FloatArray] = field(default_factory=dict)
-    """Normal scores of named inputs, each shape (size,)."""
+    """Normal scores of named inputs (names of :func:`input_names`), each shape
+    (members drawn,), in the order of the members drawn: they replace the draws, as a
+    sensitivity design does."""
+
+
+@dataclass(frozen=True)
+class Points:
+    """A designed ensemble (a sensitivity analysis): point ``p`` replays member
+    ``base[p]``'s random events and takes the inputs' scores ``scores[name][p]``
+    (inputs not named draw as member ``base[p]``)."""
+
+    base: IntArray
+    """Member whose draws each point replays, shape (points,)."""
+    scores: dict[str, FloatArray]
+    """Normal score of named inputs at each point, each shape (points,)."""
+
+    def block(self, first: int, stop: int) -> tuple[IntArray, Design]:
+        """The members points ``first .. stop - 1`` replay, and their given scores."""
+        given = {name: values[first:stop] for name, values in self.scores.items()}
+        return self.base[first:stop], Design(given=given)
 
 
 @dataclass(frozen=True)
@@ -71,7 +87,7 @@ def _scores(
     """Standard normal scores of input ``name`` for members ``ids``, shape (members,
     columns); ``substream``: the members' random-number substream size."""
     if name in design.given:
-        values = np.asarray(design.given[name], dtype=np.float64)[ids]
+        values = np.asarray(design.given[name], dtype=np.float64)
         return np.repeat(values[:, None], columns, axis=1)
     if design.method == "lhs":
         rng = run_rng(seed, f"lhs:{name}")

@@ -20,6 +20,7 @@ import numpy as np
 
 from flowsim import engines
 from flowsim.arrays import Array
+from flowsim.conditions import draw_arrays
 from flowsim.contracts import contract_accounts
 from flowsim.errors import FlowsimError
 from flowsim.executors import Executor
@@ -77,6 +78,9 @@ class BlockResult:
     """Daily arrays ``daily_*``, (members, days, width), when the run asks for them."""
     events: list[Any] = field(default_factory=list)
     """Trace events (:class:`flowsim.engines.des.TraceEvent`), when the run asks for them."""
+    draws: dict[str, Array] = field(default_factory=dict)
+    """What the members drew (:func:`flowsim.conditions.draw_arrays`): ``figure_value``,
+    (members, years, figures), and ``shock_happened``, (members, shocks)."""
 
 
 def tasks(spec: RunSpec, chunk_size: int | None = None) -> list[Task]:
@@ -100,7 +104,8 @@ def simulate_block(task: Task, first: int, stop: int) -> BlockResult:
     """Sample and simulate members ``first .. stop - 1`` of ``task``."""
     engine = engines.get(task.engine)
     chunk = task.chunk_size or engine.chunk_members(task.plan)
-    drawn = sample(task.run.scenario, np.arange(first, stop), task.run.seed, task.run.design)
+    ids, design = task.run.block(first, stop)
+    drawn = sample(task.run.scenario, ids, task.run.seed, design)
     events: list[Any] = []
     parts: list[dict[str, Array]] = []
     for lo in range(0, stop - first, chunk):
@@ -127,7 +132,8 @@ def simulate_block(task: Task, first: int, stop: int) -> BlockResult:
         }
     annual |= security_metrics(task.plan, annual)
     annual |= contract_accounts(task.plan, annual)
-    return BlockResult(task.index, first, stop, annual, daily, events)
+    drew = draw_arrays(drawn, task.plan.calendar.n_years)
+    return BlockResult(task.index, first, stop, annual, daily, events, drew)
 
 
 def blocks(members: int, block_size: int) -> list[tuple[int, int]]:

@@ -32,6 +32,7 @@ from flowsim.variables import ANNUAL_UNITS as UNITS
 from flowsim.variables import DERIVED, names
 
 if TYPE_CHECKING:
+    from flowsim.attribution import Sensitivity
     from flowsim.backtest import Backtest
     from flowsim.results import Result
 
@@ -44,6 +45,7 @@ __all__ = [
     "footnote",
     "save",
     "share_of_demand",
+    "tornado",
 ]
 
 HATCHES = ("", "///", "...", "xxx", "\\\\\\", "+++", "ooo", "---", "|||")
@@ -356,6 +358,39 @@ def backtest(check: Backtest, result: Result, series: str, data: str) -> Figure:
         f"Scenario: {a.attrs.get('scenario_name')} ({run}), route ids {route}; {score}. "
         f"Reported: {data}, series {series}, each figure's source in the file. "
         f"Source: flowsim {a.attrs.get('flowsim_version')}, {a.attrs.get('engine')} engine.",
+    )
+    return fig
+
+
+def tornado(found: Sensitivity, output: str) -> Figure:
+    """What drives one output: a bar per input, most important on top (Sobol': the
+    total index in grey and the first-order index in black, each with its interval;
+    Morris: mu*, the output's mean absolute change per unit of the input's quantile)."""
+    rows = found.ranking(output)[::-1]
+    height = 2.0 + 0.4 * len(rows)
+    fig = Figure(figsize=(7.0, height), layout=_layout(0.45 / height))
+    ax = fig.add_subplot()
+    at = np.arange(len(rows))
+    if found.method == "sobol":
+        bars = (("total", "0.65", 0.18, "total"), ("first", "0.1", -0.18, "first-order"))
+        for key, shade, offset, label in bars:
+            low = (rows[key] - rows[f"{key}_low"]).clip(lower=0)
+            high = (rows[f"{key}_high"] - rows[key]).clip(lower=0)
+            ax.barh(at + offset, rows[key], height=0.34, color=shade, label=f"{label} index",
+                    xerr=[low, high], error_kw={"ecolor": "0.35", "capsize": 2})  # fmt: skip
+        ax.set_xlabel(f"Sobol' index (share of the output's variance; {found.evaluations} runs)")
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.28), ncol=2, fontsize=8)
+    else:
+        ax.barh(at, rows["mu_star"], color="0.4")
+        ax.set_xlabel(
+            f"Morris mu* (change per unit of the input's quantile; {found.evaluations} runs)"
+        )
+    ax.set_yticks(at, list(rows.index), fontsize=8)
+    ax.set_title(f"What drives {output} ({found.scenario})")
+    footnote(
+        fig,
+        f"Scenario: {found.scenario}, seed {found.seed}. Source: flowsim; inputs as cited in "
+        "the scenario file; other random elements replayed per base point.",
     )
     return fig
 

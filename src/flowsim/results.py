@@ -3,13 +3,16 @@
 ``Result.annual`` is an xarray Dataset with dims ``(member, year, route)`` and
 ``(member, year, commodity)``; ``Result.daily`` the same with ``day`` instead of
 ``year`` (or None). Volumes are in the commodity's unit (bcm for gas, Mt for
-oil); ``*_days`` variables count days.
+oil); ``*_days`` variables count days. ``Result.annual`` also holds what each
+member drew, ``figure_value`` (member, year, figure) and ``shock_happened``
+(member, shock), with their provenance (:mod:`flowsim.conditions`);
+:meth:`Result.given` keeps the members whose draws meet conditions.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Hashable
+from collections.abc import Hashable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -17,6 +20,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from flowsim.conditions import Condition, draw_coordinates, given_text, members_given
 from flowsim.errors import FlowsimError
 from flowsim.io import atomic_path
 from flowsim.scenario.network import exporter_of
@@ -66,6 +70,12 @@ def member_statistics(values: Values) -> Values:
     return xr.concat(stats, dim="statistic", coords="minimal", compat="override")
 
 
+def _not_yearly(values: xr.Dataset) -> list[Hashable]:
+    """The variables of ``values`` without a year (drawn once per member: which shocks
+    happened), which summaries leave out."""
+    return [name for name, v in values.data_vars.items() if "year" not in v.dims]
+
+
 def _shortfall(annual: xr.Dataset) -> xr.DataArray:
     """Per member and year: whether unmet demand counts as a shortfall."""
     shortfall: xr.DataArray = annual.unmet > SHORTFALL_TOLERANCE * annual.demand
@@ -78,7 +88,9 @@ class Result:
     Attributes
     ----------
     annual
-        Dataset of annual values, dims (member, year, route) and (member, year, commodity).
+        Dataset of annual values, dims (member, year, route) and (member, year, commodity),
+        and of the members' draws, ``figure_value`` (member, year, figure) and
+        ``shock_happened`` (member, shock).
     daily
         Dataset of daily values, dims (member, day, route | commodity | source), or None.
     trace
@@ -96,8 +108,9 @@ class Result:
 
     def __repr__(self) -> str:
         a = self.annual
+        given = f" given {a.attrs['given']}" if a.attrs.get("given") else ""
         return (
-            f"<Result {a.attrs.get('scenario_name')!r}: {a.sizes['member']} members, "
+            f"<Result {a.attrs.get('scenario_name')!r}: {a.sizes['member']} members{given}, "
             f"{int(a.year[0])}-{int(a.year[-1])}, {a.sizes['route']} routes, "
             f"engine={a.attrs.get('engine')}>"
         )
@@ -179,7 +192,8 @@ class Result:
         return xr.merge([self.annual, self.derived()], compat="override")
 
     def summary(self) -> xr.Dataset:
-        """Ensemble statistics: mean, P10, P50, P90 over members of every annual variable.
+        """Ensemble statistics: mean, P10, P50, P90 over members of every annual variable
+        (the drawn figure values too; not ``shock_happened``, which has no year).
 
         Also ``shortfall_probability`` (share of members with unmet demand in a
         year) and ``expected_unmet`` (mean unmet volume), dims (year, commodity).
@@ -197,7 +211,8 @@ class Result:
         return out.copy()
 
     def _summary_at_once(self) -> xr.Dataset:
-        out = member_statistics(self.with_derived())
+        values = self.with_derived()
+        out = member_statistics(values.drop_vars(_not_yearly(values)))
         a = self.annual
         out["shortfall_probability"] = _shortfall(a).mean("member")
         out["expected_unmet"] = a.unmet.mean("member")
@@ -209,6 +224,11 @@ class Result:
         out = Result(a.isel(member=slice(0, 1)).load())._summary_at_once()
         parts: dict[Hashable, Any] = {}
         for name, v in a.data_vars.items():
+            if name in _not_yearly(a):
+                continue
+            if not v.size:  # nothing to read (no uncertain figure, no shared arc)
+                parts[name] = out[name]
+                continue
             dims = ("year", str(v.dims[-1]))
             parts[name] = by_slices(a[[name]], member_statistics, dims, budget=budget)[name]
         derived = by_slices(
@@ -241,6 +261,38 @@ class Result:
         if parts:
             raise AssertionError(f"summary: {', '.join(map(str, parts))} left over")
         return out
+
+    def given(
+        self, conditions: Mapping[str, Condition] | None = None, /, **named: Condition
+    ) -> Result:
+        """The members whose draws meet every condition, a Result of its own (member
+        numbers kept; its ``given`` attribute says the conditions).
+
+        A condition names a shock and whether it happened (``altai_not_built=False``)
+        or a ``choice`` uncertain figure by key path and its value (``{"routes.altai.
+        capacity_factor": 0.0}``; a figure drawn each year: in every year). See
+        :mod:`flowsim.conditions`; ``--given NAME=VALUE`` reads one with
+        :func:`~flowsim.conditions.parse_given`.
+
+        Raises
+        ------
+        FlowsimError
+            An unknown name, a condition on a continuous figure, or conditions no
+            member meets.
+        """
+        wanted = {**(conditions or {}), **named}
+        keep = members_given(self.annual, wanted)
+        earlier = self.annual.attrs.get("given")
+        said = ", ".join(str(t) for t in (earlier, given_text(wanted)) if t)
+        annual = self.annual.isel(member=keep)
+        trace = self.trace
+        if trace is not None:
+            trace = trace[trace["member"].isin(annual.member.values)].reset_index(drop=True)
+        return Result(
+            annual.assign_attrs(given=said) if said else annual,
+            None if self.daily is None else self.daily.isel(member=keep),
+            trace,
+        )
 
     def to_netcdf(self, path: str | os.PathLike[str]) -> Path:
         """Write to netCDF (HDF5 via h5netcdf) atomically: complete file or none.
@@ -286,12 +338,13 @@ def build_annual(
     commodities: tuple[str, ...],
     attrs: dict[str, Any],
 ) -> xr.Dataset:
-    """Wrap the engine's annual arrays in a Dataset with coordinates and units."""
+    """Wrap the engine's annual arrays and the members' draws in a Dataset with
+    coordinates, units and the draws' provenance."""
     data: dict[str, Any] = {}
     for name, values in arrays.items():
         variable = BY_NAME[name]
         data[name] = (
-            ("member", "year", variable.axis),
+            variable.dims,
             values.astype(variable.dtype, copy=False),
             variable.attrs(),
         )
@@ -328,6 +381,7 @@ def build_annual(
                 "route",
                 [r.contract.min_take_fraction if r.contract else 0.0 for r in route_objs],
             ),
+            **draw_coordinates(scenario),
         },
         attrs=attrs,
     )

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import numpy.typing as npt
+from scipy import special
 
 from flowsim.arrays import FloatArray, IntArray
 from flowsim.draws import Design, draw_figures
@@ -361,8 +362,9 @@ def sample(
     seed: int,
     design: Design | None = None,
 ) -> Realisations:
-    """Draw the realisations of ``members`` (a count, or explicit member numbers), with
-    the uncertain figures' values chosen by ``design`` (default: at random).
+    """Draw the realisations of ``members`` (a count, or explicit member numbers, which
+    may repeat), with the uncertain figures' values chosen by ``design`` (default: at
+    random).
 
     The draws of member ``m`` are the same whichever other members are drawn.
     """
@@ -371,9 +373,37 @@ def sample(
     whole = Realisations.concat(parts) if len(parts) != 1 else parts[0]
     if not np.array_equal(whole.members, ids):  # not whole substreams in order: pick
         whole = whole.select(np.searchsorted(whole.members, ids))
+    if design is not None and any(name.startswith("shocks.") for name in design.given):
+        whole = _with_given_shocks(scenario, whole, design)
     if not figures_of(scenario):
         return whole
     return _with_figures(scenario, whole, seed, design or Design(size=int(ids.max()) + 1))
+
+
+def _with_given_shocks(scenario: Scenario, real: Realisations, design: Design) -> Realisations:
+    """``real`` with the fixed-date shocks named in ``design.given`` (``shocks.ID``)
+    happening where the normal score's probability is below the shock's."""
+    calendar = Calendar.of(scenario.horizon)
+    events = real.shock_events
+    for name, scores in design.given.items():
+        if not name.startswith("shocks."):
+            continue
+        sid = name.removeprefix("shocks.")
+        shock, k = scenario.shocks[sid], real.shocks.index(sid)
+        assert shock.start is not None  # only fixed-date shocks are inputs
+        member = np.flatnonzero(special.ndtr(np.asarray(scores)) < shock.probability)
+        start = calendar.day_of(shock.start)
+        length = calendar.n_days - start if shock.duration_days is None else shock.duration_days
+        keep = events.target != k
+        events = Events.concat(
+            [
+                Events(events.member[keep], events.target[keep], events.start[keep],
+                       events.duration[keep]),
+                Events(member, np.full(len(member), k), np.full(len(member), start),
+                       np.full(len(member), length)),
+            ]
+        )  # fmt: skip
+    return dataclasses.replace(real, shock_events=events)
 
 
 def _with_figures(

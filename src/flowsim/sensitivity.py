@@ -29,7 +29,15 @@ from scipy import stats
 
 from flowsim.arrays import FloatArray
 
-__all__ = ["MORRIS_TAIL", "ElementaryEffects", "SobolIndices", "morris", "sobol"]
+__all__ = [
+    "MORRIS_TAIL",
+    "ElementaryEffects",
+    "SobolIndices",
+    "morris",
+    "sobol",
+    "sobol_indices",
+    "sobol_points",
+]
 
 Model = Callable[[FloatArray], Any]
 """``func(x) -> y``: ``x`` (inputs, points), ``y`` (points,) or (outputs, points)."""
@@ -58,6 +66,73 @@ class SobolIndices:
     """Points at which the function was evaluated: ``n x (inputs + 2)``."""
 
 
+def sobol_points(n: int, d: int, seed: int) -> FloatArray:
+    """Saltelli's design for ``d`` inputs from ``n`` base points (a power of 2): the
+    inputs' quantiles, shape (d, n x (d + 2)), in blocks of ``n`` columns ``[A | B |
+    AB_1 | ... | AB_d]``, where A and B are the halves of a scrambled Sobol' sequence
+    in 2d dimensions and AB_i is A with row i taken from B."""
+    if n < 2 or n & (n - 1):
+        raise ValueError(f"n must be a power of 2 (got {n})")
+    rng = np.random.default_rng(seed)
+    both = stats.qmc.Sobol(2 * d, scramble=True, bits=64, rng=rng).random(n).T
+    a, b = both[:d], both[d:]
+    ab = np.tile(a, (d, 1, 1))
+    ab[np.arange(d), np.arange(d)] = b
+    return np.concatenate([a, b, *ab], axis=1)
+
+
+def _seeded(seed: int, draw: Callable[[], Any]) -> Any:
+    """``draw()`` with numpy's global random state seeded by ``seed``, then restored:
+    scipy's ``SobolResult.bootstrap`` takes no generator and resamples from it."""
+    saved = np.random.get_state()  # noqa: NPY002 - the state scipy draws from
+    try:
+        np.random.seed(seed % 2**32)  # noqa: NPY002
+        return draw()
+    finally:
+        np.random.set_state(saved)  # noqa: NPY002
+
+
+def sobol_indices(
+    y: FloatArray,
+    inputs: tuple[str, ...],
+    n: int,
+    *,
+    confidence: float = 0.95,
+    resamples: int = 999,
+    seed: int = 0,
+) -> SobolIndices:
+    """Sobol' indices from outputs ``y`` (outputs, points) at the points of
+    :func:`sobol_points` (n base points, ``inputs`` in its order)."""
+    d = len(inputs)
+    y = np.asarray(y, dtype=np.float64).reshape(-1, n * (d + 2))
+    f_ab = y[:, 2 * n :].reshape(-1, d, n).transpose(1, 0, 2)  # (d, outputs, n)
+    outputs = {"f_A": y[:, :n], "f_B": y[:, n : 2 * n], "f_AB": f_ab}
+    result = stats.sobol_indices(func=outputs, n=n, rng=np.random.default_rng(seed))
+    with warnings.catch_warnings(), np.errstate(invalid="ignore", divide="ignore"):
+        # an index that no resample moves (an input without effect) has no BCa interval
+        warnings.simplefilter("ignore", stats.DegenerateDataWarning)
+        warnings.simplefilter("ignore", RuntimeWarning)  # a constant output: 0/0
+        boot = _seeded(seed, lambda: result.bootstrap(confidence, resamples))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        first = np.nan_to_num(np.asarray(result.first_order).reshape(-1, d))
+        total = np.nan_to_num(np.asarray(result.total_order).reshape(-1, d))
+
+    def interval(bootstrapped: Any, estimate: FloatArray) -> FloatArray:
+        ci = bootstrapped.confidence_interval
+        bounds = np.stack([np.asarray(b).reshape(-1, d) for b in (ci.low, ci.high)])
+        return np.where(np.isnan(bounds), estimate, bounds)  # degenerate: zero width
+
+    return SobolIndices(
+        inputs=inputs,
+        first=first,
+        total=total,
+        first_interval=interval(boot.first_order, first),
+        total_interval=interval(boot.total_order, total),
+        confidence=confidence,
+        evaluations=n * (d + 2),
+    )
+
+
 def sobol(
     func: Model,
     inputs: Mapping[str, Any],
@@ -69,35 +144,12 @@ def sobol(
 ) -> SobolIndices:
     """Sobol' indices of ``func``'s outputs to ``inputs`` (frozen scipy.stats
     distributions by name, independent), from ``n`` base points (a power of 2; the
-    function runs at ``n x (inputs + 2)`` points)."""
-    if n < 2 or n & (n - 1):
-        raise ValueError(f"n must be a power of 2 (got {n})")
+    function runs once, at the ``n x (inputs + 2)`` points of :func:`sobol_points`)."""
     names = tuple(inputs)
-    d, rng = len(names), np.random.default_rng(seed)
-    result = stats.sobol_indices(
-        func=lambda x: _outputs(func, x), n=n, dists=[inputs[k] for k in names], rng=rng
-    )
-    with warnings.catch_warnings(), np.errstate(invalid="ignore", divide="ignore"):
-        # an index that no resample moves (an input without effect) has no BCa interval
-        warnings.simplefilter("ignore", stats.DegenerateDataWarning)
-        boot = result.bootstrap(confidence_level=confidence, n_resamples=resamples)
-    first = np.asarray(result.first_order).reshape(-1, d)  # scipy drops a single output
-    total = np.asarray(result.total_order).reshape(-1, d)
-
-    def interval(bootstrapped: Any, estimate: FloatArray) -> FloatArray:
-        ci = bootstrapped.confidence_interval
-        bounds = np.stack([np.asarray(b).reshape(-1, d) for b in (ci.low, ci.high)])
-        return np.where(np.isnan(bounds), estimate, bounds)  # degenerate: zero width
-
-    return SobolIndices(
-        inputs=names,
-        first=first,
-        total=total,
-        first_interval=interval(boot.first_order, first),
-        total_interval=interval(boot.total_order, total),
-        confidence=confidence,
-        evaluations=n * (d + 2),
-    )
+    u = sobol_points(n, len(names), seed)
+    x = np.stack([inputs[k].ppf(u[i]) for i, k in enumerate(names)])
+    y = _outputs(func, x)
+    return sobol_indices(y, names, n, confidence=confidence, resamples=resamples, seed=seed)
 
 
 @dataclass(frozen=True)

@@ -18,8 +18,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TypedDict
 
+import numpy as np
+
 from flowsim import engines
-from flowsim.draws import SAMPLING, Design
+from flowsim.arrays import IntArray
+from flowsim.draws import SAMPLING, Design, Points
 from flowsim.errors import FlowsimError
 from flowsim.executors import check_address
 from flowsim.scenario import Scenario, load_scenario
@@ -68,6 +71,8 @@ class ScenarioRun:
     seed: int
     sampling: str = "random"
     """How members draw the uncertain figures (:data:`flowsim.draws.SAMPLING`)."""
+    points: Points | None = None
+    """A designed ensemble instead (a sensitivity analysis): ``members`` is its points."""
 
     def __post_init__(self) -> None:
         _check_int("members", self.members, 1, None)
@@ -77,10 +82,13 @@ class ScenarioRun:
                 f"sampling must be one of {', '.join(SAMPLING)} (got {self.sampling!r})"
             )
 
-    @property
-    def design(self) -> Design:
-        """How the members' uncertain figures are drawn."""
-        return Design(method=self.sampling, size=self.members)  # type: ignore[arg-type]
+    def block(self, first: int, stop: int) -> tuple[IntArray, Design]:
+        """The members ``first .. stop - 1`` draw as (their member numbers, and how their
+        uncertain figures are chosen): themselves, or the points of :attr:`points`."""
+        if self.points is not None:
+            return self.points.block(first, stop)
+        design = Design(method=self.sampling, size=self.members)  # type: ignore[arg-type]
+        return np.arange(first, stop), design
 
 
 @dataclass(frozen=True)

@@ -16,21 +16,26 @@ import pandas as pd
 import xarray as xr
 
 from flowsim.arrays import Array
+from flowsim.conditions import draw_widths
 from flowsim.ensemble import DEFAULT_BLOCK, BlockResult, Task
 from flowsim.errors import FlowsimError
 from flowsim.io import atomic_path
 from flowsim.plan import Plan
 from flowsim.results import Result, build_annual, open_result
-from flowsim.variables import ANNUAL, DAILY, unit_coordinate
+from flowsim.variables import ANNUAL, DAILY, DRAWS, unit_coordinate
 
 __all__ = ["FileStore", "MemoryStore"]
 
 
-def _annual_arrays(plan: Plan, members: int) -> dict[str, Array]:
-    """Zeroed annual arrays of a run, (members, years, routes | commodities | arcs)."""
-    widths = plan.widths()
-    shape = (members, plan.calendar.n_years)
-    return {v.name: np.zeros((*shape, widths[v.axis]), v.dtype) for v in ANNUAL}
+def _annual_arrays(task: Task, members: int) -> dict[str, Array]:
+    """Zeroed annual arrays of a run, (members, years, routes | commodities | arcs |
+    figures), and (members, shocks) for the shocks that happened."""
+    widths = task.plan.widths() | draw_widths(task.run.scenario)
+    years = task.plan.calendar.n_years
+    return {
+        v.name: np.zeros((members, *([years] if v.yearly else []), widths[v.axis]), v.dtype)
+        for v in (*ANNUAL, *DRAWS)
+    }
 
 
 def _annual_dataset(arrays: dict[str, Array], task: Task, attrs: dict[str, Any]) -> xr.Dataset:
@@ -51,13 +56,13 @@ class MemoryStore:
     def __init__(self, task: Task, attrs: dict[str, Any]) -> None:
         self.task, self.attrs = task, attrs
         self.members = task.run.members
-        self.annual = _annual_arrays(task.plan, self.members)
+        self.annual = _annual_arrays(task, self.members)
         self.daily: dict[str, Array] = {}
         self.events: list[Any] = []
 
     def put(self, block: BlockResult) -> None:
         rows = slice(block.first, block.stop)
-        for name, values in block.annual.items():
+        for name, values in (block.annual | block.draws).items():
             self.annual[name][rows] = values
         for name, values in block.daily.items():
             daily = self.daily.setdefault(name, np.zeros((self.members, *values.shape[1:])))
@@ -94,7 +99,7 @@ class FileStore:
         tmp = self._finish.enter_context(atomic_path(self.path))
         try:
             members = task.run.members
-            empty = _annual_dataset(_annual_arrays(task.plan, 0), task, attrs | {"has_daily": 0})
+            empty = _annual_dataset(_annual_arrays(task, 0), task, attrs | {"has_daily": 0})
             chunks = {  # an empty axis (no arcs) cannot be chunked: stored whole
                 name: {"chunksizes": (min(members, DEFAULT_BLOCK), *empty[name].shape[1:])}
                 for name in empty.data_vars
@@ -111,8 +116,9 @@ class FileStore:
             raise
 
     def put(self, block: BlockResult) -> None:
-        for name, values in block.annual.items():
-            self._file.variables[name][block.first : block.stop] = values
+        for name, values in (block.annual | block.draws).items():
+            variable = self._file.variables[name]  # a flag is stored as int8
+            variable[block.first : block.stop] = values.astype(variable.dtype, copy=False)
 
     def result(self) -> Result:
         self._file.close()

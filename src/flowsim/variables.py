@@ -37,6 +37,7 @@ __all__ = [
     "DAILY",
     "DAILY_UNITS",
     "DERIVED",
+    "DRAWS",
     "ENGINE_ANNUAL",
     "PEAK_DAY",
     "SECURITY",
@@ -76,7 +77,7 @@ CF_UNITS: dict[str, str] = {
 BINDING = ("capacity", "outage", "contract", "arc", "source", "demand")
 """What set a route's flow on a day, in the order ties are resolved (docs/model.md)."""
 
-Axis = Literal["route", "commodity", "source", "arc"]
+Axis = Literal["route", "commodity", "source", "arc", "figure", "shock"]
 UnitRule = Literal["volume", "stock", "days", "ratio"]
 
 
@@ -84,11 +85,12 @@ UnitRule = Literal["volume", "stock", "days", "ratio"]
 class Variable:
     """One output variable.
 
-    ``axis`` is its last dimension (after ``member`` and ``year`` or ``day``);
-    ``unit`` is its rule: ``volume`` (a year's or a day's volume in the commodity's
-    unit, by unit coordinate ``<axis>_unit``), ``stock`` (a level held at a moment, bcm
-    or Mt, by unit coordinate ``<axis>_stock_unit``), ``days`` (a count of days,
-    ``"d"``) or ``ratio`` (dimensionless, ``"1"``).
+    ``axis`` is its last dimension (after ``member`` and ``year`` or ``day``; after
+    ``member`` alone where not ``yearly``); ``unit`` is its rule: ``volume`` (a year's or
+    a day's volume in the commodity's unit, by unit coordinate ``<axis>_unit``),
+    ``stock`` (a level held at a moment, bcm or Mt, by unit coordinate
+    ``<axis>_stock_unit``), ``days`` (a count of days, ``"d"``) or ``ratio``
+    (dimensionless, ``"1"``; also a flag).
     """
 
     name: str
@@ -96,6 +98,12 @@ class Variable:
     unit: UnitRule
     description: str
     dtype: str = "float64"
+    yearly: bool = True
+
+    @property
+    def dims(self) -> tuple[str, ...]:
+        """Its dimensions in an annual Dataset: (member, year, axis) or (member, axis)."""
+        return ("member", "year", self.axis) if self.yearly else ("member", self.axis)
 
     def attrs(self) -> dict[str, str]:
         """The netCDF attributes: description and ``units`` or ``unit_coordinate``."""
@@ -286,8 +294,30 @@ DERIVED: tuple[Variable, ...] = (
 )
 """Per-member variables derived from the annual ones (:meth:`flowsim.Result.derived`)."""
 
-BY_NAME: dict[str, Variable] = {v.name: v for v in (*ANNUAL, *DERIVED)}
-"""Annual and derived variables by name."""
+DRAWS: tuple[Variable, ...] = (
+    Variable(
+        "figure_value",
+        "figure",
+        "ratio",
+        "drawn value of each uncertain figure (a factor; the same each year where drawn "
+        "per member)",
+    ),
+    Variable(
+        "shock_happened",
+        "shock",
+        "ratio",
+        "whether the shock occurred in the member (a fixed-date one: its probability "
+        "draw; a random one: at least once)",
+        "bool",
+        yearly=False,
+    ),
+)
+"""What each member drew (:mod:`flowsim.conditions`): the uncertain figures' values, dims
+(member, year, figure), and which shocks happened, dims (member, shock); annual variables
+of a result besides :data:`ANNUAL`."""
+
+BY_NAME: dict[str, Variable] = {v.name: v for v in (*ANNUAL, *DRAWS, *DERIVED)}
+"""Annual, draw and derived variables by name."""
 
 
 def names(variables: tuple[Variable, ...]) -> tuple[str, ...]:

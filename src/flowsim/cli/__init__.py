@@ -26,6 +26,7 @@ from flowsim.cli.scenario import (
     schema_command,
     validate_command,
 )
+from flowsim.cli.sensitivity import sensitivity_command
 from flowsim.cli.simulate import run_command
 from flowsim.version import VERSION
 
@@ -58,6 +59,7 @@ for command in (
     bench_command,
     crosscheck_command,
     backtest_command,
+    sensitivity_command,
     schema_command,
     scenarios_command,
 ):

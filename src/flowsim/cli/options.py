@@ -14,6 +14,7 @@ __all__ = [
     "figures_option",
     "members_option",
     "out_option",
+    "placement_options",
     "sampling_option",
     "seed_option",
     "units_option",
@@ -50,6 +51,46 @@ def sampling_option() -> Decorator[Any]:
         help="How members draw the uncertain figures: random, or lhs (Latin hypercube) "
         "[scenario's run.sampling].",
     )
+
+
+def placement_options() -> Decorator[Any]:
+    """--workers, --scheduler and --block-size: where blocks of members run."""
+    workers = click.option(
+        "--workers",
+        type=click.IntRange(min=1),
+        help="Run blocks of members in N local processes (or N workers of --scheduler local) "
+        "[numpy engine: every CPU once there are two blocks; others: 1].",
+    )
+    scheduler = click.option(
+        "--scheduler",
+        metavar="ADDRESS",
+        callback=lambda _ctx, _param, value: _address(value),
+        help="Run on a Dask cluster: its scheduler (tcp://HOST:PORT), or 'local' to start "
+        "one on this machine. Needs 'pip install flowsim[dask]'.",
+    )
+    block_size = click.option(
+        "--block-size",
+        type=click.IntRange(min=1),
+        help="Members per block handed to a worker (best a multiple of 64) [1024; DES 1].",
+    )
+
+    def apply(command: Any) -> Any:
+        return workers(scheduler(block_size(command)))
+
+    return apply
+
+
+def _address(value: str | None) -> str | None:
+    """A --scheduler value checked before anything starts (a usage error if malformed)."""
+    from flowsim.errors import FlowsimError
+    from flowsim.executors import check_address
+
+    if value is not None:
+        try:
+            check_address(value)
+        except FlowsimError as exc:
+            raise click.BadParameter(str(exc).removeprefix("scheduler ")) from None
+    return value
 
 
 def engine_option() -> Decorator[Any]:

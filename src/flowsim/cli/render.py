@@ -58,7 +58,8 @@ def summary_table(result: Result) -> Table:
     members = a.sizes["member"]
     title = f"{a.attrs['scenario_name']}: delivered volumes (bcm for gas, Mt for oil)"
     if members > 1:
-        title += f", median of {members} members (P10/P90 in results.nc)"
+        given = f" given {a.attrs['given']}" if a.attrs.get("given") else ""
+        title += f", median of {members} members{given} (P10/P90 in results.nc)"
     table = Table(
         title=title,
         title_justify="left",

@@ -16,6 +16,7 @@ from flowsim.cli.options import (
     figures_option,
     members_option,
     out_option,
+    placement_options,
     sampling_option,
     seed_option,
     units_option,
@@ -49,24 +50,7 @@ __all__ = ["run_command"]
 )
 @units_option()
 @figures_option()
-@click.option(
-    "--workers",
-    type=click.IntRange(min=1),
-    help="Run blocks of members in N local processes (or N workers of --scheduler local) "
-    "[numpy engine: every CPU once there are two blocks; others: 1].",
-)
-@click.option(
-    "--scheduler",
-    metavar="ADDRESS",
-    callback=lambda _ctx, _param, value: _address(value),
-    help="Run on a Dask cluster: its scheduler (tcp://HOST:PORT), or 'local' to start "
-    "one on this machine. Needs 'pip install flowsim[dask]'.",
-)
-@click.option(
-    "--block-size",
-    type=click.IntRange(min=1),
-    help="Members per block handed to a worker (best a multiple of 64) [1024; DES 1].",
-)
+@placement_options()
 @click.option(
     "--stream",
     is_flag=True,
@@ -80,6 +64,16 @@ __all__ = ["run_command"]
     default=MAX_HOURS,
     show_default=True,
     help="Refuse a run estimated to take longer on this machine ('inf': no limit).",
+)
+@click.option(
+    "--given",
+    "given",
+    multiple=True,
+    metavar="NAME=VALUE",
+    callback=lambda _ctx, _param, value: _conditions(value),
+    help="Print the tables for the members whose draws meet it: a shock and true or "
+    "false (altai_not_built=false), or a choice figure and a value; repeat for several. "
+    "The files keep every member.",
 )
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 def run_command(
@@ -100,6 +94,7 @@ def run_command(
     block_size: int | None,
     stream: bool,
     max_hours: float,
+    given: dict[str, bool | float],
     quiet: bool,
 ) -> None:
     """Simulate each SCENARIO and write its results, tables and figures.
@@ -181,16 +176,28 @@ def run_command(
                     f"(they never flow): {idle}",
                     err=True,
                 )
-            console.print(summary_table(result))
-            console.print(exporters_table(result))
-            console.print(routes_table(result))
-            if result.annual.sizes.get("arc", 0):
-                console.print(arcs_table(result))
-            console.print(security_table(result))
-            if (contracts := contracts_table(result)) is not None:
+            shown = result.given(given) if given else result
+            console.print(summary_table(shown))
+            console.print(exporters_table(shown))
+            console.print(routes_table(shown))
+            if shown.annual.sizes.get("arc", 0):
+                console.print(arcs_table(shown))
+            console.print(security_table(shown))
+            if (contracts := contracts_table(shown)) is not None:
                 console.print(contracts)
-            shown = sorted({p.parts[0] + ("/" if len(p.parts) > 1 else "") for p in written})
-            console.print(f"wrote {folder}/: {', '.join(shown)}", highlight=False, soft_wrap=True)
+            files = sorted({p.parts[0] + ("/" if len(p.parts) > 1 else "") for p in written})
+            console.print(f"wrote {folder}/: {', '.join(files)}", highlight=False, soft_wrap=True)
+
+
+def _conditions(texts: tuple[str, ...]) -> dict[str, bool | float]:
+    """--given values as conditions (a usage error if one is malformed)."""
+    from flowsim.conditions import parse_given
+    from flowsim.errors import FlowsimError
+
+    try:
+        return dict(parse_given(text) for text in texts)
+    except FlowsimError as exc:
+        raise click.BadParameter(str(exc).removeprefix("--given ")) from None
 
 
 def _default_workers(
@@ -228,19 +235,6 @@ def _expand_sweeps(paths: Sequence[str]) -> list[str]:
         else:
             expanded.append(path)
     return expanded
-
-
-def _address(value: str | None) -> str | None:
-    """A --scheduler value checked before anything starts (a usage error if malformed)."""
-    from flowsim.errors import FlowsimError
-    from flowsim.executors import check_address
-
-    if value is not None:
-        try:
-            check_address(value)
-        except FlowsimError as exc:
-            raise click.BadParameter(str(exc).removeprefix("scheduler ")) from None
-    return value
 
 
 def _not_nan(value: float) -> float:

@@ -124,10 +124,9 @@ class _Member:
         ]
         self.source_availability = [1.0] * len(plan.sources)
         self.limited = [s for s, limited in enumerate(plan.source_limited) if limited]
-        production = plan.production
-        if real.production_factor is not None:  # each year's factor on each source
-            production = production * real.production_factor[i][cal.year_index].T
-        self.production = production.tolist()
+        self.production = plan.production.tolist()
+        factor = real.production_factor  # each year's factor on each source's production
+        self.production_factor = None if factor is None else factor[i][cal.year_index].T.tolist()
         self.production_days = [list(row) for row in self.production]  # limited: refilled
         self.arc_capacity = plan.arc_capacity_rate.tolist()
         # cargo mode: what waits at each loading port, berths, and arrivals by day
@@ -226,6 +225,8 @@ class _Member:
         for t in range(self.days):
             for s in self.limited:
                 rate = self.production[s][t] * self.source_availability[s]
+                if self.production_factor is not None:
+                    rate = rate * self.production_factor[s][t]
                 self.production_days[s][t] = self.books.source_left[s] = rate
             for arc in self.arcs:
                 arc.refill(t, self.arc_capacity[arc.index][t])
