@@ -36,7 +36,8 @@ def test_readme_gives_the_ci_test_command() -> None:
 
 
 def test_readme_tables_are_real_output(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    """The table rows the README shows are what `flowsim run` and `compare` print today."""
+    """The table rows the README shows are what `flowsim run`, `sensitivity` and `compare`
+    print today."""
     import os
     import subprocess
     import sys
@@ -55,6 +56,15 @@ def test_readme_tables_are_real_output(tmp_path) -> None:  # type: ignore[no-unt
             "nc",
         ],
         [
+            "sensitivity",
+            "scenarios/monte_carlo.toml",
+            "--output",
+            "balancing:gas:2035",
+            "--out",
+            str(tmp_path / "sensitivity"),
+            "--no-figures",
+        ],
+        [
             "run",
             "scenarios/winter_disruption.toml",
             "--out",
@@ -66,8 +76,8 @@ def test_readme_tables_are_real_output(tmp_path) -> None:  # type: ignore[no-unt
         ],
         [
             "compare",
-            "scenarios/pos2_50bcm.toml",
             "scenarios/pos2_50bcm.toml#never",
+            "scenarios/pos2_50bcm.toml",
             "--out",
             str(tmp_path / "compare"),
         ],
