@@ -272,6 +272,29 @@ def test_ensemble_band_and_coverage() -> None:
     assert check.members == 40
 
 
+def test_the_historical_ensemble_is_calibrated() -> None:
+    """historical.toml#ensemble (500 members): at least 60% of the sourced figures inside
+    the P10-P90 band, also without the figures fitted in the scenario (KCP 2006 and 2009,
+    GACC 2019); the calibration curve rises with the band's width and stays within 0.2
+    of the diagonal (docs/validation.md)."""
+    check = backtest(flowsim.run(f"{HISTORICAL}#ensemble"), read_reported(DATA))
+    assert check.coverage is not None
+    assert check.coverage >= 0.6
+    sourced = check.table[check.table["status"] == "sourced"]
+    fitted = {("KCP_total_Alashankou", 2006), ("KCP_total_Alashankou", 2009)}
+    fitted |= {("RU_CN_crude_GACC", 2019)}
+    test = sourced[
+        [(s, y) not in fitted for s, y in zip(sourced.series, sourced.year, strict=True)]
+    ]
+    assert len(test) == len(sourced) - 3
+    assert test["inside"].mean() >= 0.6
+    curve = check.calibration
+    assert curve is not None
+    assert list(curve.width) == [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9]
+    assert (curve.inside.diff().dropna() >= 0).all()
+    assert (abs(curve.inside - curve.width) <= 0.2).all()
+
+
 def test_single_member_has_no_coverage(check: flowsim.backtest.Backtest) -> None:
     """A deterministic back-test has no band and no coverage."""
     assert check.coverage is None

@@ -43,6 +43,25 @@ def _accounts(engine: Engine, doc: dict[str, Any]) -> dict[str, list[float]]:
     return {name: pipe[name].values.tolist() for name in (*ACCOUNT, "contract_unavailable")}
 
 
+def test_a_buyer_cutting_its_offtake_pays_for_what_it_does_not_take(engine: Engine) -> None:
+    """An offtake factor of 0.5 in every year (a choice of one value): the buyer nominates
+    half the contract, 15 of the ACQ of 30, though demand (40) would take it all; the
+    seller had all of it available, so the buyer pays for 24 - 15 = 9 a year, of which
+    the make-up right (10% of ACQ) has nothing to recover while the cut lasts."""
+    doc = _doc([("2000-01-01", 40.0)])
+    doc["routes"]["pipe"]["offtake_factor"] = {"dist": "choice", "values": [0.5], "cite": CITE}
+    got = _accounts(engine, doc)
+    expected = {
+        "contract_take": [15, 15, 15],
+        "contract_unavailable": [0, 0, 0],
+        "paid_not_taken": [9, 9, 9],
+        "make_up_recovered": [0, 0, 0],
+        "make_up_balance": [9, 18, 27],
+    }
+    for name, values in expected.items():
+        np.testing.assert_allclose(got[name], values, rtol=1e-9, atol=1e-12, err_msg=name)
+
+
 def test_paid_not_taken_is_made_up_in_the_next_two_years(engine: Engine) -> None:
     """2023: demand 20 < the floor of 24, so 4 is paid not taken. 2024 and 2025: the buyer
     takes the whole ACQ, 6 above the floor, of which at most 3 (10% of ACQ) recovers

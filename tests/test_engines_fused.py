@@ -131,7 +131,8 @@ def test_the_member_loop_compiles_to_vector_instructions() -> None:
     books += tuple(np.zeros((rows, lanes)) for _ in range(3))
     books += (np.zeros((2, rows, lanes)), np.ones(lanes), np.ones((rows, lanes)))  # contract
     # year, pro-rata cut and offers
-    compiled(1, 0, 0, 0, lanes, 5.0, 4.0, 0.9, 0.9, 0.0, *books, False, False)
+    takes = np.ones((rows, lanes))  # the buyer's offtake factor in each lane
+    compiled(1, 0, 0, 0, lanes, 5.0, 4.0, takes, 0.9, 0.9, 0.0, *books, False, False)
     asm = compiled.inspect_asm(compiled.signatures[0])
 
     def packed(mnemonic: str) -> int:

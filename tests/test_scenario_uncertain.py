@@ -92,3 +92,12 @@ def test_a_production_factor_needs_a_production_schedule() -> None:
     assert problems(text) == [
         "sources.field.production_factor: needs a production schedule to scale"
     ]
+
+
+def test_an_offtake_factor_needs_a_contract() -> None:
+    text = with_capacity_factor(
+        '{dist = "uniform", low = 0.9, high = 1, cite = "assumption: t"}'
+    ).replace("capacity_factor = ", "offtake_factor = ")
+    assert problems(text) == [
+        "routes.pipe.offtake_factor: needs a contract: it scales the contract's nominations"
+    ]

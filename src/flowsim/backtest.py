@@ -46,6 +46,7 @@ __all__ = [
     "COLUMNS",
     "EXPORTER",
     "STATUSES",
+    "WIDTHS",
     "Backtest",
     "ReportedDataError",
     "backtest",
@@ -193,6 +194,10 @@ def _check_row(row: dict[str, str], routes: Mapping[str, str] | None) -> list[st
     return out
 
 
+WIDTHS = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
+"""Nominal widths of the central bands of the calibration curve (0.8: P10-P90)."""
+
+
 @dataclass(frozen=True)
 class Backtest:
     """The outcome of :func:`backtest`.
@@ -225,6 +230,10 @@ class Backtest:
     members: int
     scenario: str
     left_out: int = 0
+    calibration: pd.DataFrame | None = None
+    """Ensembles: for each central band of nominal width ``width`` (0.1 to 0.9: P45-P55
+    to P5-P95), the share ``inside`` of the ``sourced`` figures that lie in it; a
+    well-calibrated ensemble has ``inside`` near ``width``."""
 
     @property
     def coverage(self) -> float | None:
@@ -261,11 +270,15 @@ def backtest(result: Result, reported: pd.DataFrame) -> Backtest:
     table = table.drop(columns="commodity")
     simulated = np.empty(len(table))
     lows, highs = np.full(len(table), np.nan), np.full(len(table), np.nan)
+    bands = np.full((len(table), len(WIDTHS), 2), np.nan)  # each row's central bands
     for i, (route, year) in enumerate(zip(table["route"], table["year"], strict=True)):
         values = a.delivered.sel(route=route.split("+"), year=year).sum("route")
         simulated[i] = float(member_quantile(values, 0.5)) if members > 1 else float(values[0])
         if members > 1:
             lows[i], highs[i] = (float(member_quantile(values, q)) for q in (0.1, 0.9))
+            for j, width in enumerate(WIDTHS):
+                for k, q in enumerate((0.5 - width / 2, 0.5 + width / 2)):
+                    bands[i, j, k] = float(member_quantile(values, q))
     table["simulated"] = simulated
     table["error"] = table["simulated"] - table["reported"]
     table["error_pct"] = 100 * table["error"] / table["reported"].where(table["reported"] > 0)
@@ -276,7 +289,16 @@ def backtest(result: Result, reported: pd.DataFrame) -> Backtest:
     order += ["error", "error_pct", *(["p10", "p90", "inside"] if members > 1 else []), "source"]
     table = table[order].reset_index(drop=True)
     name = str(a.attrs.get("scenario_name", ""))
-    return Backtest(table, _stats(table), members, name, int((~simulated_years).sum()))
+    calibration = None
+    if members > 1:
+        sourced = (table["status"] == "sourced").to_numpy()
+        figure = table["reported"].to_numpy()[sourced, None]
+        inside = (bands[sourced, :, 0] <= figure) & (figure <= bands[sourced, :, 1])
+        calibration = pd.DataFrame(
+            {"width": WIDTHS, "inside": inside.mean(axis=0), "figures": int(sourced.sum())}
+        )
+    left_out = int((~simulated_years).sum())
+    return Backtest(table, _stats(table), members, name, left_out, calibration)
 
 
 def _route_ids(result: Result, routes: pd.Series, commodities: pd.Series) -> list[str]:

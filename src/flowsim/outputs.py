@@ -267,17 +267,24 @@ def write_comparison(comparison: Comparison, folder: Path) -> None:
 def write_backtest(
     check: Backtest, result: Result, folder: Path, *, data: str, figures: bool = True
 ) -> None:
-    """backtest.csv, backtest_stats.csv and (``figures``) a figure per series, into ``folder``.
+    """backtest.csv, backtest_stats.csv, calibration.csv (ensembles) and (``figures``) a
+    figure per series, into ``folder``.
 
     ``data`` names the reported-flows file in the figures' footnotes.
     """
     from flowsim.plots import backtest as backtest_figure
+    from flowsim.plots import calibration as calibration_figure
     from flowsim.plots import save
 
     _folder(folder, "the back-test")
     try:
         write_text_atomic(folder / "backtest.csv", check.table.to_csv(index=False))
         write_text_atomic(folder / "backtest_stats.csv", check.stats.to_csv(index=False))
+        if check.calibration is not None:
+            calibration = check.calibration.to_csv(index=False)
+            write_text_atomic(folder / "calibration.csv", calibration)
+            if figures:
+                save(calibration_figure(check), folder / "calibration")
         if figures:
             for series in check.stats["series"]:
                 save(backtest_figure(check, result, series, data), folder / f"backtest_{series}")

@@ -39,6 +39,7 @@ if TYPE_CHECKING:
 __all__ = [
     "Plots",
     "backtest",
+    "calibration",
     "capacity_vs_delivered",
     "deliveries",
     "fan",
@@ -359,6 +360,27 @@ def backtest(check: Backtest, result: Result, series: str, data: str) -> Figure:
         f"Reported: {data}, series {series}, each figure's source in the file. "
         f"Source: flowsim {a.attrs.get('flowsim_version')}, {a.attrs.get('engine')} engine.",
     )
+    return fig
+
+
+def calibration(check: Backtest) -> Figure:
+    """An ensemble back-test's calibration curve: the share of sourced figures inside each
+    central band against the band's nominal width (on the diagonal: calibrated; below:
+    bands too narrow)."""
+    curve = check.calibration
+    if curve is None:
+        raise FlowsimError("a calibration curve needs an ensemble (more than one member)")
+    fig = Figure(figsize=(5.5, 5.0), layout=_layout(0.09))
+    ax = fig.add_subplot()
+    ax.plot([0, 1], [0, 1], color="0.6", linestyle="--", label="calibrated")
+    ax.plot(curve.width, curve.inside, color="0.1", marker="o", label="this ensemble")
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1)
+    ax.set_xlabel("Nominal width of the central band (0.8: P10-P90)")
+    ax.set_ylabel(f"Share of the {int(curve.figures.iloc[0])} sourced figures inside")
+    ax.set_title(f"Calibration of {check.scenario} ({check.members} members)")
+    ax.legend(loc="upper left", fontsize=8)
+    footnote(fig, "Source: flowsim backtest; reported flows as cited in data/reported_flows.csv.")
     return fig
 
 

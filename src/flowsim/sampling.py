@@ -124,10 +124,11 @@ class Realisations:
         Yearly demand multipliers, shape (M, years, 2) for (gas, oil).
     arc_outages
         Forced outages of shared arcs; ``target`` indexes ``arcs``.
-    capacity_factor, production_factor
-        Each route's factor on its capacity and each source's (sorted by id) on its
-        production in each year, from the uncertain figures, shapes (M, years, routes)
-        and (M, years, sources); None: 1 throughout (no such figure).
+    capacity_factor, production_factor, offtake_factor
+        Each route's factor on its capacity, each source's (sorted by id) on its
+        production and each route's on its contract's nominations in each year, from the
+        uncertain figures, shapes (M, years, routes), (M, years, sources) and (M, years,
+        routes); None: 1 throughout (no such figure).
     figures, draws
         Key path of each uncertain figure, and its drawn values, shape (M, years,
         figures) (None: no figure).
@@ -144,6 +145,7 @@ class Realisations:
     arc_outages: Events = field(default_factory=Events.empty)
     capacity_factor: FloatArray | None = None
     production_factor: FloatArray | None = None
+    offtake_factor: FloatArray | None = None
     figures: tuple[str, ...] = ()
     draws: FloatArray | None = None
 
@@ -172,6 +174,7 @@ class Realisations:
             arc_outages=events("arc_outages"),
             capacity_factor=_joined([p.capacity_factor for p in parts]),
             production_factor=_joined([p.production_factor for p in parts]),
+            offtake_factor=_joined([p.offtake_factor for p in parts]),
             figures=parts[0].figures,
             draws=_joined([p.draws for p in parts]),
         )
@@ -206,6 +209,7 @@ class Realisations:
             arc_outages=events(self.arc_outages),
             capacity_factor=rows(self.capacity_factor),
             production_factor=rows(self.production_factor),
+            offtake_factor=rows(self.offtake_factor),
             figures=self.figures,
             draws=rows(self.draws),
         )
@@ -415,12 +419,15 @@ def _with_figures(
     routes, sources = real.routes, tuple(sorted(scenario.sources))
     m = len(real.members)
     capacity = np.ones((m, years, len(routes)))
+    offtake = np.ones((m, years, len(routes)))
     production = np.ones((m, years, len(sources)))
     multiplier = real.demand_multiplier.copy()
     for i, name in enumerate(drawn.names):
-        table, key, _ = name.split(".")
+        table, key, field = name.split(".")
         values = drawn.values[:, :, i]
-        if table == "routes":
+        if field == "offtake_factor":
+            offtake[:, :, routes.index(key)] = values
+        elif table == "routes":
             capacity[:, :, routes.index(key)] = values
         elif table == "sources":
             production[:, :, sources.index(key)] = values
@@ -431,6 +438,7 @@ def _with_figures(
         demand_multiplier=multiplier,
         capacity_factor=capacity if (capacity != 1.0).any() else None,
         production_factor=production if (production != 1.0).any() else None,
+        offtake_factor=offtake if (offtake != 1.0).any() else None,
         figures=drawn.names,
         draws=drawn.values,
     )

@@ -179,9 +179,18 @@ def _backtest(
             "(about 80% if the uncertainty model is right)",
             highlight=False,
         )
+    if check.calibration is not None:
+        curve = ", ".join(
+            f"{width:.0%}: {inside:.0%}"
+            for width, inside in zip(check.calibration.width, check.calibration.inside, strict=True)
+        )
+        console.print(f"Calibration (central band: share inside): {curve}", highlight=False)
     write_backtest(check, result, folder, data=data, figures=figures)
     drawn = f", {len(check.stats)} figures (PNG and SVG)" if figures else ""
-    console.print(f"wrote {folder}/: backtest.csv, backtest_stats.csv{drawn}", highlight=False)
+    calibrated = ", calibration.csv" if check.calibration is not None else ""
+    console.print(
+        f"wrote {folder}/: backtest.csv, backtest_stats.csv{calibrated}{drawn}", highlight=False
+    )
 
 
 @click.command("crosscheck")

@@ -174,8 +174,9 @@ def _simulate_window(
             if daily:
                 put_daily("available", r, cap_avail)
                 put_daily("contract_limit", r, np.full((1, n), np.inf) if limit is None else limit)
+        offtake = None if real.offtake_factor is None else real.offtake_factor[:, y]
         day = WindowClearing(
-            plan, c, (window.first, window.days), books, source_left, arc_left, bounds
+            plan, c, (window.first, window.days), books, source_left, arc_left, bounds, offtake
         )
         if not plan.has_demand[c]:
             day.clear(None)
@@ -244,6 +245,8 @@ def _route_bounds(plan: Plan, real: Realisations, window: _Window, y: int, r: in
     limit = None
     if plan.has_contract[r]:
         limit = plan.limit_rate[r, None, plan.pad + first : plan.pad + first + n]
+        if real.offtake_factor is not None:  # the buyer's nominations of the year
+            limit = limit * real.offtake_factor[:, y, r, None]
     return cap, avail, cap * avail, limit
 
 

@@ -82,8 +82,12 @@ class WindowClearing:
         source_left: list[FloatArray | None],
         arc_left: list[FloatArray],
         bounds: dict[int, Bounds],
+        offtake: FloatArray | None = None,
     ) -> None:
         self.plan, self.c, self.books = plan, c, books
+        self.offtake = offtake
+        """Each member's offtake factor on each route's contract in the window's year, (M,
+        routes) (the limits in ``bounds`` are already scaled); None: 1."""
         self.first, self.days = window
         self.source_left, self.arc_left, self.bounds = source_left, arc_left, bounds
         first, n = window
@@ -181,6 +185,8 @@ class WindowClearing:
         deal, first = self.plan.contracts, self.first
         start = int(deal.year_start[r, self.plan.calendar.year_index[first]]) - first
         quantity = self.plan.contract_quantity[r, None, first : first + self.days]
+        if self.offtake is not None:  # the seller owes only what the buyer nominated
+            quantity = quantity * self.offtake[:, r, None]
         self.books.add_split("contract_take", r, flow, start)
         self.books.add_split("contract_unavailable", r, np.maximum(quantity - offered, 0.0), start)
 

@@ -328,7 +328,9 @@ class _Member:
         at the end of the horizon): its take, and the day's contract quantity less what the
         route could carry (at least 0), summed as volumes."""
         plan, books, cal = self.plan, self.books, self.plan.calendar
-        quantity = plan.contract_quantity[r].tolist()
+        offtake = self.real.offtake_factor  # the seller owes what the buyer nominated
+        factor = 1.0 if offtake is None else offtake[self.i, cal.year_index, r]
+        quantity = (plan.contract_quantity[r] * factor).tolist()
         flows, offered = books.route_days["flow"][r], books.route_days["offered"][r]
         starts = [*plan.contracts.year_start[r].tolist(), self.days]
         cuts = [*cal.year_starts.tolist(), self.days]  # days of a year are summed, then

@@ -95,10 +95,10 @@ class Clearing:
         if real.capacity_factor is not None:  # each year's factor on each route
             capacity = capacity * real.capacity_factor[i][cal.year_index].T
         self.capacity = capacity.tolist()
-        self.limit = [
-            plan.limit_rate[r, pad:].tolist() if plan.has_contract[r] else None
-            for r in range(n_routes)
-        ]
+        limit = plan.limit_rate[:, pad:]
+        if real.offtake_factor is not None:  # the buyer's nominations of each year
+            limit = limit * real.offtake_factor[i][cal.year_index].T
+        self.limit = [limit[r].tolist() if plan.has_contract[r] else None for r in range(n_routes)]
         multipliers = real.demand_multiplier[i][cal.year_index]
         self.demand = [
             (plan.demand[c] * multipliers[:, plan.multiplier_column[c]]).tolist()

@@ -183,7 +183,7 @@ def _batch(
     (
         delays, multiplier, outage_ptr, outage_start, outage_duration, shock_ptr, shock_start,
         shock_duration, arc_outage_ptr, arc_outage_start, arc_outage_duration, cap_factor,
-        prod_factor,
+        prod_factor, offtake,
     ) = member_arrays  # fmt: skip
     n_routes, n_arcs = cap_rate.shape[0], arc_cap_rate.shape[0]
     n_sources, n_shocks = production.shape[0], shock_derate.shape[0]
@@ -212,7 +212,8 @@ def _batch(
     cut = np.ones(b_n)  # the share of a group's offer that the need takes
     offers = np.empty((n_routes, b_n))  # and each route's offer, by place in the group
     probe = np.empty((n_sources, b_n))
-    day_limit = np.empty(n_routes)  # each route's contract limit and reach of the day
+    day_limit = np.empty((n_routes, b_n))  # each route's contract limit of the day in each
+    takes = np.empty((n_routes, b_n))  # lane, the buyer's offtake factor in it, and its reach
     day_reach = np.empty(n_routes)
     lane = np.empty(b_n)
     flows = np.empty(b_n)
@@ -325,7 +326,10 @@ def _batch(
                     # availability, and the contract
                     for i in range(group_ptr[g], group_ptr[g + 1]):
                         r, k = order[i], i - group_ptr[g]
-                        day_limit[r] = limit_rate[r, pad + t] if has_contract[r] else np.inf
+                        nominated = limit_rate[r, pad + t] if has_contract[r] else np.inf
+                        for b in range(b_n):
+                            takes[r, b] = offtake[y, r, m0 + b]
+                            day_limit[r, b] = nominated * takes[r, b]
                         day_reach[r] = (1.0 - loss[r]) * share[r, t]
                         own_bounds(  # scratch rows go by place: a group of one reuses one
                             r, k, j, t, b_n, uniform[r], shift, cap_rate, maintenance,
@@ -348,36 +352,37 @@ def _batch(
                     # 4. dispatch in route order, then take the flows from the arcs
                     for i in range(group_ptr[g], group_ptr[g + 1]):
                         r, k = order[i], i - group_ptr[g]
-                        limit, reach = day_limit[r], day_reach[r]
-                        quantity = contract_quantity[r, t]
+                        reach = day_reach[r]
+                        limit = limit_rate[r, pad + t] if has_contract[r] else np.inf
+                        quantity = contract_quantity[r, t]  # both times the lane's offtake
                         over = reach if reach > 0.0 else 1.0
                         unbounded = 0.0 if reach > 0.0 and not shared[r] else np.inf
                         src = route_source[r]
                         network = route_arc_ptr[r + 1] > route_arc_ptr[r]  # 4 cases compiled apart
                         if network and several:
                             dispatch(
-                                r, k, c, src, b_n, limit, quantity, reach, over, unbounded,
+                                r, k, c, src, b_n, limit, quantity, takes, reach, over, unbounded,
                                 caps, factor, scale, left, need, budget, flows, packed,
                                 sum_delivered, sum_flow, sum_available, contract_part, cut,
                                 offers, True, True,
                             )  # fmt: skip
                         elif network:
                             dispatch(
-                                r, k, c, src, b_n, limit, quantity, reach, over, unbounded,
+                                r, k, c, src, b_n, limit, quantity, takes, reach, over, unbounded,
                                 caps, factor, scale, left, need, budget, flows, packed,
                                 sum_delivered, sum_flow, sum_available, contract_part, cut,
                                 offers, True, False,
                             )  # fmt: skip
                         elif several:
                             dispatch(
-                                r, k, c, src, b_n, limit, quantity, reach, over, unbounded,
+                                r, k, c, src, b_n, limit, quantity, takes, reach, over, unbounded,
                                 caps, factor, scale, left, need, budget, flows, packed,
                                 sum_delivered, sum_flow, sum_available, contract_part, cut,
                                 offers, False, True,
                             )  # fmt: skip
                         else:
                             dispatch(
-                                r, k, c, src, b_n, limit, quantity, reach, over, unbounded,
+                                r, k, c, src, b_n, limit, quantity, takes, reach, over, unbounded,
                                 caps, factor, scale, left, need, budget, flows, packed,
                                 sum_delivered, sum_flow, sum_available, contract_part, cut,
                                 offers, False, False,

@@ -50,8 +50,9 @@ def dispatch(
     c: int,
     src: int,
     b_n: int,
-    limit: float,
-    quantity: float,
+    contract_limit: float,
+    contract_quantity: float,
+    takes: FloatArray,
     reach: float,
     over: float,
     unbounded: float,
@@ -73,7 +74,9 @@ def dispatch(
     pro_rata: bool,
 ) -> None:  # pragma: no cover - compiled
     """Dispatch route ``r`` (place ``k`` in its group, the row of the scratch arrays) of
-    commodity ``c`` in every lane: the least of its allowance,
+    commodity ``c`` in every lane (its contract limit and quantity of the day, times the
+    buyer's offtake factor in each lane, row ``r`` of ``takes``): the least of its
+    allowance,
     the source left and the demand bound (as selects: a call to min() would not
     vectorise), then what it leaves; its take and what it could not make available of the
     day's contract ``quantity`` go to the contract year. ``network``: whether the route
@@ -82,6 +85,8 @@ def dispatch(
     call: each case is compiled apart and the terms of the other fold away; run-time
     flags cost 60% more)."""
     for b in range(b_n):
+        limit = contract_limit * takes[r, b]  # one array: a second defeats vectorising
+        quantity = contract_quantity * takes[r, b]
         avail = caps[k, b] * factor[k, b]
         allow = avail if avail <= limit else limit
         allow = allow * scale[k, b] if network else allow
@@ -190,7 +195,8 @@ def share_arcs(
     run over) in every lane: each arc short of what the group's routes ask (``Σ arc_use x
     bound``) grants ``left / asked``; each route's ``scale`` (of ``bounds``: caps, factor,
     scale, rows by place in the group) becomes the
-    smallest share on its path. ``asked``: scratch."""
+    smallest share on its path. ``day_limit``: each route's contract limit of the day in
+    each lane; ``asked``: scratch."""
     caps, factor, scale = bounds
     for a in arcs:
         for b in range(b_n):
@@ -199,8 +205,8 @@ def share_arcs(
             r, k = order[i], i - first
             use = arc_use[r, a]
             if use > 0.0:
-                limit = day_limit[r]
                 for b in range(b_n):
+                    limit = day_limit[r, b]
                     avail = caps[k, b] * factor[k, b]
                     asked[b] += use * (avail if avail <= limit else limit)
         shorts = 0
@@ -237,7 +243,7 @@ def pro_rata_cut(
     before it leave of its source (``probe``: scratch, sources by lanes), and the share
     ``cut`` of the offers that commodity ``c``'s need takes, ``min(need / Σ offer x reach,
     1)``: into ``offers`` (rows by place in the group) and ``cut``. ``routes``:
-    each route's limit of the day, reach and source."""
+    each route's limit of the day in each lane, its reach and its source."""
     caps, factor, scale = bounds
     limits, reaches, sources = routes
     for b in range(b_n):
@@ -248,8 +254,9 @@ def pro_rata_cut(
             probe[src, b] = left[src, b]
     for i in range(first, last):
         r, k = order[i], i - first
-        limit, reach, src = limits[r], reaches[r], sources[r]
+        reach, src = reaches[r], sources[r]
         for b in range(b_n):
+            limit = limits[r, b]
             avail = caps[k, b] * factor[k, b]
             allow = avail if avail <= limit else limit
             allow = allow * scale[k, b]

@@ -130,11 +130,17 @@ def member_arrays(plan: Plan, real: Realisations) -> tuple[Any, ...]:
     """The members' draws as the kernel reads them: members last (the lanes), events
     grouped by (member, target)."""
     m, years = len(real.members), plan.calendar.n_years
-    capacity, production = real.capacity_factor, real.production_factor
+    capacity, production, offtake = (
+        real.capacity_factor,
+        real.production_factor,
+        real.offtake_factor,
+    )
     if capacity is None:
         capacity = np.ones((m, years, len(plan.routes)))
     if production is None:
         production = np.ones((m, years, len(plan.sources)))
+    if offtake is None:
+        offtake = np.ones((m, years, len(plan.routes)))
     return (
         np.ascontiguousarray(real.delay_days.T),  # (routes, members)
         np.ascontiguousarray(real.demand_multiplier.transpose(1, 2, 0)),  # (years, 2, members)
@@ -143,4 +149,5 @@ def member_arrays(plan: Plan, real: Realisations) -> tuple[Any, ...]:
         *_csr(real.arc_outages, m, len(plan.arcs)),
         np.ascontiguousarray(capacity.transpose(1, 2, 0)),  # (years, routes, members)
         np.ascontiguousarray(production.transpose(1, 2, 0)),  # (years, sources, members)
+        np.ascontiguousarray(offtake.transpose(1, 2, 0)),  # (years, routes, members)
     )

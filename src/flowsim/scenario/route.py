@@ -269,6 +269,11 @@ class Route(Model):
     capacity_factor: Uncertain | None = None
     """Uncertain factor on the capacity schedule, drawn per member or per year: the line
     running above (> 1) or below (< 1) its schedule (omitted: 1)."""
+    offtake_factor: Uncertain | None = None
+    """Uncertain share of its contract the buyer nominates, drawn per member or per year:
+    the contract's daily limit and the quantity the seller must make available are both
+    scaled, so a cut below the take-or-pay floor is paid for (omitted: 1; needs a
+    contract)."""
     cargoes: Cargoes | None = None
     """Seaborne only: move the volume as cargoes in the DES engine (omitted: continuous)."""
     cite: Cite

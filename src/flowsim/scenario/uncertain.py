@@ -282,13 +282,15 @@ Located = tuple[tuple[str, str, str], Figure]
 
 
 def figures_of(scenario: Scenario) -> list[Located]:
-    """Every uncertain figure of ``scenario``, in a fixed order: routes, sources, demand
-    (each by id)."""
+    """Every uncertain figure of ``scenario``, in a fixed order: routes (capacity, then
+    offtake), sources, demand (each by id)."""
     found: list[Located] = []
     for rid in sorted(scenario.routes):
-        figure = scenario.routes[rid].capacity_factor
-        if figure is not None:
-            found.append((("routes", rid, "capacity_factor"), figure))
+        route = scenario.routes[rid]
+        for key in ("capacity_factor", "offtake_factor"):
+            figure = getattr(route, key)
+            if figure is not None:
+                found.append((("routes", rid, key), figure))
     for sid in sorted(scenario.sources):
         figure = scenario.sources[sid].production_factor
         if figure is not None:
@@ -303,7 +305,7 @@ def figures_of(scenario: Scenario) -> list[Located]:
 def figure_problems(scenario: Scenario) -> list[tuple[tuple[str | int, ...], str]]:
     """What is wrong with the uncertain figures of ``scenario``: a negative factor, an
     unknown driver, a driver drawn at another pace, a production factor without a
-    production schedule."""
+    production schedule, an offtake factor without a contract."""
     problems: list[tuple[tuple[str | int, ...], str]] = []
     for where, figure in figures_of(scenario):
         if lowest(figure) < 0.0:
@@ -323,7 +325,9 @@ def figure_problems(scenario: Scenario) -> list[tuple[tuple[str | int, ...], str
                     ((*where, "per"), f"must be '{driver.per}' like its driver "
                      f"'{figure.driver}' (got '{figure.per}')")
                 )  # fmt: skip
-        table, key, _ = where
+        table, key, name = where
         if table == "sources" and scenario.sources[key].production is None:
             problems.append((where, "needs a production schedule to scale"))
+        if name == "offtake_factor" and scenario.routes[key].contract is None:
+            problems.append((where, "needs a contract: it scales the contract's nominations"))
     return problems
