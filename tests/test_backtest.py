@@ -293,6 +293,11 @@ def test_the_historical_ensemble_is_calibrated() -> None:
     assert list(curve.width) == [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9]
     assert (curve.inside.diff().dropna() >= 0).all()
     assert (abs(curve.inside - curve.width) <= 0.2).all()
+    # the figures docs/validation.md and the README quote
+    assert (int(sourced["inside"].sum()), int(test["inside"].sum())) == (24, 21)
+    assert [round(x, 2) for x in curve.inside] == [
+        0.06, 0.16, 0.31, 0.44, 0.47, 0.5, 0.59, 0.75, 0.81
+    ]  # fmt: skip
 
 
 def test_single_member_has_no_coverage(check: flowsim.backtest.Backtest) -> None:

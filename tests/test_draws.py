@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from flowsim.draws import Design, draw_figures, input_names
+from flowsim.draws import Design, draw_figures
 from flowsim.sampling import SUBSTREAM, sample
 from flowsim.scenario import scenario_from_text
 from flowsim.scenario.uncertain import Beta, Choice, LogNormal, Normal, Triangular, quantile
@@ -78,13 +78,6 @@ def test_latin_hypercube_puts_one_member_in_each_stratum() -> None:
 
 def test_given_scores_replace_the_draws() -> None:
     """A design's given normal scores fix an input: 0 is the median."""
-    names = input_names(UNCERTAIN_SCENARIO)
-    assert names == [
-        "drivers.cold",
-        "routes.pipe.capacity_factor",
-        "sources.field.production_factor",
-        "demand.gas.level_factor",
-    ]
     given = {"drivers.cold": np.zeros(8), "demand.gas.level_factor": np.zeros(8)}
     drawn = draw_figures(UNCERTAIN_SCENARIO, np.arange(8), 5, YEARS, SUBSTREAM, Design(given=given))
     assert drawn.values[:, :, 2] == pytest.approx(np.ones((8, YEARS)))  # lognormal median 1

@@ -26,7 +26,7 @@ from flowsim.scenario.tree import Scenario
 from flowsim.scenario.uncertain import Figure, figures_of, quantile
 from flowsim.streams import element_rng, run_rng
 
-__all__ = ["SAMPLING", "Design", "FigureDraws", "Points", "draw_figures", "input_names"]
+__all__ = ["SAMPLING", "Design", "FigureDraws", "Points", "draw_figures"]
 
 SAMPLING = ("random", "lhs")
 """How the scores of a run are chosen: independently at random, or by Latin hypercube."""
@@ -40,7 +40,8 @@ class Design:
     size: int = 1
     """Members of the run (the Latin hypercube's strata)."""
     given: dict[str, FloatArray] = field(default_factory=dict)
-    """Normal scores of named inputs (names of :func:`input_names`), each shape
+    """Normal scores of named inputs (``drivers.ID``, a figure's key path; see
+    :func:`flowsim.attribution.sensitivity_inputs`), each shape
     (members drawn,), in the order of the members drawn: they replace the draws, as a
     sensitivity design does."""
 
@@ -71,14 +72,6 @@ class FigureDraws:
     values: FloatArray
     """Drawn values, shape (members, years, figures) (one value over the years for a
     figure drawn per member)."""
-
-
-def input_names(scenario: Scenario) -> list[str]:
-    """The independent inputs of the scenario's uncertainty, each a standard normal
-    score per member: its drivers (``drivers.ID``), then each figure's own score
-    (its key path), in a fixed order."""
-    drivers = [f"drivers.{d}" for d in sorted(scenario.drivers)]
-    return drivers + [".".join(where) for where, _ in figures_of(scenario)]
 
 
 def _scores(

@@ -81,6 +81,10 @@ class ScenarioRun:
             raise FlowsimError(
                 f"sampling must be one of {', '.join(SAMPLING)} (got {self.sampling!r})"
             )
+        if self.points is not None and len(self.points.base) != self.members:
+            raise FlowsimError(
+                f"a design of {len(self.points.base)} points run as {self.members} members"
+            )
 
     def block(self, first: int, stop: int) -> tuple[IntArray, Design]:
         """The members ``first .. stop - 1`` draw as (their member numbers, and how their
