@@ -21,6 +21,7 @@ import numpy as np
 
 from flowsim.arrays import BoolArray, FloatArray, IntArray
 from flowsim.plan_contracts import ContractPlan
+from flowsim.plan_prices import PricePlan
 from flowsim.plan_storage import StoragePlan
 from flowsim.scenario.route import Cargoes, Maintenance, Route
 from flowsim.scenario.schedules import annual_rates
@@ -176,6 +177,8 @@ class Plan:
     """China's domestic production rate (NaN: not given), shape (commodities, days)."""
     arc_commodity: IntArray
     """Index into ``commodities`` of each arc, shape (arcs,)."""
+    prices: PricePlan
+    """Each route's contract price and transit fees by month."""
 
     def annual_mean(self, rates: FloatArray) -> FloatArray:
         """Each year's mean of daily ``rates`` (rows, days): shape (years, rows)."""
@@ -395,6 +398,7 @@ class Plan:
             arc_commodity=np.array(
                 [commodities.index(a.commodity) for a in arc_objs], dtype=np.int64
             ),
+            prices=PricePlan.of(scenario, routes, cal),
         )
 
 

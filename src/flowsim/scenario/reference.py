@@ -16,7 +16,7 @@ from annotated_types import MaxLen, MinLen
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
-from flowsim.scenario import arc, fields, route, schedules, storage, tree, uncertain
+from flowsim.scenario import arc, fields, prices, route, schedules, storage, tree, uncertain
 from flowsim.scenario.fields import CITE_KINDS
 from flowsim.scenario.tree import Scenario
 
@@ -103,7 +103,9 @@ def _type_text(tp: Any, metadata: list[Any]) -> str:
         args = [a for a in typing.get_args(tp) if a is not type(None)]
         return " or ".join(_type_text(a, metadata) for a in args)
     if origin is typing.Literal:
-        return " or ".join(f'`"{v}"`' for v in typing.get_args(tp))
+        return " or ".join(
+            f'`"{v}"`' if isinstance(v, str) else f"`{v}`" for v in typing.get_args(tp)
+        )
     if origin is list:
         (item,) = typing.get_args(tp)
         return f"array of {_length(metadata)}{_type_text(item, [])}"
@@ -176,6 +178,12 @@ _MODELS: tuple[type[BaseModel], ...] = (
     tree.Shock,
     schedules.Step,
     schedules.Ramp,
+    prices.Benchmark,
+    prices.OilIndexed,
+    prices.Differential,
+    prices.Offset,
+    prices.Fixed,
+    prices.TransitFee,
     uncertain.Driver,
     uncertain.Uniform,
     uncertain.Triangular,

@@ -20,6 +20,7 @@ from flowsim.scenario.fields import (
     Id,
     Model,
 )
+from flowsim.scenario.prices import Price, TransitFee
 from flowsim.scenario.schedules import Schedule, Step
 from flowsim.scenario.uncertain import Uncertain
 
@@ -269,6 +270,10 @@ class Route(Model):
     capacity_factor: Uncertain | None = None
     """Uncertain factor on the capacity schedule, drawn per member or per year: the line
     running above (> 1) or below (< 1) its schedule (omitted: 1)."""
+    price: Price | None = None
+    """The contract price of what the route delivers (omitted: no value is computed)."""
+    transit_fees: list[TransitFee] = []
+    """Fees transit countries charge per unit of the route's volume."""
     offtake_factor: Uncertain | None = None
     """Uncertain share of its contract the buyer nominates, drawn per member or per year:
     the contract's daily limit and the quantity the seller must make available are both

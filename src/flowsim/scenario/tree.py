@@ -34,6 +34,7 @@ from flowsim.scenario.fields import (
     NonNegative,
 )
 from flowsim.scenario.network import network_problems
+from flowsim.scenario.prices import Benchmark, price_problems
 from flowsim.scenario.route import Route
 from flowsim.scenario.schedules import Schedule
 from flowsim.scenario.storage import Storage
@@ -275,6 +276,8 @@ class Scenario(Model):
     """Scenario-level shocks by id."""
     drivers: dict[Id, Driver] = {}
     """Shared causes of uncertain figures by id (``[drivers.cold_winter]``)."""
+    prices: dict[Id, Benchmark] = {}
+    """Benchmark price paths by id (``[prices.brent]``), for routes' contract prices."""
 
     @model_validator(mode="after")
     def _cross_references(self) -> Scenario:
@@ -303,6 +306,7 @@ class Scenario(Model):
                 )
         problems += network_problems(self)
         problems += figure_problems(self)
+        problems += price_problems(self)
         for commodity in self.storage:
             if commodity not in self.demand:
                 problems.append(
