@@ -28,7 +28,8 @@ from flowsim.plan import Plan
 from flowsim.sampling import sample
 from flowsim.security import security_metrics
 from flowsim.spec import RunSpec, ScenarioRun
-from flowsim.variables import ENGINE_ANNUAL, names
+from flowsim.value import trade_value
+from flowsim.variables import ENGINE_ANNUAL, MONTHLY, names
 
 __all__ = [
     "DEFAULT_BLOCK",
@@ -120,11 +121,12 @@ def simulate_block(task: Task, first: int, stop: int) -> BlockResult:
                 cargoes=task.cargoes,
             )
         )
+    engine_names = [*names(ENGINE_ANNUAL), *([MONTHLY] if MONTHLY in parts[0] else [])]
     if len(parts) == 1:  # one engine call: its arrays are the block's
-        annual = {name: parts[0][name] for name in names(ENGINE_ANNUAL)}
+        annual = {name: parts[0][name] for name in engine_names}
         daily = {name: value for name, value in parts[0].items() if name.startswith("daily_")}
     else:
-        annual = {name: np.concatenate([p[name] for p in parts]) for name in names(ENGINE_ANNUAL)}
+        annual = {name: np.concatenate([p[name] for p in parts]) for name in engine_names}
         daily = {
             name: np.concatenate([p[name] for p in parts])
             for name in parts[0]
@@ -132,6 +134,8 @@ def simulate_block(task: Task, first: int, stop: int) -> BlockResult:
         }
     annual |= security_metrics(task.plan, annual)
     annual |= contract_accounts(task.plan, annual)
+    annual |= trade_value(task.plan, annual)
+    annual.pop(MONTHLY, None)  # worth kept, months not
     drew = draw_arrays(drawn, task.plan.calendar.n_years)
     return BlockResult(task.index, first, stop, annual, daily, events, drew)
 

@@ -73,6 +73,15 @@ class Calendar:
         return np.repeat(np.arange(self.n_years, dtype=np.int64), self.days_in_year)
 
     @cached_property
+    def month_starts(self) -> IntArray:
+        """Day index of the first day of every month of the horizon, shape (years x 12,)."""
+        first = np.datetime64(f"{self.start_year:04d}-01", "M")
+        months = first + np.arange(12 * self.n_years)
+        starts = months.astype("datetime64[D]") - first.astype("datetime64[D]")
+        result: IntArray = starts.astype(np.int64)
+        return result
+
+    @cached_property
     def month_index(self) -> IntArray:
         """Month of every day, 0 = January, shape (days,)."""
         dates = np.datetime64(f"{self.start_year:04d}-01-01") + np.arange(self.n_days)

@@ -39,10 +39,13 @@ __all__ = [
     "DERIVED",
     "DRAWS",
     "ENGINE_ANNUAL",
+    "MONEY_UNIT",
+    "MONTHLY",
     "PEAK_DAY",
     "SECURITY",
     "STOCK_UNITS",
     "UNMET_SHARE",
+    "VALUE",
     "VOLUME_UNITS",
     "Variable",
     "names",
@@ -78,7 +81,7 @@ BINDING = ("capacity", "outage", "contract", "arc", "source", "demand")
 """What set a route's flow on a day, in the order ties are resolved (docs/model.md)."""
 
 Axis = Literal["route", "commodity", "source", "arc", "figure", "shock"]
-UnitRule = Literal["volume", "stock", "days", "ratio"]
+UnitRule = Literal["volume", "stock", "days", "ratio", "money"]
 
 
 @dataclass(frozen=True)
@@ -89,8 +92,9 @@ class Variable:
     ``member`` alone where not ``yearly``); ``unit`` is its rule: ``volume`` (a year's or
     a day's volume in the commodity's unit, by unit coordinate ``<axis>_unit``),
     ``stock`` (a level held at a moment, bcm or Mt, by unit coordinate
-    ``<axis>_stock_unit``), ``days`` (a count of days, ``"d"``) or ``ratio``
-    (dimensionless, ``"1"``; also a flag).
+    ``<axis>_stock_unit``), ``days`` (a count of days, ``"d"``), ``ratio``
+    (dimensionless, ``"1"``; also a flag) or ``money`` (million US dollars of the day:
+    ``units`` ``"1e6"`` and ``currency`` ``"USD"``, since UDUNITS knows no currency).
     """
 
     name: str
@@ -114,6 +118,8 @@ class Variable:
                 "description": self.description,
                 "unit_coordinate": f"{self.axis}_stock_unit",
             }
+        if self.unit == "money":  # UDUNITS has no currency: a scale, and the currency apart
+            return {"description": self.description, "units": "1e6", "currency": "USD"}
         return {"description": self.description, "units": "d" if self.unit == "days" else "1"}
 
 
@@ -267,7 +273,32 @@ CONTRACTS: tuple[Variable, ...] = (
 """Take-or-pay accounts (flowsim.contracts) of each contract year, dims (member, year,
 route): NaN for a route without contract and a contract year the horizon cuts short."""
 
-ANNUAL = ENGINE_ANNUAL + SECURITY + CONTRACTS
+VALUE: tuple[Variable, ...] = (
+    Variable(
+        "trade_value",
+        "route",
+        "money",
+        "value of what the route delivers to China at its contract price: each month's "
+        "deliveries at the month's price (NaN: no price)",
+    ),
+    Variable(
+        "transit_fees",
+        "route",
+        "money",
+        "fees transit countries charge on the volume entering the route",
+    ),
+)
+"""What the flows are worth, from the routes' prices (:mod:`flowsim.value`)."""
+
+MONEY_UNIT = "1e6 USD"
+"""Unit of a money variable: million US dollars (of the day: no deflator)."""
+
+MONTHLY = "monthly_delivered"
+"""What engines add for a run with prices: each route's deliveries in each month (a
+month's volume, bcm or Mt), shape (members, months, routes); trade value is built of it
+(:mod:`flowsim.value`)."""
+
+ANNUAL = ENGINE_ANNUAL + SECURITY + CONTRACTS + VALUE
 """Every annual variable of a result."""
 
 DAILY: tuple[Variable, ...] = (

@@ -27,6 +27,7 @@ from flowsim.variables import (
     ANNUAL_ROUTE,
     ARC_FULL,
     DAILY,
+    MONTHLY,
     PEAK_DAY,
     names,
 )
@@ -107,6 +108,8 @@ def simulate_chunk(plan: Plan, real: Realisations, *, daily: bool = False) -> di
     out["arc_capacity"][:] = plan.annual_arc_capacity
     out["consumption"][:] = plan.annual_mean(plan.consumption)
     out["domestic_production"][:] = plan.annual_mean(plan.home_production)
+    if plan.prices.priced.any():
+        out[MONTHLY] = np.zeros((m, 12 * years, len(plan.routes)))
     if daily:
         widths = plan.widths()
         for variable in DAILY:
@@ -185,6 +188,11 @@ def _simulate_window(
             put_daily("demand", c, np.full((1, n), np.nan))
         else:
             _clear_demand(plan, real, window, day, y, c, out, level, put_daily)
+        if MONTHLY in out:  # each month's deliveries, a volume
+            starts = plan.calendar.month_starts[12 * y : 12 * y + 12] - window.first
+            for r in bounds:
+                months = np.add.reduceat(day.daily["delivered"][r], starts, axis=1)
+                out[MONTHLY][:, 12 * y : 12 * y + 12, r] = months / n
         if daily:
             for name in ("flow", "delivered"):
                 for r in bounds:

@@ -58,6 +58,7 @@ from flowsim.variables import (
     BINDING,
     DAILY,
     ENGINE_ANNUAL,
+    MONTHLY,
     PEAK_DAY,
     UNMET_SHARE,
     names,
@@ -328,9 +329,7 @@ class _Member:
         at the end of the horizon): its take, and the day's contract quantity less what the
         route could carry (at least 0), summed as volumes."""
         plan, books, cal = self.plan, self.books, self.plan.calendar
-        offtake = self.real.offtake_factor  # the seller owes what the buyer nominated
-        factor = 1.0 if offtake is None else offtake[self.i, cal.year_index, r]
-        quantity = (plan.contract_quantity[r] * factor).tolist()
+        quantity = books.quantity[r]
         flows, offered = books.route_days["flow"][r], books.route_days["offered"][r]
         starts = [*plan.contracts.year_start[r].tolist(), self.days]
         cuts = [*cal.year_starts.tolist(), self.days]  # days of a year are summed, then
@@ -413,7 +412,7 @@ class _Member:
         for r in np.flatnonzero(plan.has_contract):
             env.process(self.contract_years(int(r)))
         env.run(until=self.days)
-        return {**self.annual, **self._daily(), "events": env.processed}
+        return {**self.annual, **self._daily(), **self.books.monthly(), "events": env.processed}
 
     def _daily(self) -> dict[str, FloatArray]:
         """Daily values in bcm or Mt per day, shape (days, routes | commodities | sources)."""
@@ -468,6 +467,7 @@ def simulate_chunk(
     """The members of ``real`` one after another, stacked as the core engine returns them."""
     members = [simulate_member(plan, real, i, trace, cargoes) for i in range(len(real.members))]
     out = {name: np.stack([m[name] for m in members]) for name in names(ENGINE_ANNUAL)}
+    out |= {MONTHLY: np.stack([m[MONTHLY] for m in members])} if MONTHLY in members[0] else {}
     if daily:
         for name in names(DAILY):
             out[f"daily_{name}"] = np.stack([m[f"daily_{name}"] for m in members])

@@ -32,9 +32,10 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
+from flowsim.arrays import FloatArray
 from flowsim.plan import Plan
 from flowsim.sampling import Realisations
-from flowsim.variables import BINDING
+from flowsim.variables import BINDING, MONTHLY
 
 from .des_network import Arc, Route
 from .des_storage import Pool
@@ -95,10 +96,13 @@ class Clearing:
         if real.capacity_factor is not None:  # each year's factor on each route
             capacity = capacity * real.capacity_factor[i][cal.year_index].T
         self.capacity = capacity.tolist()
-        limit = plan.limit_rate[:, pad:]
-        if real.offtake_factor is not None:  # the buyer's nominations of each year
-            limit = limit * real.offtake_factor[i][cal.year_index].T
+        limit, quantity = plan.limit_rate[:, pad:], plan.contract_quantity
+        if real.offtake_factor is not None:  # the buyer's nominations of each year, and
+            offtake = real.offtake_factor[i][cal.year_index].T  # what the seller then owes
+            limit, quantity = limit * offtake, quantity * offtake
         self.limit = [limit[r].tolist() if plan.has_contract[r] else None for r in range(n_routes)]
+        self.quantity = quantity.tolist()
+        """Each route's contract quantity of each day (annual rates, 0 without contract)."""
         multipliers = real.demand_multiplier[i][cal.year_index]
         self.demand = [
             (plan.demand[c] * multipliers[:, plan.multiplier_column[c]]).tolist()
@@ -125,6 +129,21 @@ class Clearing:
         self._rows = [
             [self.route_days[name][r] for name in ROUTE_DAILY] for r in range(n_routes)
         ]  # each route's books in ROUTE_DAILY order, at hand for the clearing's speed
+
+    def monthly(self) -> dict[str, FloatArray]:
+        """For a run with prices: :data:`~flowsim.variables.MONTHLY`, each route's
+        deliveries in each month (a volume, added day by day), shape (months, routes)."""
+        cal = self.plan.calendar
+        if not self.plan.prices.priced.any():
+            return {}
+        bounds = [*cal.month_starts.tolist(), cal.n_days]
+        days = cal.days_in_year.repeat(12).tolist()
+        delivered = self.route_days["delivered"]
+        months = [
+            [sum(d[first:end]) / n for d in delivered]
+            for first, end, n in zip(bounds, bounds[1:], days, strict=False)
+        ]
+        return {MONTHLY: np.array(months).reshape(len(days), len(delivered))}
 
     def _path(self, r: int) -> Path:
         """The arcs route ``r`` runs over, with its ``arc_use`` of each."""

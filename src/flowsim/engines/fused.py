@@ -62,6 +62,7 @@ from flowsim.variables import (
     ANNUAL_COMMODITY,
     ANNUAL_ROUTE,
     ARC_FULL,
+    MONTHLY,
     UNMET_SHARE,
     names,
 )
@@ -94,15 +95,18 @@ def _kernel(
     route_out: FloatArray,
     commodity_out: FloatArray,
     arc_out: FloatArray,
+    month_out: FloatArray,
     batch: int,
 ) -> None:  # pragma: no cover - compiled
-    """Simulate every member, batches of ``batch`` members in parallel."""
+    """Simulate every member, batches of ``batch`` members in parallel; ``month_out``
+    (members, months, routes, or empty): each route's deliveries of its year so far at
+    the end of each month."""
     members = member_arrays[0].shape[1]
     n_batches = (members + batch - 1) // batch
     for g in numba.prange(n_batches):
         m0 = g * batch
         lanes = min(batch, members - m0)
-        _batch(m0, lanes, plan_arrays, member_arrays, route_out, commodity_out, arc_out)
+        _batch(m0, lanes, plan_arrays, member_arrays, route_out, commodity_out, arc_out, month_out)
 
 
 def _batch(
@@ -113,6 +117,7 @@ def _batch(
     route_out: FloatArray,
     commodity_out: FloatArray,
     arc_out: FloatArray,
+    month_out: FloatArray,
 ) -> None:  # pragma: no cover - compiled
     """Members ``m0 .. m0 + lanes - 1``, day by day over the horizon.
 
@@ -130,56 +135,16 @@ def _batch(
     and the dispatch in route order.
     """
     (
-        year_starts,
-        days_in_year,
-        pad,
-        cap_rate,
-        has_contract,
-        limit_rate,
-        loss,
-        route_source,
-        maintenance,
-        outage_derate,
-        production,
-        source_limited,
-        shock_derate,
-        shock_routes,
-        shock_sources,
-        order_ptr,
-        order,
-        demand,
-        has_demand,
-        balancing,
-        multiplier_column,
-        annual_cap,
-        share,
-        shared,
-        arc_use,
-        arc_cap_rate,
-        arc_maintenance,
-        arc_outage_derate,
-        shock_arcs,
-        group_ptr,
-        commodity_groups,
-        group_arc_ptr,
-        group_arcs,
-        route_arc_ptr,
-        route_arcs,
-        route_arc_use,
-        store_present,
-        store_volume,
-        store_injection,
-        store_withdrawal,
-        store_floor,
-        store_target,
-        store_initial,
-        store_curves,
-        curved,
-        store_after_balancing,
-        winter_end,
-        contract_quantity,
-        contract_start,
-    ) = plan_arrays
+        year_starts, days_in_year, pad, cap_rate, has_contract, limit_rate, loss, route_source,
+        maintenance, outage_derate, production, source_limited, shock_derate, shock_routes,
+        shock_sources, order_ptr, order, demand, has_demand, balancing, multiplier_column,
+        annual_cap, share, shared, arc_use, arc_cap_rate, arc_maintenance, arc_outage_derate,
+        shock_arcs, group_ptr, commodity_groups, group_arc_ptr, group_arcs, route_arc_ptr,
+        route_arcs, route_arc_use, store_present, store_volume, store_injection,
+        store_withdrawal, store_floor, store_target, store_initial, store_curves, curved,
+        store_after_balancing, winter_end, contract_quantity, contract_start, month_end,
+        month_of,
+    ) = plan_arrays  # fmt: skip
     (
         delays, multiplier, outage_ptr, outage_start, outage_duration, shock_ptr, shock_start,
         shock_duration, arc_outage_ptr, arc_outage_start, arc_outage_duration, cap_factor,
@@ -423,6 +388,10 @@ def _batch(
                 for b in range(b_n):
                     full = arc_left[a, b] <= ARC_FULL * arc_today[a, b]
                     arc_packed[a, b] += np.int64(full) << FIELD_BITS
+            if month_end[t] and month_out.shape[0] > 0:  # the year's deliveries so far
+                for r in range(n_routes):
+                    for b in range(b_n):
+                        month_out[m0 + b, month_of[t], r] = sum_delivered[r, b]
         for c in range(n_commodities):
             for b in range(b_n):
                 sums[LEVEL_ROW, c, b] = level[c, b]
@@ -460,7 +429,9 @@ def simulate_chunk(
     commodity_out = np.zeros((len(ANNUAL_COMMODITY), m, cal.n_years, len(plan.commodities)))
     arc_out = np.zeros((len(ANNUAL_ARC), m, cal.n_years, len(plan.arcs)))
     inputs = plan_arrays(plan, annual_cap), member_arrays(plan, real)
-    _kernel(*inputs, route_out, commodity_out, arc_out, batch)
+    months = (m, 12 * cal.n_years, len(plan.routes)) if plan.prices.priced.any() else (0, 0, 0)
+    month_out = np.zeros(months)
+    _kernel(*inputs, route_out, commodity_out, arc_out, month_out, batch)
     route_out[CONTRACT_ROW] = plan.annual_contract  # the same for every member
     commodity_out[CONSUMPTION_ROW] = plan.annual_mean(plan.consumption)
     commodity_out[HOME_ROW] = plan.annual_mean(plan.home_production)
@@ -468,6 +439,10 @@ def simulate_chunk(
     out = {name: route_out[i] for i, name in enumerate(names(ANNUAL_ROUTE))}
     out |= {name: commodity_out[i] for i, name in enumerate(names(ANNUAL_COMMODITY))}
     out |= {name: arc_out[i] for i, name in enumerate(names(ANNUAL_ARC))}
+    if month_out.shape[0]:  # each month's deliveries: the year's so far less the month's before
+        so_far = month_out.reshape(m, cal.n_years, 12, -1)
+        month = np.diff(so_far, axis=2, prepend=0.0) / cal.days_in_year[None, :, None, None]
+        out[MONTHLY] = month.reshape(month_out.shape)
     return out
 
 

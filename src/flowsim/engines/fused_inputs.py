@@ -105,6 +105,8 @@ def plan_arrays(plan: Plan, annual_cap: FloatArray | None = None) -> tuple[Any, 
         *_storage(plan),
         plan.contract_quantity,
         plan.contracts.year_start.astype(np.int64),
+        np.isin(np.arange(cal.n_days) + 1, [*cal.month_starts[1:], cal.n_days]),  # month ends
+        cal.month_starts.searchsorted(np.arange(cal.n_days), side="right") - 1,  # months
     )
 
 

@@ -1,0 +1,43 @@
+"""Trade value and transit fees (flowsim.value), by hand, alike in every engine."""
+
+from __future__ import annotations
+
+import calendar
+
+import numpy as np
+import pytest
+
+import flowsim
+from flowsim.engines import Engine
+from flowsim.scenario import scenario_from_text
+
+from .test_plan_prices import PRICED
+
+SCENARIO = scenario_from_text(PRICED)
+
+
+def test_trade_value_is_each_months_deliveries_at_the_months_price(engine: Engine) -> None:
+    """No demand block: every route runs at capacity. The pipe (38 bcm/yr, 6-3-3 on Brent,
+    3 x Brent + 50 USD/kcm) delivers 38 x days / 365 bcm a month: 2022 is worth
+    Σ 38 x days/365 x price x 10^6 kcm/bcm, in million USD; the fixed-price route 5 bcm
+    x 255 USD/kcm; the crude lane 10 Mt x (100.93 - 2) USD/bbl x 7.33 bbl/t; the Kazakh
+    transit fee 15 USD/t on 10 Mt is 150 million USD a year."""
+    result = flowsim.run(SCENARIO, engine=engine.name)  # type: ignore[arg-type]
+    a = result.annual.sel(member=0, year=2022)
+    days = [calendar.monthrange(2022, month)[1] for month in range(1, 13)]
+    price = [3 * 70.86 + 50] * 6 + [3 * 85.895 + 50] * 3 + [3 * 100.93 + 50] * 3
+    pipe = sum(38 * d / 365 * p for d, p in zip(days, price, strict=True))
+    assert float(a.trade_value.sel(route="pipe")) == pytest.approx(pipe, rel=1e-12)
+    assert float(a.trade_value.sel(route="fixed")) == pytest.approx(5 * 255.0, rel=1e-12)
+    crude = 10 * (100.93 - 2) * 7.33
+    assert float(a.trade_value.sel(route="crude")) == pytest.approx(crude, rel=1e-12)
+    assert a.transit_fees.sel(route="crude") == pytest.approx(150.0)
+    assert float(a.transit_fees.sel(route="pipe")) == 0.0
+    attrs = result.annual.trade_value.attrs
+    assert (attrs["units"], attrs["currency"]) == ("1e6", "USD")
+
+
+def test_a_run_without_prices_has_no_value() -> None:
+    text = PRICED.split("[routes.pipe.price]")[0]
+    result = flowsim.run(scenario_from_text(text))
+    assert np.isnan(result.annual.trade_value.sel(route="pipe")).all()
