@@ -41,3 +41,21 @@ def test_a_run_without_prices_has_no_value() -> None:
     text = PRICED.split("[routes.pipe.price]")[0]
     result = flowsim.run(scenario_from_text(text))
     assert np.isnan(result.annual.trade_value.sel(route="pipe")).all()
+
+
+def test_a_take_or_pay_payment_is_the_untaken_floor_at_the_years_price(engine: Engine) -> None:
+    """The fixed-price route under an ACQ of 5 with an 80% floor, its buyer nominating half
+    (offtake 0.5): it takes 2.5, pays for 1.5 a year, at 255 USD/kcm in 2022 and 260.1 in
+    2023: 382.5 and 390.15 million USD."""
+    text = PRICED.replace(
+        "[routes.fixed.price]",
+        '[routes.fixed.contract]\nacq = [{value = 5, cite = "assumption: t"}]\n'
+        'min_take_fraction = 0.8\ncite = "assumption: t"\n'
+        '[routes.fixed.offtake_factor]\ndist = "choice"\nvalues = [0.5]\ncite = "assumption: t"\n'
+        "[routes.fixed.price]",
+    )
+    result = flowsim.run(scenario_from_text(text), engine=engine.name)  # type: ignore[arg-type]
+    fixed = result.annual.sel(member=0, route="fixed")
+    np.testing.assert_allclose(fixed.paid_not_taken, [1.5, 1.5], rtol=1e-12)
+    np.testing.assert_allclose(fixed.take_or_pay_payment, [382.5, 390.15], rtol=1e-12)
+    assert np.isnan(result.annual.take_or_pay_payment.sel(route="pipe")).all()  # no contract

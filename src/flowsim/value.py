@@ -5,7 +5,9 @@ route's trade value in a year is the sum over its months of the month's deliveri
 (:data:`flowsim.variables.MONTHLY`) times the month's contract price
 (:class:`flowsim.plan_prices.PricePlan`), which is a day's delivery at the day's price,
 since prices hold for a month at least; its transit fees are the year's flow entering
-the route times the fees per unit of volume. Money is in million US dollars of the day.
+the route times the fees per unit of volume; a take-or-pay payment is the volume the
+buyer paid for but did not take (:mod:`flowsim.contracts`) at the contract year's mean
+monthly price. Money is in million US dollars of the day.
 """
 
 from __future__ import annotations
@@ -31,4 +33,20 @@ def trade_value(plan: Plan, annual: dict[str, Array]) -> dict[str, Array]:
     if monthly is not None:
         worth = monthly * plan.prices.value_per_volume.T[None] / 1e6  # (members, months, routes)
         value = worth.reshape(m, years, 12, routes).sum(axis=2)
-    return {"trade_value": value, "transit_fees": fees}
+    paid = annual["paid_not_taken"] * _contract_year_price(plan)[None] / 1e6
+    return {"trade_value": value, "transit_fees": fees, "take_or_pay_payment": paid}
+
+
+def _contract_year_price(plan: Plan) -> FloatArray:
+    """Each route's mean monthly price over each contract year, USD per bcm or Mt (the
+    months of the horizon it covers; NaN without a price), shape (years, routes)."""
+    cal, starts = plan.calendar, plan.contracts.year_start  # (routes, years), days
+    month = cal.month_starts.searchsorted(starts, side="right") - 1  # each start's month
+    ends = np.concatenate([month[:, 1:], np.full((len(starts), 1), 12 * cal.n_years)], axis=1)
+    price = plan.prices.value_per_volume  # (routes, months)
+    out = np.full(starts.shape, np.nan)
+    for r, y in np.ndindex(starts.shape):
+        if plan.prices.priced[r] and ends[r, y] > month[r, y]:
+            out[r, y] = price[r, month[r, y] : ends[r, y]].mean()
+    result: FloatArray = out.T
+    return result

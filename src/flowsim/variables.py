@@ -287,6 +287,13 @@ VALUE: tuple[Variable, ...] = (
         "money",
         "fees transit countries charge on the volume entering the route",
     ),
+    Variable(
+        "take_or_pay_payment",
+        "route",
+        "money",
+        "what the buyer paid for volume it did not take in the contract year starting in "
+        "this year, at the year's mean contract price (NaN: no contract or no price)",
+    ),
 )
 """What the flows are worth, from the routes' prices (:mod:`flowsim.value`)."""
 
