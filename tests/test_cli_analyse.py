@@ -21,7 +21,7 @@ from rich.console import Console
 import flowsim
 from flowsim.backtest import read_reported
 from flowsim.cli import EXIT_FAILURE, EXIT_USAGE, cli
-from flowsim.cli.render import comparison_table
+from flowsim.cli.render_analysis import comparison_table
 
 from .conftest import ROOT, SCENARIOS, SHIPPED
 

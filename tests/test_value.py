@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import calendar
+from pathlib import Path
 
 import numpy as np
 import pytest
+from click.testing import CliRunner
 
 import flowsim
+from flowsim.cli import cli
 from flowsim.engines import Engine
 from flowsim.scenario import scenario_from_text
 
@@ -59,3 +62,22 @@ def test_a_take_or_pay_payment_is_the_untaken_floor_at_the_years_price(engine: E
     np.testing.assert_allclose(fixed.paid_not_taken, [1.5, 1.5], rtol=1e-12)
     np.testing.assert_allclose(fixed.take_or_pay_payment, [382.5, 390.15], rtol=1e-12)
     assert np.isnan(result.annual.take_or_pay_payment.sel(route="pipe")).all()  # no contract
+
+
+def test_flowsim_run_prints_trade_value_by_exporter(tmp_path: Path) -> None:
+    """The run prints each exporter's trade value (here none has a country:
+    'unattributed'), the member's values rounded to million USD; a run without prices
+    prints no such table."""
+    scenario = tmp_path / "priced.toml"
+    scenario.write_text(PRICED)
+    args = ["run", str(scenario), "--no-figures", "--out", str(tmp_path / "out")]
+    printed = CliRunner(env={"COLUMNS": "120"}).invoke(cli, args)
+    assert printed.exit_code == 0, printed.output
+    words = " ".join(printed.output.split())  # titles wrap to the table's width
+    assert "Trade value of deliveries to China by exporter (million USD" in words
+    gas = 11274.0982 + 1275.0  # the pipe and the fixed-price route in 2022
+    assert f"│ unattributed gas │ {gas:,.0f} │" in printed.output
+    plain = tmp_path / "plain.toml"
+    plain.write_text(PRICED.split("[routes.pipe.price]")[0])
+    args = ["run", str(plain), "--no-figures", "--out", str(tmp_path / "plain")]
+    assert "Trade value" not in CliRunner().invoke(cli, args).output

@@ -158,11 +158,17 @@ class Result:
             {name: v.assign_attrs(BY_NAME[name].attrs()) for name, v in values.items()}
         )
 
-    def by_exporter(self, share_of: Literal["demand", "consumption"] | None = None) -> xr.DataArray:
+    def by_exporter(
+        self,
+        share_of: Literal["demand", "consumption"] | None = None,
+        variable: str = "delivered",
+    ) -> xr.DataArray:
         """Volume delivered to China by exporting country (the route's source's
         ``country``), dims (member, year, exporter, commodity): bcm/yr for gas, Mt/yr for
         oil; NaN where the exporter has no route of the commodity. With ``share_of``, as a
-        share of China's import demand or of its consumption (NaN where not given)."""
+        share of China's import demand or of its consumption (NaN where not given). With
+        ``variable``, that route variable summed instead (``trade_value``: million USD;
+        NaN where none of the exporter's routes has a value)."""
         if share_of is not None:
             volumes = self.by_exporter()
             total = self.annual[share_of].drop_vars(
@@ -173,19 +179,24 @@ class Result:
         a = self.annual
         parts = []
         for commodity in a.commodity.values:
-            delivered = a.delivered.sel(route=a.route_commodity.values == commodity)
-            if delivered.sizes["route"]:
-                summed = delivered.groupby("route_exporter").sum("route")
+            routes = a[variable].sel(route=a.route_commodity.values == commodity)
+            if routes.sizes["route"]:
+                summed = routes.groupby("route_exporter").sum("route", min_count=1)
                 parts.append(
                     summed.rename(route_exporter="exporter").expand_dims(commodity=[commodity])
                 )
         if not parts:
             return xr.DataArray(np.zeros((a.sizes["member"], a.sizes["year"], 0, 0)))
         joined: xr.DataArray = xr.concat(parts, dim="commodity", join="outer")
-        return joined.transpose("member", "year", "exporter", "commodity").assign_attrs(
-            description="volume delivered to China by exporting country",
-            units_by_commodity="gas: bcm/yr; oil: Mt/yr",
+        attrs = (
+            {
+                "description": "volume delivered to China by exporting country",
+                "units_by_commodity": "gas: bcm/yr; oil: Mt/yr",
+            }
+            if variable == "delivered"
+            else {**a[variable].attrs, "description": f"{variable} by exporting country"}
         )
+        return joined.transpose("member", "year", "exporter", "commodity").assign_attrs(attrs)
 
     def with_derived(self) -> xr.Dataset:
         """The annual values and the derived variables in one Dataset."""

@@ -41,7 +41,7 @@ def compare_command(items: Sequence[str], members: int | None, seed: int | None,
     share of members with B below A, printed and written to paired.csv, with a
     figure of the differences of each commodity's total and balancing.
     """
-    from flowsim.cli.render import comparison_table, paired_table
+    from flowsim.cli.render_analysis import comparison_table, paired_table
     from flowsim.compare import compare
     from flowsim.outputs import output_folders, write_comparison
 
@@ -156,7 +156,7 @@ def _backtest(
 ) -> None:
     """Run the back-test, print it and write it into ``folder``."""
     from flowsim import backtest as bt
-    from flowsim.cli.render import backtest_stats, backtest_table
+    from flowsim.cli.render_analysis import backtest_stats, backtest_table
     from flowsim.outputs import write_backtest
     from flowsim.simulate import run
 
@@ -202,7 +202,7 @@ def crosscheck_command(scenario_path: str, members: int, seed: int | None) -> No
 
     Exits 1 when the core and the DES differ by more than 1e-9 (relative).
     """
-    from flowsim.cli.render import crosscheck_table
+    from flowsim.cli.render_analysis import crosscheck_table
     from flowsim.crosscheck import crosscheck
 
     check = crosscheck(scenario_path, members, seed)

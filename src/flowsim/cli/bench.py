@@ -54,7 +54,7 @@ def bench_command(quick: bool, scenario: str, check_ratio: bool, scaling: Path |
 
 def _bench(quick: bool, scenario: str, check_ratio: bool, scaling: Path | None) -> None:
     from flowsim import bench
-    from flowsim.cli.render import bench_table
+    from flowsim.cli.render_analysis import bench_table
 
     status = Console(stderr=True).status("measuring")
     with status:
@@ -98,7 +98,7 @@ def _bench(quick: bool, scenario: str, check_ratio: bool, scaling: Path | None) 
 def _scaling(folder: Path, scenario: str, out: Console) -> None:
     """Measure the scaling runs, print them and write them into ``folder``."""
     from flowsim import bench
-    from flowsim.cli.render import scaling_table
+    from flowsim.cli.render_analysis import scaling_table
     from flowsim.outputs import write_scaling
 
     engine = bench.core_engines()[-1]

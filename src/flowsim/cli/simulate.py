@@ -115,6 +115,7 @@ def run_command(
         routes_table,
         security_table,
         summary_table,
+        value_table,
     )
     from flowsim.outputs import output_folders, safe_name, write_outputs
     from flowsim.scenario import load_scenario
@@ -179,6 +180,8 @@ def run_command(
             shown = result.given(given) if given else result
             console.print(summary_table(shown))
             console.print(exporters_table(shown))
+            if (value := value_table(shown)) is not None:
+                console.print(value)
             console.print(routes_table(shown))
             if shown.annual.sizes.get("arc", 0):
                 console.print(arcs_table(shown))
