@@ -212,17 +212,7 @@ def contracts_table(result: Result) -> Table | None:
 def exporters_table(result: Result) -> Table:
     """Delivered to China per exporting country and commodity, selected years."""
     title = "Delivered to China by exporter (bcm for gas, Mt for oil)"
-    table, years = _by_year(result, title, "exporter")
-    totals = member_median(result.by_exporter())
-    for commodity in totals.commodity.values:
-        for exporter in totals.exporter.values:
-            values = totals.sel(exporter=exporter, commodity=commodity)
-            if bool(values.isnull().all()):
-                continue
-            cells = [f"{float(values.sel(year=y)):.1f}" for y in years]
-            table.add_row(f"{exporter} {commodity}", *cells)
-        table.add_section()
-    return table
+    return _by_exporter(result, title, "delivered", "{:.1f}", sections=True)
 
 
 def value_table(result: Result) -> Table | None:
@@ -231,15 +221,23 @@ def value_table(result: Result) -> Table | None:
     if bool(result.annual.trade_value.isnull().all()):
         return None
     title = "Trade value of deliveries to China by exporter (million USD of the day)"
+    return _by_exporter(result, title, "trade_value", "{:,.0f}", sections=False)
+
+
+def _by_exporter(result: Result, title: str, variable: str, cell: str, sections: bool) -> Table:
+    """A route variable summed by exporter and commodity (member median), selected years;
+    a section per commodity with ``sections``."""
     table, years = _by_year(result, title, "exporter")
-    totals = member_median(result.by_exporter(variable="trade_value"))
+    totals = member_median(result.by_exporter(variable=variable))
     for commodity in totals.commodity.values:
         for exporter in totals.exporter.values:
             values = totals.sel(exporter=exporter, commodity=commodity)
             if bool(values.isnull().all()):
                 continue
-            cells = [f"{float(values.sel(year=y)):,.0f}" for y in years]
+            cells = [cell.format(float(values.sel(year=y))) for y in years]
             table.add_row(f"{exporter} {commodity}", *cells)
+        if sections:
+            table.add_section()
     return table
 
 

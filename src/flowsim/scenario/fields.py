@@ -8,6 +8,7 @@ give the one-line messages of ``flowsim validate`` (``must be >= 0 (got -3)``).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -36,6 +37,7 @@ __all__ = [
     "NonNegative",
     "Rate",
     "show_value",
+    "tag_of",
 ]
 
 Commodity = Literal["gas", "oil"]
@@ -59,6 +61,17 @@ class Model(BaseModel):
         use_attribute_docstrings=True,
         populate_by_name=False,
     )
+
+
+def tag_of(key: str) -> Callable[[Any], str | None]:
+    """The discriminator of a tagged union chosen by ``key`` (``dist``, ``formula``): a
+    table's value of it, or a model's attribute (None when missing or not a string)."""
+
+    def tag(value: Any) -> str | None:
+        found = value.get(key) if isinstance(value, dict) else getattr(value, key, None)
+        return found if isinstance(found, str) else None
+
+    return tag
 
 
 def show_value(value: Any) -> str:

@@ -11,12 +11,12 @@ its volume by the countries it crosses.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import Discriminator, Field, Tag
 
 from flowsim.errors import did_you_mean
-from flowsim.scenario.fields import MAX_YEAR, MIN_YEAR, Cite, Day, Id, Model
+from flowsim.scenario.fields import MAX_YEAR, MIN_YEAR, Cite, Day, Id, Model, tag_of
 from flowsim.scenario.schedules import Schedule
 
 if TYPE_CHECKING:
@@ -118,19 +118,12 @@ class Fixed(_Formula):
     """Yearly growth (0.02: 2% a year)."""
 
 
-def _formula_of(value: Any) -> str | None:
-    if isinstance(value, dict):
-        formula = value.get("formula")
-        return formula if isinstance(formula, str) else None
-    return getattr(value, "formula", None)
-
-
 Price = Annotated[
     Annotated[OilIndexed, Tag("oil_indexed")]
     | Annotated[Differential, Tag("differential")]
     | Annotated[Fixed, Tag("fixed")],
     Discriminator(
-        _formula_of,
+        tag_of("formula"),
         custom_error_type="price_formula",
         custom_error_message="needs 'formula', one of oil_indexed, differential, fixed",
     ),

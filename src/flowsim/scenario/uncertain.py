@@ -14,7 +14,7 @@ together (a positive correlation) or against each other (a negative one).
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -22,7 +22,7 @@ from pydantic import Discriminator, Field, Tag, model_validator
 from scipy import stats
 
 from flowsim.errors import did_you_mean
-from flowsim.scenario.fields import Cite, Id, LocatedProblems, Model
+from flowsim.scenario.fields import Cite, Id, LocatedProblems, Model, tag_of
 
 if TYPE_CHECKING:
     from flowsim.scenario.tree import Scenario
@@ -213,13 +213,6 @@ class Choice(_Figure):
         return self
 
 
-def _dist_of(value: Any) -> str | None:
-    if isinstance(value, dict):
-        dist = value.get("dist")
-        return dist if isinstance(dist, str) else None
-    return getattr(value, "dist", None)
-
-
 Uncertain = Annotated[
     Annotated[Uniform, Tag("uniform")]
     | Annotated[Triangular, Tag("triangular")]
@@ -227,7 +220,7 @@ Uncertain = Annotated[
     | Annotated[LogNormal, Tag("lognormal")]
     | Annotated[Beta, Tag("beta")]
     | Annotated[Choice, Tag("choice")],
-    Discriminator(_dist_of),
+    Discriminator(tag_of("dist")),
 ]
 """An uncertain figure: one of the distributions above, chosen by its ``dist`` key."""
 
