@@ -62,6 +62,24 @@ def test_a_take_or_pay_payment_is_the_untaken_floor_at_the_years_price(engine: E
     np.testing.assert_allclose(fixed.paid_not_taken, [1.5, 1.5], rtol=1e-12)
     np.testing.assert_allclose(fixed.take_or_pay_payment, [382.5, 390.15], rtol=1e-12)
     assert np.isnan(result.annual.take_or_pay_payment.sel(route="pipe")).all()  # no contract
+    taken = [2.5 * 255.0, 2.5 * 260.1]  # 2.5 bcm delivered at the year's price
+    np.testing.assert_allclose(fixed.importer_cost, np.add(taken, [382.5, 390.15]), rtol=1e-12)
+    np.testing.assert_allclose(fixed.exporter_revenue, fixed.importer_cost, rtol=0)  # no fee
+
+
+def test_prices_in_results_and_what_each_side_gets() -> None:
+    """``price`` is the year's mean monthly contract price in USD/kcm (gas) or USD/bbl
+    (crude); the importer pays the trade value, the exporter keeps it less the transit
+    fees (the crude lane's 150 million USD)."""
+    a = flowsim.run(SCENARIO).annual.sel(member=0, year=2022)
+    assert float(a.price.sel(route="fixed")) == pytest.approx(255.0)
+    pipe = (6 * (3 * 70.86 + 50) + 3 * (3 * 85.895 + 50) + 3 * (3 * 100.93 + 50)) / 12
+    assert float(a.price.sel(route="pipe")) == pytest.approx(pipe)
+    assert float(a.price.sel(route="crude")) == pytest.approx(100.93 - 2)
+    assert a.route_price_unit.values.tolist() == ["USD/bbl", "USD/kcm", "USD/kcm"]
+    crude = a.sel(route="crude")
+    assert float(crude.importer_cost) == pytest.approx(float(crude.trade_value))
+    assert float(crude.exporter_revenue) == pytest.approx(float(crude.trade_value) - 150.0)
 
 
 def test_flowsim_run_prints_trade_value_by_exporter(tmp_path: Path) -> None:

@@ -134,7 +134,7 @@ def simulate_block(task: Task, first: int, stop: int) -> BlockResult:
         }
     annual |= security_metrics(task.plan, annual)
     annual |= contract_accounts(task.plan, annual)
-    annual |= trade_value(task.plan, annual)
+    annual |= trade_value(task.plan, annual, ids, task.run.seed)
     annual.pop(MONTHLY, None)  # worth kept, months not
     drew = draw_arrays(drawn, task.plan.calendar.n_years)
     return BlockResult(task.index, first, stop, annual, daily, events, drew)

@@ -15,17 +15,17 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from flowsim.arrays import BoolArray, FloatArray
+from flowsim.arrays import BoolArray, FloatArray, IntArray
 from flowsim.pricing import Escalating, MonthlyPath
 from flowsim.pricing import OilIndexed as OilIndexedFormula
-from flowsim.scenario.prices import Differential, Fixed, OilIndexed
+from flowsim.scenario.prices import Fixed, OilIndexed
 from flowsim.scenario.route import Route
 from flowsim.scenario.schedules import Ramp, Step, annual_rates
 from flowsim.scenario.tree import Scenario
 from flowsim.timeline import Calendar
 from flowsim.units import BARRELS_PER_TONNE_CRUDE, TBTU_PER_BCM
 
-__all__ = ["HISTORY_MONTHS", "USD_PER_UNIT", "PricePlan"]
+__all__ = ["HISTORY_MONTHS", "USD_PER_UNIT", "PricePlan", "RoutePrice"]
 
 HISTORY_MONTHS = 36
 """Months of each benchmark path before the horizon: the longest averaging window plus
@@ -53,6 +53,33 @@ def _monthly_means(path: Sequence[Step | Ramp], first: dt.date, months: int) -> 
 
 
 @dataclass(frozen=True)
+class RoutePrice:
+    """One route's contract price formula, evaluated on benchmark paths."""
+
+    benchmark: int
+    """Index of its benchmark in :attr:`PricePlan.benchmarks` (-1: fixed)."""
+    formula: OilIndexedFormula | None
+    """An oil-indexed formula; None: a differential or a fixed price."""
+    addend: FloatArray
+    """Added to the benchmark (a differential, NaN before its first offset) or, for a
+    fixed price, the price itself, each month of the horizon, shape (months,)."""
+
+    def price(self, paths: FloatArray, first_year: int) -> FloatArray:
+        """The price in each month of the horizon from benchmark ``paths`` (which start
+        :data:`HISTORY_MONTHS` before it), shape (..., benchmarks, history + months) to
+        (..., months)."""
+        if self.benchmark < 0:
+            fixed: FloatArray = np.broadcast_to(self.addend, (*paths.shape[:-2], len(self.addend)))
+            return fixed
+        path = paths[..., self.benchmark, :]
+        if self.formula is not None:
+            priced: FloatArray = self.formula.price(MonthlyPath(first_year, path)).values
+            return priced[..., HISTORY_MONTHS:]
+        result: FloatArray = path[..., HISTORY_MONTHS:] + self.addend
+        return result
+
+
+@dataclass(frozen=True)
 class PricePlan:
     """Monthly prices of a scenario's routes (routes sorted by id)."""
 
@@ -61,12 +88,10 @@ class PricePlan:
     benchmark: FloatArray
     """Each benchmark's monthly path from :data:`HISTORY_MONTHS` before the horizon, in
     its unit, shape (benchmarks, HISTORY_MONTHS + months)."""
-    priced: BoolArray
-    """Whether each route has a contract price, shape (routes,)."""
-    price: FloatArray
-    """Each route's contract price in each month of the horizon, in the formula's unit
-    (NaN: no price, or a formula whose window reaches before the path), shape (routes,
-    months)."""
+    first_year: int
+    """The year the benchmark paths start in (January)."""
+    routes: tuple[RoutePrice | None, ...]
+    """Each route's formula (None: no price)."""
     usd_per_volume: FloatArray
     """USD per bcm or Mt of a price of 1 in each route's price unit, shape (routes,)."""
     fee: FloatArray
@@ -74,10 +99,47 @@ class PricePlan:
     countries)."""
     countries: tuple[str, ...]
     """The countries charging fees, sorted."""
+    volatility: FloatArray
+    """Each benchmark's annualised volatility of log price (0: the path as given), shape
+    (benchmarks,)."""
+    persistence: FloatArray
+    """Each benchmark's monthly AR(1) coefficient of its log deviation, shape
+    (benchmarks,)."""
+    drawn_from: IntArray
+    """Each benchmark's first drawn month, an index into its path, shape (benchmarks,)."""
+
+    @property
+    def priced(self) -> BoolArray:
+        """Whether each route has a contract price, shape (routes,)."""
+        return np.array([r is not None for r in self.routes], dtype=bool)
+
+    @property
+    def drawn(self) -> bool:
+        """Whether any benchmark path is drawn per member."""
+        return bool((self.volatility > 0).any())
+
+    def contract_price(self, paths: FloatArray | None = None) -> FloatArray:
+        """Each route's contract price in each month of the horizon, in the formula's unit
+        (NaN: no price, or a window reaching before the path), from benchmark ``paths``
+        of shape (..., benchmarks, HISTORY_MONTHS + months) (default: the paths as
+        given), shape (..., routes, months)."""
+        paths = self.benchmark if paths is None else paths
+        months = self.benchmark.shape[1] - HISTORY_MONTHS
+        out = np.full((*paths.shape[:-2], len(self.routes), months), np.nan)
+        for r, route in enumerate(self.routes):
+            if route is not None:
+                out[..., r, :] = route.price(paths, self.first_year)
+        return out
+
+    @property
+    def price(self) -> FloatArray:
+        """Each route's contract price on the paths as given, shape (routes, months)."""
+        return self.contract_price()
 
     @property
     def value_per_volume(self) -> FloatArray:
-        """Each route's price in USD per bcm or Mt, each month, shape (routes, months)."""
+        """Each route's price in USD per bcm or Mt, each month, on the paths as given,
+        shape (routes, months)."""
         result: FloatArray = self.price * self.usd_per_volume[:, None]
         return result
 
@@ -95,44 +157,54 @@ class PricePlan:
             ]
         ).reshape(len(benchmarks), HISTORY_MONTHS + months)
         objs = [scenario.routes[r] for r in routes]
-        price = np.full((len(routes), months), np.nan)
-        for r, route in enumerate(objs):
-            if route.price is not None:
-                price[r] = _contract_price(route, benchmarks, paths, first, cal)
         countries = tuple(sorted({f.country for route in objs for f in route.transit_fees}))
         fee = np.zeros((len(routes), len(countries)))
         for r, route in enumerate(objs):
             for f in route.transit_fees:
                 fee[r, countries.index(f.country)] += f.value * USD_PER_UNIT[f.unit]
+        spreads = [scenario.prices[b].uncertainty for b in benchmarks]
         return cls(
             benchmarks=benchmarks,
             benchmark=paths,
-            priced=np.array([route.price is not None for route in objs], dtype=bool),
-            price=price,
+            first_year=first.year,
+            routes=tuple(_route_price(route, benchmarks, cal) for route in objs),
             usd_per_volume=np.array(
                 [USD_PER_UNIT[route.price.unit] if route.price else np.nan for route in objs]
             ),
             fee=fee,
             countries=countries,
+            volatility=np.array([u.volatility if u else 0.0 for u in spreads]),
+            persistence=np.array(
+                [0.5 ** (1 / (12 * u.half_life_years)) if u else 1.0 for u in spreads]
+            ),
+            drawn_from=np.array(
+                [_first_month_from(u.from_, first) if u else 0 for u in spreads], dtype=np.int64
+            ),
         )
 
 
-def _contract_price(
-    route: Route, benchmarks: tuple[str, ...], paths: FloatArray, first: dt.date, cal: Calendar
-) -> FloatArray:
-    """``route``'s contract price in each month of the horizon, shape (months,)."""
+def _first_month_from(day: dt.date, first: dt.date) -> int:
+    """Index of the first month starting on or after ``day`` in a path from ``first``
+    (0 if before the path)."""
+    month = (day.year - first.year) * 12 + day.month - 1 + (day.day > 1)
+    return max(month, 0)
+
+
+def _route_price(route: Route, benchmarks: tuple[str, ...], cal: Calendar) -> RoutePrice | None:
+    """``route``'s formula laid out over the horizon's months (None: no price)."""
     deal = route.price
     months = 12 * cal.n_years
+    if deal is None:
+        return None
     if isinstance(deal, Fixed):
         fixed = Escalating(deal.base, deal.base_year, deal.escalation)
-        return fixed.price(cal.date_of(0).year, cal.n_years).values
-    assert isinstance(deal, OilIndexed | Differential)
-    path = MonthlyPath(first.year, paths[benchmarks.index(deal.benchmark)])
+        return RoutePrice(-1, None, fixed.price(cal.date_of(0).year, cal.n_years).values)
+    b = benchmarks.index(deal.benchmark)
     if isinstance(deal, OilIndexed):
         formula = OilIndexedFormula(
             deal.slope, deal.constant, deal.average_months, deal.lag_months, deal.reset_months
         )
-        return formula.price(path).values[HISTORY_MONTHS:]
+        return RoutePrice(b, formula, np.zeros(months))
     month_starts = np.array(
         [dt.date(cal.date_of(0).year + m // 12, m % 12 + 1, 1) for m in range(months)]
     )
@@ -140,5 +212,4 @@ def _contract_price(
     for step in deal.offsets:  # in date order, each from the first month starting on or
         # after its day until the next
         offset[month_starts >= step.from_] = step.value
-    result: FloatArray = path.values[HISTORY_MONTHS:] + offset
-    return result
+    return RoutePrice(b, None, offset)

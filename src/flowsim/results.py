@@ -374,6 +374,9 @@ def build_annual(
             "route_stock_unit": unit_coordinate(
                 "route", [r.commodity for r in route_objs], stock=True
             ),
+            "route_price_unit": unit_coordinate(
+                "route", [r.commodity for r in route_objs], price=True
+            ),
             "commodity_unit": unit_coordinate("commodity", list(commodities)),
             "commodity_stock_unit": unit_coordinate("commodity", list(commodities), stock=True),
             "route_label": (

@@ -7,46 +7,74 @@ route's trade value in a year is the sum over its months of the month's deliveri
 since prices hold for a month at least; its transit fees are the year's flow entering
 the route times the fees per unit of volume; a take-or-pay payment is the volume the
 buyer paid for but did not take (:mod:`flowsim.contracts`) at the contract year's mean
-monthly price. Money is in million US dollars of the day.
+monthly price. Money is in million US dollars of the day. Prices are at China's border:
+the importer's cost is the trade value plus the take-or-pay payment, and the exporter's
+revenue is that less the transit fees, which the exporter pays on the way.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from flowsim.arrays import Array, FloatArray
+from flowsim.arrays import Array, FloatArray, IntArray
 from flowsim.plan import Plan
-from flowsim.variables import MONTHLY
+from flowsim.plan_prices import USD_PER_UNIT
+from flowsim.price_paths import benchmark_paths
+from flowsim.variables import MONTHLY, PRICE_UNITS
 
 __all__ = ["trade_value"]
 
 
-def trade_value(plan: Plan, annual: dict[str, Array]) -> dict[str, Array]:
-    """``trade_value`` and ``transit_fees`` of each member, year and route, shape
-    (members, years, routes), from an engine's ``annual`` arrays (with
-    :data:`~flowsim.variables.MONTHLY` where the plan has prices)."""
+def trade_value(
+    plan: Plan, annual: dict[str, Array], members: IntArray, seed: int
+) -> dict[str, Array]:
+    """The :data:`~flowsim.variables.VALUE` arrays of members ``members`` (numbers, shape
+    (M,)) of a run with ``seed``, each of shape (M, years, routes), from an engine's
+    ``annual`` arrays (with :data:`~flowsim.variables.MONTHLY` where the plan has
+    prices). Benchmark paths with an uncertainty are drawn per member
+    (:mod:`flowsim.price_paths`)."""
     flow: FloatArray = annual["flow"]
     m, years, routes = flow.shape
-    fees = flow * plan.prices.fee.sum(axis=1) / 1e6
+    prices = plan.prices
+    if prices.drawn:
+        price = prices.contract_price(benchmark_paths(prices, members, seed))
+    else:
+        price = np.broadcast_to(prices.price, (m, *prices.price.shape))
+    per_volume = price * prices.usd_per_volume[:, None]  # USD per bcm or Mt, (M, routes, months)
+    fees = flow * prices.fee.sum(axis=1) / 1e6
     value = np.full((m, years, routes), np.nan)
     monthly = annual.get(MONTHLY)
     if monthly is not None:
-        worth = monthly * plan.prices.value_per_volume.T[None] / 1e6  # (members, months, routes)
+        worth = monthly * per_volume.transpose(0, 2, 1) / 1e6  # (M, months, routes)
         value = worth.reshape(m, years, 12, routes).sum(axis=2)
-    paid = annual["paid_not_taken"] * _contract_year_price(plan)[None] / 1e6
-    return {"trade_value": value, "transit_fees": fees, "take_or_pay_payment": paid}
+    paid = annual["paid_not_taken"] * _contract_year_mean(plan, per_volume) / 1e6
+    standard = np.array([USD_PER_UNIT[PRICE_UNITS[c]] for c in _route_commodities(plan)])
+    mean_price = per_volume.reshape(m, routes, years, 12).mean(axis=3).transpose(0, 2, 1)
+    cost = value + np.nan_to_num(paid)
+    return {
+        "trade_value": value,
+        "transit_fees": fees,
+        "take_or_pay_payment": paid,
+        "price": mean_price / standard,
+        "importer_cost": cost,
+        "exporter_revenue": cost - fees,
+    }
 
 
-def _contract_year_price(plan: Plan) -> FloatArray:
-    """Each route's mean monthly price over each contract year, USD per bcm or Mt (the
-    months of the horizon it covers; NaN without a price), shape (years, routes)."""
+def _route_commodities(plan: Plan) -> list[str]:
+    return [plan.commodities[i] for i in plan.route_commodity]
+
+
+def _contract_year_mean(plan: Plan, per_volume: FloatArray) -> FloatArray:
+    """Each route's mean monthly price over each contract year (the months of the
+    horizon it covers; NaN without a price), from prices of shape (M, routes, months),
+    shape (M, years, routes)."""
     cal, starts = plan.calendar, plan.contracts.year_start  # (routes, years), days
     month = cal.month_starts.searchsorted(starts, side="right") - 1  # each start's month
     ends = np.concatenate([month[:, 1:], np.full((len(starts), 1), 12 * cal.n_years)], axis=1)
-    price = plan.prices.value_per_volume  # (routes, months)
-    out = np.full(starts.shape, np.nan)
+    out = np.full((per_volume.shape[0], *starts.shape), np.nan)
     for r, y in np.ndindex(starts.shape):
         if plan.prices.priced[r] and ends[r, y] > month[r, y]:
-            out[r, y] = price[r, month[r, y] : ends[r, y]].mean()
-    result: FloatArray = out.T
+            out[:, r, y] = per_volume[:, r, month[r, y] : ends[r, y]].mean(axis=-1)
+    result: FloatArray = out.transpose(0, 2, 1)
     return result

@@ -42,6 +42,7 @@ __all__ = [
     "MONEY_UNIT",
     "MONTHLY",
     "PEAK_DAY",
+    "PRICE_UNITS",
     "SECURITY",
     "STOCK_UNITS",
     "UNMET_SHARE",
@@ -57,6 +58,10 @@ COMMODITIES: tuple[Commodity, ...] = typing.get_args(Commodity)
 
 VOLUME_UNITS: dict[str, str] = {"gas": "bcm", "oil": "Mt"}
 """Unit of a volume of each commodity (gas at 20 °C and 101.325 kPa)."""
+
+PRICE_UNITS: dict[str, str] = {"gas": "USD/kcm", "oil": "USD/bbl"}
+"""Unit of a price of each commodity in results: US dollars per 1000 m³ of gas, per
+barrel of crude (of the day)."""
 
 STOCK_UNITS: dict[str, str] = dict(VOLUME_UNITS)
 """Unit of a level held at a moment (a storage level): ``bcm``, ``Mt``."""
@@ -74,14 +79,17 @@ CF_UNITS: dict[str, str] = {
     "Mt/d": "Mt d-1",
     "bcm": "km3",
     "Mt": "Mt",
+    "USD/kcm": "1e-3 m-3",
+    "USD/bbl": "bbl-1",
 }
-"""The CF/UDUNITS spelling of each unit coordinate value (1 bcm = 1 km³)."""
+"""The CF/UDUNITS spelling of each unit coordinate value (1 bcm = 1 km³; a price's
+currency, which UDUNITS cannot spell, is the coordinate's ``currency``)."""
 
 BINDING = ("capacity", "outage", "contract", "arc", "source", "demand")
 """What set a route's flow on a day, in the order ties are resolved (docs/model.md)."""
 
 Axis = Literal["route", "commodity", "source", "arc", "figure", "shock"]
-UnitRule = Literal["volume", "stock", "days", "ratio", "money"]
+UnitRule = Literal["volume", "stock", "days", "ratio", "money", "price"]
 
 
 @dataclass(frozen=True)
@@ -93,8 +101,10 @@ class Variable:
     a day's volume in the commodity's unit, by unit coordinate ``<axis>_unit``),
     ``stock`` (a level held at a moment, bcm or Mt, by unit coordinate
     ``<axis>_stock_unit``), ``days`` (a count of days, ``"d"``), ``ratio``
-    (dimensionless, ``"1"``; also a flag) or ``money`` (million US dollars of the day:
-    ``units`` ``"1e6"`` and ``currency`` ``"USD"``, since UDUNITS knows no currency).
+    (dimensionless, ``"1"``; also a flag), ``money`` (million US dollars of the day:
+    ``units`` ``"1e6"`` and ``currency`` ``"USD"``, since UDUNITS knows no currency) or
+    ``price`` (:data:`PRICE_UNITS` by commodity, by unit coordinate
+    ``<axis>_price_unit``).
     """
 
     name: str
@@ -117,6 +127,11 @@ class Variable:
             return {
                 "description": self.description,
                 "unit_coordinate": f"{self.axis}_stock_unit",
+            }
+        if self.unit == "price":
+            return {
+                "description": self.description,
+                "unit_coordinate": f"{self.axis}_price_unit",
             }
         if self.unit == "money":  # UDUNITS has no currency: a scale, and the currency apart
             return {"description": self.description, "units": "1e6", "currency": "USD"}
@@ -294,6 +309,24 @@ VALUE: tuple[Variable, ...] = (
         "what the buyer paid for volume it did not take in the contract year starting in "
         "this year, at the year's mean contract price (NaN: no contract or no price)",
     ),
+    Variable(
+        "price",
+        "route",
+        "price",
+        "the route's mean monthly contract price over the year (NaN: no price)",
+    ),
+    Variable(
+        "importer_cost",
+        "route",
+        "money",
+        "what China's buyer pays: trade value plus take-or-pay payment (NaN: no price)",
+    ),
+    Variable(
+        "exporter_revenue",
+        "route",
+        "money",
+        "what the exporter keeps: the importer's cost less transit fees (NaN: no price)",
+    ),
 )
 """What the flows are worth, from the routes' prices (:mod:`flowsim.value`)."""
 
@@ -364,20 +397,29 @@ def names(variables: tuple[Variable, ...]) -> tuple[str, ...]:
 
 
 def unit_coordinate(
-    axis: Axis, commodities: list[str], *, daily: bool = False, stock: bool = False
+    axis: Axis,
+    commodities: list[str],
+    *,
+    daily: bool = False,
+    stock: bool = False,
+    price: bool = False,
 ) -> tuple[str, list[str], dict[str, str]]:
     """The unit coordinate of ``axis`` whose entries carry ``commodities``, for xarray.
 
     Its values are :data:`ANNUAL_UNITS` (or :data:`DAILY_UNITS`, or with ``stock``
-    :data:`STOCK_UNITS`) by commodity.
+    :data:`STOCK_UNITS`, or with ``price`` :data:`PRICE_UNITS`) by commodity.
     """
-    units = STOCK_UNITS if stock else DAILY_UNITS if daily else ANNUAL_UNITS
+    units = (
+        PRICE_UNITS if price else STOCK_UNITS if stock else DAILY_UNITS if daily else ANNUAL_UNITS
+    )
     used = dict.fromkeys(units[c] for c in commodities)
+    extra = {"currency": "USD"} if price else {}
     return (
         axis,
         [units[c] for c in commodities],
         {
-            "description": f"unit of the volumes of each {axis}",
+            "description": f"unit of the {'prices' if price else 'volumes'} of each {axis}",
             "cf_units": "; ".join(f"{u} = {CF_UNITS[u]}" for u in used),
+            **extra,
         },
     )

@@ -6,7 +6,9 @@ is a contract formula on a benchmark (:mod:`flowsim.pricing` evaluates them):
 ``oil_indexed`` (slope, constant, ``X-Y-Z`` averaging, lag and reset),
 ``differential`` (the benchmark plus dated offsets, a discount negative) or ``fixed``
 (a base price escalating yearly). A route's ``transit_fees`` are charged per unit of
-its volume by the countries it crosses.
+its volume by the countries it crosses. A benchmark's ``uncertainty`` draws its path
+per member from a given month on: a mean-reverting log price around the path
+(:mod:`flowsim.price_paths`).
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ __all__ = [
     "Differential",
     "Fixed",
     "OilIndexed",
+    "PathUncertainty",
     "Price",
     "TransitFee",
     "price_problems",
@@ -44,6 +47,21 @@ Signed = Annotated[float, Field(ge=-1e6, le=1e6)]
 Months = Annotated[int, Field(ge=0, le=36)]
 
 
+class PathUncertainty(Model):
+    """A benchmark path drawn per member from a day on: its log price follows the path's
+    log plus a deviation that reverts to zero (an AR(1) by month), so the path is each
+    month's median."""
+
+    volatility: Annotated[float, Field(gt=0.0, le=3.0)]
+    """Annualised standard deviation of the monthly change in log price (0.3: 30%)."""
+    half_life_years: Annotated[float, Field(gt=0.0, le=100.0)]
+    """Years in which a deviation from the path halves, on average."""
+    from_: Day = Field(alias="from")
+    """First day drawn: months starting on or after it; the path before it is known."""
+    cite: Cite
+    """Where the volatility and the reversion come from."""
+
+
 class Benchmark(Model):
     """A benchmark price path (``[prices.brent]``)."""
 
@@ -54,6 +72,8 @@ class Benchmark(Model):
     path: Schedule
     """The price over time: steps (a year's average from 1 January, say) and ramps, each
     with its cite (a schedule's value is a price here, not a rate)."""
+    uncertainty: PathUncertainty | None = None
+    """Draw the path per member from a day on (default: the path as given)."""
 
 
 class Offset(Model):
