@@ -77,3 +77,45 @@ def test_an_uncertainty_needs_a_positive_volatility_and_half_life() -> None:
     message = str(raised.value)
     assert "prices.brent.uncertainty.volatility" in message
     assert "prices.brent.uncertainty.half_life_years" in message
+
+
+RELATIVE = UNCERTAIN.replace(
+    "[sources.field]",
+    '[prices.espo]\nunit = "USD/bbl"\nrelative_to = "brent"\n'
+    'offsets = [{ from = 2020, value = -3, cite = "assumption: t" },'
+    ' { from = 2023, value = -8, cite = "assumption: t" }]\n[sources.field]',
+).replace(
+    'formula = "differential"\nbenchmark = "brent"', 'formula = "differential"\nbenchmark = "espo"'
+)
+
+
+def test_a_differential_benchmark_is_its_base_plus_the_differential_and_moves_with_it() -> None:
+    """ESPO quoted against Brent: Brent - 3, then Brent - 8 from 2023, in every member's
+    drawn Brent path."""
+    prices = Plan.of(scenario_from_text(RELATIVE)).prices
+    brent, espo = prices.benchmarks.index("brent"), prices.benchmarks.index("espo")
+    paths = benchmark_paths(prices, np.arange(50), seed=1)
+    months = np.arange(paths.shape[2])
+    differential = np.where(months >= HISTORY_MONTHS + 12, -8.0, -3.0)
+    differential[:12] = np.nan  # 2019: before either path's first entry
+    np.testing.assert_allclose(
+        paths[:, espo] - paths[:, brent], np.broadcast_to(differential, (50, len(months)))
+    )
+    assert paths[:, espo, -1].std() > 1.0  # drawn with Brent
+
+
+def test_a_differential_benchmark_names_a_benchmark_in_its_own_unit() -> None:
+    text = RELATIVE.replace('relative_to = "brent"', 'relative_to = "brnt"')
+    with pytest.raises(
+        ScenarioError, match=r"prices\.espo\.relative_to.*unknown benchmark 'brnt'.*brent"
+    ):
+        scenario_from_text(text)
+    text = RELATIVE.replace('[prices.espo]\nunit = "USD/bbl"', '[prices.espo]\nunit = "USD/MMBtu"')
+    with pytest.raises(ScenarioError, match="must be in the same unit, USD/bbl"):
+        scenario_from_text(text)
+
+
+def test_a_benchmark_has_a_path_or_is_quoted_against_another() -> None:
+    text = RELATIVE.replace('relative_to = "brent"\n', "")
+    with pytest.raises(ScenarioError, match=r"prices\.espo: a benchmark has a 'path', or"):
+        scenario_from_text(text)

@@ -67,3 +67,12 @@ def test_differentials_escalation_and_annual_means() -> None:
 def test_bad_terms_are_refused(terms: tuple[float, float, int, int, int], message: str) -> None:
     with pytest.raises(FlowsimError, match=message):
         OilIndexed(*terms)
+
+
+def test_a_window_holding_an_unknown_month_has_no_price() -> None:
+    """A benchmark not known in a month (NaN) leaves every period whose window holds that
+    month unpriced, and only those: 3-0-1 over [NaN, 10, 20, 30, 40, 50]."""
+    path = MonthlyPath(2020, np.array([np.nan, 10.0, 20.0, 30.0, 40.0, 50.0]))
+    price = OilIndexed(1.0, 0.0, 3, 0, 1).price(path).values
+    np.testing.assert_array_equal(price[:4], np.full(4, np.nan))
+    assert price[4:].tolist() == [20.0, 30.0]

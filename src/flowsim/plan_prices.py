@@ -4,7 +4,8 @@ and its transit fees, with what one unit of a price is worth per unit of volume.
 Months count from January of the horizon's first year; a benchmark path starts
 :data:`HISTORY_MONTHS` earlier, so that a formula can average over the months before
 the horizon. A benchmark's monthly value is the mean of its schedule over the month's
-days.
+days; it is NaN in a month any of whose days comes before the schedule's first entry
+(a price not known), and so is a contract price built on it.
 """
 
 from __future__ import annotations
@@ -18,9 +19,9 @@ import numpy as np
 from flowsim.arrays import BoolArray, FloatArray, IntArray
 from flowsim.pricing import Escalating, MonthlyPath
 from flowsim.pricing import OilIndexed as OilIndexedFormula
-from flowsim.scenario.prices import Fixed, OilIndexed
+from flowsim.scenario.prices import Fixed, Offset, OilIndexed
 from flowsim.scenario.route import Route
-from flowsim.scenario.schedules import Ramp, Step, annual_rates
+from flowsim.scenario.schedules import Ramp, Step, annual_rates, entry_start
 from flowsim.scenario.tree import Scenario
 from flowsim.timeline import Calendar
 from flowsim.units import BARRELS_PER_TONNE_CRUDE, TBTU_PER_BCM
@@ -47,6 +48,7 @@ def _monthly_means(path: Sequence[Step | Ramp], first: dt.date, months: int) -> 
     days = np.arange(start, stop.astype("datetime64[D]"), dtype="datetime64[D]")
     ordinals = days.astype(np.int64) + dt.date(1970, 1, 1).toordinal()
     rates = annual_rates(path, ordinals)
+    rates[ordinals < entry_start(path[0]).toordinal()] = np.nan  # not known before its first entry
     month = (days.astype("datetime64[M]") - np.datetime64(first, "M")).astype(np.int64)
     result: FloatArray = np.bincount(month, rates, months) / np.bincount(month, None, months)
     return result
@@ -107,6 +109,12 @@ class PricePlan:
     (benchmarks,)."""
     drawn_from: IntArray
     """Each benchmark's first drawn month, an index into its path, shape (benchmarks,)."""
+    relative_to: IntArray
+    """The benchmark each one is a differential to (-1: quoted in its own right), shape
+    (benchmarks,)."""
+    spread: FloatArray
+    """Each differential benchmark's differential (0 for the others), shape (benchmarks,
+    HISTORY_MONTHS + months): ``benchmark[b] = benchmark[relative_to[b]] + spread[b]``."""
 
     @property
     def priced(self) -> BoolArray:
@@ -150,12 +158,18 @@ class PricePlan:
         start = cal.date_of(0)
         first = dt.date(start.year - HISTORY_MONTHS // 12, 1, 1)
         benchmarks = tuple(sorted(scenario.prices))
-        paths = np.array(
-            [
-                _monthly_means(scenario.prices[b].path, first, HISTORY_MONTHS + months)
-                for b in benchmarks
-            ]
+        quoted = [scenario.prices[b] for b in benchmarks]
+        spread = np.array(
+            [_by_month(q.offsets or [], first, HISTORY_MONTHS + months) for q in quoted]
         ).reshape(len(benchmarks), HISTORY_MONTHS + months)
+        relative_to = np.array([_index(q.relative_to, benchmarks) for q in quoted], dtype=np.int64)
+        own = [_monthly_means(q.path, first, HISTORY_MONTHS + months) if q.path else None
+               for q in quoted]  # fmt: skip
+        paths = np.array(
+            [path if path is not None else own[relative_to[b]] + spread[b]
+             for b, path in enumerate(own)]
+        ).reshape(len(benchmarks), HISTORY_MONTHS + months)  # fmt: skip
+        spread = np.where((relative_to >= 0)[:, None], spread, 0.0)
         objs = [scenario.routes[r] for r in routes]
         countries = tuple(sorted({f.country for route in objs for f in route.transit_fees}))
         fee = np.zeros((len(routes), len(countries)))
@@ -180,7 +194,13 @@ class PricePlan:
             drawn_from=np.array(
                 [_first_month_from(u.from_, first) if u else 0 for u in spreads], dtype=np.int64
             ),
+            relative_to=relative_to,
+            spread=spread,
         )
+
+
+def _index(benchmark: str | None, benchmarks: tuple[str, ...]) -> int:
+    return -1 if benchmark is None else benchmarks.index(benchmark)
 
 
 def _first_month_from(day: dt.date, first: dt.date) -> int:
@@ -205,11 +225,18 @@ def _route_price(route: Route, benchmarks: tuple[str, ...], cal: Calendar) -> Ro
             deal.slope, deal.constant, deal.average_months, deal.lag_months, deal.reset_months
         )
         return RoutePrice(b, formula, np.zeros(months))
+    return RoutePrice(b, None, _by_month(deal.offsets, cal.date_of(0), months))
+
+
+def _by_month(offsets: Sequence[Offset], first: dt.date, months: int) -> FloatArray:
+    """Dated differentials in each of ``months`` months from ``first``'s month, each from
+    the first month starting on or after its day until the next (NaN before the first),
+    shape (months,)."""
     month_starts = np.array(
-        [dt.date(cal.date_of(0).year + m // 12, m % 12 + 1, 1) for m in range(months)]
-    )
-    offset = np.full(months, np.nan)  # none before the first offset
-    for step in deal.offsets:  # in date order, each from the first month starting on or
-        # after its day until the next
-        offset[month_starts >= step.from_] = step.value
-    return RoutePrice(b, None, offset)
+        [dt.date(first.year + (first.month - 1 + m) // 12, (first.month - 1 + m) % 12 + 1, 1)
+         for m in range(months)]
+    )  # fmt: skip
+    out = np.full(months, np.nan)
+    for step in offsets:  # in date order
+        out[month_starts >= step.from_] = step.value
+    return out

@@ -11,7 +11,9 @@ The path is each month's median; a deviation halves in ``half_life`` years on av
 and its spread settles at ``sigma / sqrt(12 * (1 - phi**2))``. The months before ``t0``
 are known. Like every random element, a benchmark draws from its own stream per
 substream of members (``"price:<id>"``, :func:`flowsim.streams.element_rng`), so member
-``k``'s path is the same whatever the blocks, workers or engine.
+``k``'s path is the same whatever the blocks, workers or engine. A benchmark quoted as a
+differential to another (``relative_to``) moves with it: its drawn path is the other's
+plus its differential.
 """
 
 from __future__ import annotations
@@ -49,4 +51,6 @@ def benchmark_paths(prices: PricePlan, members: IntArray, seed: int) -> FloatArr
                 x = prices.persistence[b] * x + step * shocks[:, t]
                 deviation[:, t] = x
             out[rows, b, t0:] *= np.exp(deviation)
+    for b in np.flatnonzero(prices.relative_to >= 0):  # differentials move with their base
+        out[:, b] = out[:, prices.relative_to[b]] + prices.spread[b]
     return out

@@ -10,7 +10,8 @@ prices, vectorised over any leading axes (members), months last:
   ``Y`` months of lag, a price reset every ``Z`` months. The price of a reset period
   that starts in month ``m`` is built from months ``m - Y - X .. m - Y - 1``: for
   ``6-3-3`` the July-September price is the average of October to March. A period
-  whose window starts before the path is NaN (no price can be formed).
+  whose window starts before the path, or holds a NaN month, is NaN (no price can be
+  formed).
 - :class:`Differential`: the benchmark plus a differential (ESPO Blend against Dubai,
   Urals against Brent), each month.
 - :class:`Escalating`: a base price growing at a fixed yearly rate from a base year.
@@ -91,9 +92,10 @@ class OilIndexed:
         averaging window reaches before the path)."""
         values = np.asarray(benchmark.values, dtype=np.float64)
         n, x, y = benchmark.months, self.average_months, self.lag_months
-        sums = np.concatenate(
-            [np.zeros((*values.shape[:-1], 1)), np.cumsum(values, axis=-1)], axis=-1
-        )
+        zero = np.zeros((*values.shape[:-1], 1))
+        missing = np.isnan(values)
+        sums = np.concatenate([zero, np.cumsum(np.where(missing, 0.0, values), axis=-1)], axis=-1)
+        gaps = np.concatenate([zero, np.cumsum(missing, axis=-1)], axis=-1)
         month = np.arange(n)
         start = month - month % self.reset_months  # the first month of each one's period
         first, stop = start - y - x, start - y  # its window: months first .. stop - 1
@@ -101,6 +103,8 @@ class OilIndexed:
         mean = np.full(values.shape, np.nan)
         ok = month[known]
         mean[..., ok] = (sums[..., stop[ok]] - sums[..., first[ok]]) / x
+        unknown = gaps[..., stop[ok]] > gaps[..., first[ok]]  # a NaN month in the window
+        mean[..., ok] = np.where(unknown, np.nan, mean[..., ok])
         return MonthlyPath(benchmark.first_year, self.slope * mean + self.constant)
 
 

@@ -30,6 +30,7 @@ __all__ = [
     "Benchmark",
     "Differential",
     "Fixed",
+    "Offset",
     "OilIndexed",
     "PathUncertainty",
     "Price",
@@ -62,20 +63,6 @@ class PathUncertainty(Model):
     """Where the volatility and the reversion come from."""
 
 
-class Benchmark(Model):
-    """A benchmark price path (``[prices.brent]``)."""
-
-    label: str | None = None
-    """Name for tables and figures (default: the benchmark id)."""
-    unit: Literal["USD/bbl", "USD/MMBtu"]
-    """Unit of the path's values."""
-    path: Schedule
-    """The price over time: steps (a year's average from 1 January, say) and ramps, each
-    with its cite (a schedule's value is a price here, not a rate)."""
-    uncertainty: PathUncertainty | None = None
-    """Draw the path per member from a day on (default: the path as given)."""
-
-
 class Offset(Model):
     """From a day on, a differential to the benchmark (negative: a discount)."""
 
@@ -85,6 +72,27 @@ class Offset(Model):
     """Differential, in the contract's unit."""
     cite: Cite
     """Where the figure comes from."""
+
+
+class Benchmark(Model):
+    """A benchmark price path (``[prices.brent]``), or a benchmark quoted as a
+    differential to another (``[prices.espo]``: ``relative_to`` and ``offsets``)."""
+
+    label: str | None = None
+    """Name for tables and figures (default: the benchmark id)."""
+    unit: Literal["USD/bbl", "USD/MMBtu"]
+    """Unit of the path's values."""
+    path: Schedule | None = None
+    """The price over time: steps (a year's average from 1 January, say) and ramps, each
+    with its cite (a schedule's value is a price here, not a rate)."""
+    relative_to: Id | None = None
+    """For a benchmark quoted as a differential (ESPO Blend against Brent): the benchmark
+    it is quoted against; it is that one's price plus ``offsets``, drawn with it."""
+    offsets: list[Offset] | None = None
+    """With ``relative_to``: the differentials in date order, each from the first month
+    starting on or after its day until the next (negative: a discount)."""
+    uncertainty: PathUncertainty | None = None
+    """Draw the path per member from a day on (default: the path as given)."""
 
 
 class _Formula(Model):
@@ -165,10 +173,42 @@ class TransitFee(Model):
 
 
 def price_problems(scenario: Scenario) -> list[tuple[tuple[str | int, ...], str]]:
-    """What is wrong with the prices of ``scenario``: an unknown benchmark, a unit the
-    route's commodity cannot have, a differential in another unit than its benchmark,
-    offsets out of date order, a fee by a country the route does not cross."""
+    """What is wrong with the prices of ``scenario``: an unknown benchmark (of a route or
+    of a differential benchmark), a unit the route's commodity cannot have, a
+    differential in another unit than its benchmark, offsets out of date order, a fee by
+    a country the route does not cross."""
     problems: list[tuple[tuple[str | int, ...], str]] = []
+    for bid, quoted in scenario.prices.items():
+        if quoted.relative_to is None:
+            if quoted.path is None or quoted.offsets is not None:
+                problems.append(
+                    (("prices", bid), "a benchmark has a 'path', or 'relative_to' another "
+                     "benchmark and 'offsets'")
+                )  # fmt: skip
+            continue
+        if quoted.path is not None or not quoted.offsets:
+            problems.append(
+                (("prices", bid), "a differential benchmark has 'offsets' (at least one) and "
+                 "no 'path'")
+            )  # fmt: skip
+        elif [o.from_ for o in quoted.offsets] != sorted(o.from_ for o in quoted.offsets):
+            problems.append((("prices", bid, "offsets"), "must be in date order"))
+        at: tuple[str | int, ...] = ("prices", bid, "relative_to")
+        base = scenario.prices.get(quoted.relative_to)
+        if base is None:
+            problems.append(
+                (at, f"unknown benchmark '{quoted.relative_to}'"
+                 + did_you_mean(quoted.relative_to, [b for b in scenario.prices if b != bid]))
+            )  # fmt: skip
+        elif base.relative_to is not None or quoted.relative_to == bid:
+            problems.append((at, "must name a benchmark quoted in its own right"))
+        elif base.unit != quoted.unit:
+            problems.append((at, f"must be in the same unit, {base.unit} (got {quoted.unit})"))
+        if quoted.uncertainty is not None:
+            problems.append(
+                (("prices", bid, "uncertainty"), "a differential benchmark is drawn with the "
+                 "benchmark it is relative to; give that one the uncertainty")
+            )  # fmt: skip
     for rid, route in scenario.routes.items():
         units = PRICE_UNITS[route.commodity]
         price = route.price
