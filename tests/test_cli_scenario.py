@@ -175,7 +175,7 @@ def test_scenarios_copy_writes_the_file_and_what_it_extends(tmp_path: Path) -> N
     mine = tmp_path / "mine"
     code, out, _ = run("scenarios", "copy", "pos2_50bcm", str(mine))
     assert code == 0
-    chain = ["pos2_50bcm.toml", "reference.toml", "common/china_demand.toml"]
+    chain = ["pos2_50bcm.toml", "reference.toml", "common/china_demand.toml", "common/prices.toml"]
     assert out.splitlines() == [f"wrote {mine / name}" for name in chain]
     for name in chain[1:]:
         assert (mine / name).read_bytes() == (SCENARIOS / name).read_bytes(), name

@@ -11,6 +11,7 @@ import flowsim
 from flowsim.errors import FlowsimError
 
 from .conftest import SCENARIOS, SHIPPED
+from .test_plots_value import EXPORTER, priced_text, run, unpriced_text
 
 
 def test_compare_scenarios_and_results(single: flowsim.Result, tmp_path: Path) -> None:
@@ -90,3 +91,41 @@ def test_results_over_different_horizons_compare_on_common_years(
     (note,) = comparison.notes
     assert "2020-2030" in note
     assert "reference covers 2015-2050" in note
+
+
+def test_priced_results_compare_trade_value_by_exporter() -> None:
+    """B raises the pipe's price constant by 10 USD/kcm: its 38 bcm a year are worth
+    38 x 10 = 380 million USD more to the exporter and cost the importer as much; crude,
+    priced the same, differs by nothing. A's own figure is its routes' trade value summed."""
+    a = run(priced_text("a"))
+    b = run(priced_text("b", {"constant = 50": "constant = 60"}))
+    table = flowsim.compare(a, b).table
+    first = a.annual.isel(member=0)
+    assert set(table.index.get_level_values("unit")) == {"bcm/yr", "Mt/yr", "million USD"}
+    gas = f"{EXPORTER} gas"
+    for year in (2022, 2023):
+        assert float(first.delivered.sel(route="pipe", year=year)) == 38.0
+        for variable in ("trade_value", "importer_cost", "exporter_revenue"):
+            row = table.loc[(variable, gas, "million USD", year)]
+            assert row["b - a"] == pytest.approx(380.0), (variable, year)
+        own = first.trade_value.sel(route=["pipe", "fixed"], year=year).sum()
+        assert table.loc[("trade_value", gas, "million USD", year), "a"] == pytest.approx(own)
+        crude = table.loc[("exporter_revenue", "unattributed oil", "million USD", year)]
+        assert crude["b - a"] == 0
+        fees = float(first.transit_fees.sel(route="crude", year=year))
+        assert crude["a"] == pytest.approx(
+            float(first.trade_value.sel(route="crude", year=year)) - fees
+        )
+    assert not table.xs("million USD", level="unit").isna().any().any()  # priced exporters only
+
+
+def test_without_prices_on_both_sides_nothing_is_valued() -> None:
+    """An unpriced comparison has exactly the volume rows it always had; a priced result
+    against an unpriced one compares no money either (no half-empty rows)."""
+    volumes = {"delivered", "delivered_total", "demand", "balancing", "unmet"}
+    bare = run(unpriced_text(priced_text("bare")))
+    alone = flowsim.compare(bare, run(unpriced_text(priced_text("bare too"))))
+    assert set(alone.table.index.get_level_values("variable")) == volumes
+    mixed = flowsim.compare(run(priced_text("a")), bare).table
+    assert set(mixed.index.get_level_values("variable")) == volumes
+    assert "million USD" not in set(mixed.index.get_level_values("unit"))

@@ -23,6 +23,7 @@ from flowsim.errors import FlowsimError
 from flowsim.paired import STATISTICS, TIE_TOLERANCE, member_differences
 
 from .conftest import MONTE_CARLO
+from .test_plots_value import EXPORTER, priced_text, run
 
 YEARS = [2030, 2031]
 
@@ -233,3 +234,25 @@ def test_compare_command_notes_results_it_cannot_pair_and_removes_stale_paired_f
     assert "flowsim: note: no paired differences of c against a: c has 3 members" in second.stderr
     assert "Member by member" not in second.stdout
     assert not [p.name for p in out.iterdir() if p.name.startswith("paired")]
+
+
+def test_priced_ensembles_pair_their_trade_value_member_by_member() -> None:
+    """The pipe's price is 50 + slope x (Brent average); B's slope 3.3 against A's 3.0 adds
+    0.1 x (price - 50) to each month's price, so member k's gas trade value rises by
+    0.1 x (its trade value - 50 x its deliveries): more where member k drew dear Brent. The
+    paired quantiles are those of that difference, member by member."""
+    a = run(priced_text("a", drawn=True), members=20)
+    b = run(priced_text("b", {"slope = 3.0": "slope = 3.3"}, drawn=True), members=20)
+    paired = flowsim.compare(a, b).paired
+    assert paired is not None
+    pipe = a.annual.sel(route="pipe")
+    rise = (0.1 * (pipe.trade_value - 50 * pipe.delivered)).values  # (member, year)
+    rows = paired.loc[("b", "trade_value", f"{EXPORTER} gas", "million USD")]
+    for i, year in enumerate(a.annual.year.values):
+        expected = np.quantile(rise[:, i], [0.1, 0.5, 0.9])
+        actual = rows.loc[year, ["p10", "p50", "p90"]].to_numpy(dtype=float)
+        np.testing.assert_allclose(actual, expected, rtol=1e-9)
+        assert rows.loc[year, "p_higher"] == 1
+    assert rows.loc[2023, "p90"] - rows.loc[2023, "p10"] > 100  # members differ: pairing counts
+    crude = paired.loc[("b", "trade_value", "unattributed oil", "million USD")]
+    assert (crude["p_equal"] == 1).all()

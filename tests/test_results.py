@@ -14,9 +14,12 @@ import flowsim
 from flowsim import FlowsimError
 from flowsim.results import SHORTFALL_TOLERANCE
 from flowsim.sampling import sample
+from flowsim.scenario import scenario_from_text
 
 from .conftest import tiny_doc
 from .engine_cases import CITE, RANDOM_SCENARIO, scenario
+from .test_plan_prices import PRICED
+from .test_price_paths import UNCERTAIN
 
 
 def test_netcdf_round_trip_keeps_values_and_provenance(tmp_path: Path) -> None:
@@ -154,3 +157,64 @@ def test_a_summary_is_computed_once(monkeypatch: pytest.MonkeyPatch) -> None:
     result.annual = result.annual.copy()
     result.summary()
     assert len(calls) == 2
+
+
+# --- transit fees by country ------------------------------------------------------------
+
+FEES = PRICED.replace(
+    'cite = "assumption: t"\n[routes.pipe.price]',
+    'transit_countries = ["Kazakhstan", "Uzbekistan"]\n'
+    'transit_fees = [{country = "Kazakhstan", value = 2, unit = "USD/kcm", cite = "report: t"},'
+    ' {country = "Uzbekistan", value = 0.5, unit = "USD/MMBtu", cite = "report: t"}]\n'
+    'cite = "assumption: t"\n[routes.pipe.price]',
+)
+"""PRICED with fees on the gas pipe too (38 bcm/yr): Kazakhstan 2 USD/kcm, Uzbekistan
+0.5 USD/MMBtu."""
+
+
+def test_transit_fees_by_country_are_each_routes_flow_times_its_fee() -> None:
+    """PRICED: the crude lane's 10 Mt at 15 USD/t make Kazakhstan 150 million USD a year.
+    With the pipe's fees too, Kazakhstan adds 38 bcm x 2 USD/kcm = 76 and Uzbekistan
+    charges 38 bcm x 0.5 USD/MMBtu x 34.12 TBtu/bcm = 648.28; by commodity they split."""
+    assert PRICED.count('cite = "assumption: t"\n[routes.pipe.price]') == 1
+    priced = flowsim.run(scenario_from_text(PRICED), engine="numpy")
+    fee = priced.annual.route_transit_fee
+    assert fee.dims == ("route", "transit_country")
+    assert fee.sel(transit_country="Kazakhstan").values.tolist() == [15e6, 0.0, 0.0]
+    kazakh = priced.transit_fees_by_country()
+    assert kazakh.dims == ("member", "year", "transit_country")
+    np.testing.assert_allclose(kazakh.sel(transit_country="Kazakhstan", member=0), [150, 150])
+    assert (kazakh.attrs["units"], kazakh.attrs["currency"]) == ("1e6", "USD")
+
+    both = flowsim.run(scenario_from_text(FEES), engine="numpy")
+    fees = both.transit_fees_by_country().isel(member=0)
+    assert fees.transit_country.values.tolist() == ["Kazakhstan", "Uzbekistan"]
+    np.testing.assert_allclose(fees.sel(transit_country="Kazakhstan"), [226, 226], rtol=1e-12)
+    np.testing.assert_allclose(fees.sel(transit_country="Uzbekistan"), [648.28, 648.28])
+    gas = both.transit_fees_by_country("gas").isel(member=0)
+    np.testing.assert_allclose(gas.sel(transit_country="Kazakhstan"), [76, 76], rtol=1e-12)
+    oil = both.transit_fees_by_country("oil").isel(member=0)
+    np.testing.assert_allclose(oil.sel(transit_country="Uzbekistan"), [0, 0])
+    by_route = both.annual.transit_fees.isel(member=0).sum("route")  # flowsim.value's fees
+    np.testing.assert_allclose(fees.sum("transit_country"), by_route, rtol=1e-12)
+
+
+def test_a_run_without_fees_has_no_transit_countries() -> None:
+    """No route pays fees: no transit_country dimension, and no fees by country."""
+    result = flowsim.run(RANDOM_SCENARIO, members=2)
+    assert "transit_country" not in result.annual.dims
+    assert "route_transit_fee" not in result.annual.coords
+    assert result.transit_fees_by_country().shape == (2, result.annual.sizes["year"], 0)
+
+
+def test_fees_by_country_survive_netcdf_and_lazy_summaries(tmp_path: Path) -> None:
+    """results.nc (h5netcdf) keeps the fee coordinate; a lazily read ensemble with fees and
+    drawn prices summarises slice by slice as in memory."""
+    result = flowsim.run(scenario_from_text(UNCERTAIN), members=6, seed=1, engine="numpy")
+    again = flowsim.open_result(result.to_netcdf(tmp_path / "results.nc"))
+    xr.testing.assert_identical(again.annual, result.annual)
+    xr.testing.assert_identical(again.transit_fees_by_country(), result.transit_fees_by_country())
+    lazy = _lazy_copy(result, tmp_path / "lazy.nc")
+    by_slices = lazy._summary_by_slices(6 * 8 * 2)
+    by_slices.attrs = dict(lazy.annual.attrs)
+    xr.testing.assert_identical(by_slices, result.summary())

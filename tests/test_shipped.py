@@ -72,6 +72,7 @@ def test_unknown_name_suggests_a_close_one_and_lists_all() -> None:
 
 
 DEMAND = SCENARIOS / "common" / "china_demand.toml"
+PRICES = SCENARIOS / "common" / "prices.toml"
 
 
 @pytest.mark.parametrize("path", SHIPPED, ids=lambda p: p.stem)
@@ -79,20 +80,22 @@ def test_scenario_files_follow_the_extends_chain(path: Path) -> None:
     """A shipped scenario's files are itself, then each file it extends, all shipped.
 
     The reference and the historical scenario take their demand from the shared
-    common/china_demand.toml; the variants extend the reference.
+    common/china_demand.toml, which takes the prices from common/prices.toml; the
+    variants extend the reference.
     """
     files = shipped.scenario_files(path.stem)
     assert files[0].name == path.name
     chain = [f.resolve() for f in files[1:]]
     if path.stem in ("reference", "historical"):
-        assert chain == [DEMAND.resolve()]
+        assert chain == [DEMAND.resolve(), PRICES.resolve()]
     else:
-        assert chain == [(SCENARIOS / "reference.toml").resolve(), DEMAND.resolve()]
+        reference = (SCENARIOS / "reference.toml").resolve()
+        assert chain == [reference, DEMAND.resolve(), PRICES.resolve()]
 
 
 def test_the_shared_demand_file_is_no_scenario() -> None:
-    """common/china_demand.toml is packaged with the scenarios but not listed as one."""
-    assert "china_demand" not in shipped.scenario_names()
+    """The common/ files are packaged with the scenarios but not listed as ones."""
+    assert not {"china_demand", "prices"} & set(shipped.scenario_names())
     assert (Path(str(shipped.scenario_file("reference").parent)) / "common").is_dir()
 
 
@@ -103,6 +106,7 @@ def test_copy_scenario_writes_a_loadable_copy(tmp_path: Path) -> None:
         (tmp_path / "kazakh_transit_halt.toml", True),
         (tmp_path / "reference.toml", True),
         (tmp_path / "common" / "china_demand.toml", True),
+        (tmp_path / "common" / "prices.toml", True),
     ]
     copy = load_scenario(tmp_path / "kazakh_transit_halt.toml", "summer")
     assert copy == load_scenario("kazakh_transit_halt#summer")

@@ -331,8 +331,9 @@ def test_historical_central_asian_supply_is_contracts_not_deliveries() -> None:
 def test_historical_says_what_is_fitted() -> None:
     """Every fitted figure of historical.toml says so in its cite, and names its years."""
     fitted = [c for c in _cites(_load("historical.toml")) if "FITTED" in c]
-    # delivery factor, three CAGP tranches, two Kazakh-crude anchors, the Russian residual
-    assert len(fitted) == 7
+    # delivery factor, three CAGP tranches, two Kazakh-crude anchors, the Russian residual,
+    # and the PoS-1 price formula (common/prices.toml, fitted to MinEcon's 2022 and 2025)
+    assert len(fitted) == 8
     assert all(any(str(y) in c for y in range(2006, 2026)) or "header" in c for c in fitted)
 
 
@@ -607,8 +608,9 @@ def test_files_said_to_dispatch_alike_give_the_engines_the_same_inputs() -> None
                 assert left == right, field.name
         for part in ("storage", "contracts", "prices"):
             for field in dataclasses.fields(getattr(a, part)):
-                left, right = (getattr(getattr(p, part), field.name) for p in (a, b))
-                np.testing.assert_array_equal(left, right, err_msg=f"{part}.{field.name}")
+                name = "price" if field.name == "routes" else field.name  # formulas: by value
+                left, right = (getattr(getattr(p, part), name) for p in (a, b))
+                np.testing.assert_array_equal(left, right, err_msg=f"{part}.{name}")
 
 
 def test_the_readme_shortfall_figures() -> None:

@@ -10,8 +10,10 @@ one row per reported series and year:
     sum (``kazakh_oil+kazakh_oil_russian_transit``), or ``exporter:COUNTRY``
     (``exporter:Russia``): every route of the row's commodity whose source's
     ``country`` is COUNTRY, whatever lanes the scenario has.
-``year``, ``commodity`` (``gas`` or ``oil``), ``volume``, ``unit`` (``bcm`` or ``Mt``)
-    The reported annual volume.
+``year``, ``commodity`` (``gas`` or ``oil``), ``volume``, ``unit``
+    The reported annual figure: a volume (``unit`` ``bcm`` or ``Mt``: held against
+    ``delivered``) or a trade value, China's customs value of the imports (``unit``
+    ``million USD``: held against ``trade_value``, :mod:`flowsim.value`).
 ``status``
     ``sourced`` (stated in the cited item), ``derived`` (arithmetic on sourced
     figures) or ``estimate`` (interpolated, recalled or a plan).
@@ -21,7 +23,9 @@ one row per reported series and year:
 Errors are ``simulated - reported``; percent errors are relative to the
 reported figure. In the result's table an ``exporter:`` row names the route
 ids it summed. The statistics per series (MAPE, bias) are taken over its
-``sourced`` years only: derived and estimated figures are shown, not scored.
+``sourced`` years only: derived and estimated figures are shown, not scored. The
+coverage and calibration of an ensemble are those of the sourced volumes (values
+follow from them and the prices).
 """
 
 from __future__ import annotations
@@ -39,6 +43,7 @@ import pandas as pd
 from flowsim.errors import FlowsimError, Problem, did_you_mean
 from flowsim.results import Result
 from flowsim.scenario.network import exporter_of
+from flowsim.series import VALUE_UNIT, series_values
 from flowsim.stats import member_quantile
 from flowsim.variables import VOLUME_UNITS as UNITS
 
@@ -168,9 +173,10 @@ def _check_row(row: dict[str, str], routes: Mapping[str, str] | None) -> list[st
     commodity = row["commodity"]
     if commodity not in UNITS:
         out.append(f"column 'commodity': expected one of gas, oil (got '{commodity}')")
-    elif row["unit"] != UNITS[commodity]:
+    elif row["unit"] not in (UNITS[commodity], VALUE_UNIT):
         out.append(
-            f"column 'unit': expected '{UNITS[commodity]}' for {commodity} (got '{row['unit']}')"
+            f"column 'unit': expected '{UNITS[commodity]}' for {commodity}, or "
+            f"'{VALUE_UNIT}' for a trade value (got '{row['unit']}')"
         )
     if row["status"] not in STATUSES:
         out.append(
@@ -237,18 +243,20 @@ class Backtest:
 
     @property
     def coverage(self) -> float | None:
-        """Share of ``sourced`` series-years inside the P10-P90 band (None for one member)."""
+        """Share of ``sourced`` volumes inside the P10-P90 band (None for one member)."""
         if self.members == 1:
             return None
-        sourced = self.table[self.table["status"] == "sourced"]
+        table = self.table
+        sourced = table[(table["status"] == "sourced") & (table["unit"] != VALUE_UNIT)]
         return float(sourced["inside"].mean()) if len(sourced) else None
 
 
 def backtest(result: Result, reported: pd.DataFrame) -> Backtest:
-    """Hold a result's annual deliveries against reported flows.
+    """Hold a result's annual deliveries and trade values against reported ones.
 
     ``reported`` is what :func:`read_reported` returns; a series' simulated
-    value is the sum of ``delivered`` over its route ids, per member; an
+    value is the sum of ``delivered`` (or ``trade_value``) over its route ids, per
+    member (:func:`flowsim.series.series_values`); an
     ``exporter:COUNTRY`` row sums every route of its commodity whose source
     belongs to COUNTRY, and the table names those ids. Figures of years the
     result does not simulate are left out (and counted).
@@ -271,8 +279,9 @@ def backtest(result: Result, reported: pd.DataFrame) -> Backtest:
     simulated = np.empty(len(table))
     lows, highs = np.full(len(table), np.nan), np.full(len(table), np.nan)
     bands = np.full((len(table), len(WIDTHS), 2), np.nan)  # each row's central bands
-    for i, (route, year) in enumerate(zip(table["route"], table["year"], strict=True)):
-        values = a.delivered.sel(route=route.split("+"), year=year).sum("route")
+    rows = zip(table["route"], table["year"], table["unit"], strict=True)
+    for i, (route, year, unit) in enumerate(rows):
+        values = series_values(result, route, unit).sel(year=year)
         simulated[i] = float(member_quantile(values, 0.5)) if members > 1 else float(values[0])
         if members > 1:
             lows[i], highs[i] = (float(member_quantile(values, q)) for q in (0.1, 0.9))
@@ -291,7 +300,7 @@ def backtest(result: Result, reported: pd.DataFrame) -> Backtest:
     name = str(a.attrs.get("scenario_name", ""))
     calibration = None
     if members > 1:
-        sourced = (table["status"] == "sourced").to_numpy()
+        sourced = ((table["status"] == "sourced") & (table["unit"] != VALUE_UNIT)).to_numpy()
         figure = table["reported"].to_numpy()[sourced, None]
         inside = (bands[sourced, :, 0] <= figure) & (figure <= bands[sourced, :, 1])
         calibration = pd.DataFrame(

@@ -24,14 +24,22 @@ from flowsim.stats import member_median
 from flowsim.variables import ANNUAL_UNITS as UNITS
 from flowsim.version import VERSION
 
-__all__ = ["Comparison", "compare", "diff", "row_label"]
+__all__ = ["MONEY", "VALUE_COMPARED", "Comparison", "compare", "diff", "priced", "row_label"]
 
 Item = Scenario | Result | str | os.PathLike[str]
+
+VALUE_COMPARED = ("trade_value", "importer_cost", "exporter_revenue")
+"""The route variables compared by exporter when every result has prices
+(:data:`flowsim.variables.VALUE`)."""
+
+MONEY = "million USD"
+"""The unit of the money compared (US dollars of the day)."""
 
 
 def row_label(variable: str, name: str) -> str:
     """How a compared quantity is named in tables and figures: a route's deliveries by the
-    route, the others by commodity and variable (``gas delivered total``, ``gas balancing``)."""
+    route, the others by commodity (or exporter and commodity) and variable (``gas delivered
+    total``, ``gas balancing``, ``Russia gas trade value``)."""
     return name if variable == "delivered" else f"{name} {variable.replace('_', ' ')}"
 
 
@@ -54,7 +62,10 @@ class Comparison:
     results: tuple[Result, ...]
     table: pd.DataFrame
     """Rows (variable, name, unit, year); columns: each result's value (median for
-    ensembles), then ``<name> - <first>`` for the others."""
+    ensembles), then ``<name> - <first>`` for the others. Variables: ``delivered`` (name: the
+    route), ``delivered_total``, ``demand``, ``balancing``, ``unmet`` (name: the commodity),
+    and where every result has prices :data:`VALUE_COMPARED` by exporter (name:
+    ``<exporter> <commodity>``, unit :data:`MONEY`)."""
     notes: tuple[str, ...] = ()
     """What the reader should know about the comparison (years left out, results not
     paired, ...)."""
@@ -193,9 +204,17 @@ class Comparison:
         return fig
 
 
-def _quantities(result: Result) -> list[Quantity]:
+def priced(result: Result) -> bool:
+    """Whether ``result`` has prices: a trade value on some route (judged on its first
+    member; whether a route has a price is the scenario's, the same in every member)."""
+    a = result.annual
+    return "trade_value" in a and bool(a.trade_value.isel(member=0).notnull().any())
+
+
+def _quantities(result: Result, value: bool = False) -> list[Quantity]:
     """The compared outputs of ``result``, per member: deliveries of each route, and of each
-    commodity its deliveries in total, demand, balancing and unmet."""
+    commodity its deliveries in total, demand, balancing and unmet; with ``value``, also
+    :data:`VALUE_COMPARED` of each exporter and commodity with a priced route."""
     a = result.annual
     out = []
     for route in a.route.values:
@@ -208,6 +227,20 @@ def _quantities(result: Result) -> list[Quantity]:
         for variable in ("demand", "balancing", "unmet"):
             values = a[variable].sel(commodity=commodity)
             out.append(Quantity(variable, commodity, UNITS[commodity], values))
+    return out + (_value_quantities(result) if value else [])
+
+
+def _value_quantities(result: Result) -> list[Quantity]:
+    """:data:`VALUE_COMPARED` summed by exporter (:meth:`Result.by_exporter`), million USD,
+    one quantity per exporter and commodity with a value in some member and year."""
+    out = []
+    for variable in VALUE_COMPARED:
+        by = result.by_exporter(variable=variable)
+        for commodity in (str(c) for c in by.commodity.values):
+            for exporter in (str(e) for e in by.exporter.values):
+                values = by.sel(exporter=exporter, commodity=commodity, drop=True)
+                if bool(values.notnull().any()):  # an exporter without a priced route: none
+                    out.append(Quantity(variable, f"{exporter} {commodity}", MONEY, values))
     return out
 
 
@@ -227,7 +260,9 @@ def compare(*items: Item, members: int | None = None, seed: int | None = None) -
     """Compare scenarios (files, ``file#NAME``, Scenario objects) or results (``results.nc``).
 
     Scenarios are run with the core engine (``members`` and ``seed`` default to
-    their own run settings). The first item is the baseline of the differences.
+    their own run settings). The first item is the baseline of the differences. Where
+    every result has prices, trade value, importer cost and exporter revenue by exporter
+    are compared too (million USD).
     """
     if len(items) < 2:
         raise FlowsimError("compare needs at least two scenarios or results")
@@ -246,7 +281,8 @@ def compare(*items: Item, members: int | None = None, seed: int | None = None) -
             f"compared over the years all results cover, {min(common)}-{max(common)}; "
             + ", ".join(f"{n} covers {min(s)}-{max(s)}" for n, s in zip(names, spans, strict=True))
         )
-    quantities = [_quantities(r) for r in results]
+    value = all(priced(r) for r in results)  # money side by side only where all have it
+    quantities = [_quantities(r, value) for r in results]
     frames = [_frame(q) for q in quantities]
     frames = [f[f.index.get_level_values("year").isin(sorted(common))] for f in frames]
     table = pd.concat(frames, axis=1, keys=names)

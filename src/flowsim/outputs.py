@@ -71,7 +71,7 @@ def safe_name(name: str) -> str:
 
 
 def _figures(result: Result, folder: Path) -> list[Path]:
-    from flowsim import plots
+    from flowsim import plots, plots_value
 
     members = result.annual.sizes["member"]
     written: list[Path] = []
@@ -89,6 +89,8 @@ def _figures(result: Result, folder: Path) -> list[Path]:
     if members > 1:
         for route in (str(r) for r in result.annual.route.values):
             written += plots.save(plots.fan(result, route=route), folder / f"fan_{route}")
+    for stem, drawn in plots_value.figures(result):  # runs with priced routes only
+        written += plots.save(drawn, folder / stem)
     return written
 
 

@@ -8,8 +8,8 @@ draws. Its quantiles over members, and the share of members where B is lower,
 say how likely B is below A, which the difference of the medians cannot.
 
 A member's B and A *tie* when ``|B - A| <= TIE_TOLERANCE x max(|A|, |B|, 1)``
-(volumes in bcm or Mt: below one unit the tolerance is absolute); ties are
-counted apart, so ``p_lower + p_equal + p_higher = 1``.
+(volumes in bcm or Mt, money in million USD: below one unit the tolerance is
+absolute); ties are counted apart, so ``p_lower + p_equal + p_higher = 1``.
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ __all__ = [
 
 TIE_TOLERANCE = 1e-9
 """B and A tie in a member when they differ by at most this share of the larger of |A|,
-|B| and 1 (one bcm or Mt)."""
+|B| and 1 (one bcm or Mt; one million USD)."""
 
 STATISTICS = ("p10", "p50", "p90", "p_lower", "p_equal", "p_higher")
 """P10, P50, P90 of B - A over members; shares of members with B below, tied with, above A."""

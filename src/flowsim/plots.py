@@ -4,6 +4,7 @@ Each function returns a :class:`matplotlib.figure.Figure` (no global pyplot
 state); ``Result.plot.<name>(...)`` calls them. Ensembles show the median
 (P50) where one line or area is drawn; fan charts show the P10-P90 band.
 Every figure carries a footnote naming the scenario, the run and flowsim.
+Figures of what the flows are worth are in :mod:`flowsim.plots_value`.
 """
 
 from __future__ import annotations
@@ -23,10 +24,12 @@ import xarray as xr
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.layout_engine import ConstrainedLayoutEngine
+from matplotlib.ticker import MaxNLocator
 
 from flowsim.errors import FlowsimError
 from flowsim.io import atomic_path
 from flowsim.labels import display_name
+from flowsim.series import VALUE_UNIT, series_values
 from flowsim.stats import by_slices, member_median, member_quantile, split_members
 from flowsim.variables import ANNUAL_UNITS as UNITS
 from flowsim.variables import DERIVED, names
@@ -37,15 +40,24 @@ if TYPE_CHECKING:
     from flowsim.results import Result
 
 __all__ = [
-    "Plots",
+    "HATCHES",
+    "LINESTYLES",
+    "Band",
     "backtest",
     "calibration",
     "capacity_vs_delivered",
     "deliveries",
     "fan",
     "footnote",
+    "grey",
+    "median",
+    "member_band",
+    "new_axes",
+    "result_footnote",
+    "routes_of",
     "save",
     "share_of_demand",
+    "stack",
     "tornado",
 ]
 
@@ -69,7 +81,8 @@ def _fonts() -> list[str]:
 matplotlib.rcParams["font.family"] = _fonts()
 
 
-def _grey(i: int, n: int) -> str:
+def grey(i: int, n: int) -> str:
+    """The ``i``-th of ``n`` greys, from near black to light grey (a matplotlib colour)."""
     return str(0.15 + 0.7 * i / max(n - 1, 1))
 
 
@@ -79,18 +92,21 @@ def footnote(fig: Figure, text: str) -> None:
     fig.text(0.01, 0.01, textwrap.fill(text, width), fontsize=7, color="0.3")
 
 
-def _footnote(fig: Figure, result: Result) -> None:
+def result_footnote(fig: Figure, result: Result, note: str = "") -> None:
+    """The footnote of a figure of ``result``: ``note`` (if any), then the scenario, the
+    run and flowsim."""
     a = result.annual.attrs
     members = result.annual.sizes["member"]
     run = "1 member" if members == 1 else f"{members} members, seed {a.get('seed')}"
     footnote(
         fig,
+        f"{note}{' ' if note else ''}"
         f"Scenario: {a.get('scenario_name')} ({run}). Source: flowsim {a.get('flowsim_version')}, "
         f"{a.get('engine')} engine; input figures as cited in the scenario file.",
     )
 
 
-def _median(result: Result, name: str, **where: str) -> Any:
+def median(result: Result, name: str, **where: str) -> Any:
     """The median over members (of a single member: its value) of an annual or derived
     variable, from the result's summary (computed once, a slice of members at a time)."""
     if result.annual.sizes["member"] == 1:
@@ -109,28 +125,30 @@ class Band(NamedTuple):
     split: Any
 
 
-def _band(result: Result, routes: list[str]) -> Band:
-    """The band of the deliveries summed over ``routes``, a slice of years at a time
-    (see :func:`flowsim.stats.by_slices`)."""
+def member_band(values: xr.DataArray) -> Band:
+    """The band over members of ``values`` (dims member, year, and maybe route: summed over
+    routes first), a slice of years at a time (see :func:`flowsim.stats.by_slices`)."""
+    routes = values.sizes.get("route", 1)
 
     def reduce(values: xr.DataArray) -> xr.DataArray:
-        total = values.sum("route")
+        total = values.sum("route") if "route" in values.dims else values
         split = split_members(total).astype(float)
         parts = [member_quantile(total, q) for q in (0.1, 0.5, 0.9)] + [split]
         stacked: xr.DataArray = xr.concat(parts, dim="q")
         return stacked
 
-    stacked = by_slices(
-        result.annual.delivered.sel(route=routes),
-        reduce,
-        ("year",),
-        value_bytes=8 * (len(routes) + 2),  # each route, their total, its quantile's copy
-    )
+    # each route, their total, its quantile's copy
+    stacked = by_slices(values, reduce, ("year",), value_bytes=8 * (routes + 2))
     p10, p50, p90, split = (stacked.isel(q=i).values for i in range(4))
     return Band(p10, p50, p90, split > 0)
 
 
-def _routes(result: Result, commodity: str) -> list[str]:
+def _band(result: Result, routes: list[str]) -> Band:
+    """The band of the deliveries summed over ``routes``."""
+    return member_band(result.annual.delivered.sel(route=routes))
+
+
+def routes_of(result: Result, commodity: str) -> list[str]:
     """The routes of ``commodity`` in dispatch order (the first dispatched stacks at the bottom)."""
     a = result.annual
     ids = {str(r) for r in a.route.values[a.route_commodity.values == commodity]}
@@ -146,14 +164,16 @@ def _layout(bottom: float) -> ConstrainedLayoutEngine:
     return ConstrainedLayoutEngine(rect=(0, bottom, 1, 1 - bottom))
 
 
-def _new(result: Result, title: str, ylabel: str) -> tuple[Figure, Axes]:
+def new_axes(result: Result, title: str, ylabel: str, note: str = "") -> tuple[Figure, Axes]:
+    """A figure of ``result`` with one axes: title, year axis, ``ylabel``, grid, footnote."""
     fig = Figure(figsize=(8, 4.8), layout=_layout(0.04))
     ax = fig.add_subplot()
     ax.set_title(title, loc="left")
     ax.set_xlabel("Year")
     ax.set_ylabel(ylabel)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # no 2022.5 on a short horizon
     ax.grid(True, color="0.85", linewidth=0.6)
-    _footnote(fig, result)
+    result_footnote(fig, result, note)
     return fig, ax
 
 
@@ -165,28 +185,17 @@ def deliveries(result: Result, commodity: str) -> Figure:
     """
     a = result.annual
     unit = UNITS[commodity]
-    fig, ax = _new(
+    fig, ax = new_axes(
         result, f"{commodity.capitalize()} deliveries to China by route", f"Deliveries ({unit})"
     )
     years = a.year.values
-    medians = {r: _median(result, "delivered", route=r) for r in _routes(result, commodity)}
-    first = {r: int(np.argmax(v > 0)) if (v > 0).any() else len(years) for r, v in medians.items()}
-    routes = sorted(medians, key=first.__getitem__)  # stable: dispatch order among equals
-    stack = [medians[r] for r in routes]
-    polys = ax.stackplot(
-        years,
-        *stack,
-        labels=[display_name(r) for r in routes],
-        colors=[_grey(i, len(routes)) for i in range(len(routes))],
-        edgecolor="black",
-        linewidth=0.4,
+    stack(
+        ax, years, {r: median(result, "delivered", route=r) for r in routes_of(result, commodity)}
     )
-    for poly, hatch in zip(polys, HATCHES, strict=False):
-        poly.set_hatch(hatch)
-    if not np.isnan(_median(result, "demand", commodity=commodity)).all():
+    if not np.isnan(median(result, "demand", commodity=commodity)).all():
         ax.plot(
             years,
-            _median(result, "demand", commodity=commodity),
+            median(result, "demand", commodity=commodity),
             color="black",
             linewidth=1.6,
             linestyle="--",
@@ -196,6 +205,25 @@ def deliveries(result: Result, commodity: str) -> Figure:
     ax.set_xlim(years[0], years[-1])
     ax.set_ylim(bottom=0)
     return fig
+
+
+def stack(ax: Axes, years: Any, medians: dict[str, Any]) -> None:
+    """Stacked areas on ``ax`` of each route's values over ``years`` (arrays by route id,
+    NaN drawn as 0), greys and hatches, labelled by display name. Routes with a value first
+    stack at the bottom (ties in the order given), so a route that starts later never
+    lifts one that runs flat."""
+    first = {r: int(np.argmax(v > 0)) if (v > 0).any() else len(years) for r, v in medians.items()}
+    routes = sorted(medians, key=first.__getitem__)  # stable: dispatch order among equals
+    polys = ax.stackplot(
+        years,
+        *[np.nan_to_num(medians[r]) for r in routes],
+        labels=[display_name(r) for r in routes],
+        colors=[grey(i, len(routes)) for i in range(len(routes))],
+        edgecolor="black",
+        linewidth=0.4,
+    )
+    for poly, hatch in zip(polys, HATCHES, strict=False):
+        poly.set_hatch(hatch)
 
 
 def fan(result: Result, route: str | None = None, commodity: str | None = None) -> Figure:
@@ -212,9 +240,9 @@ def fan(result: Result, route: str | None = None, commodity: str | None = None) 
         title = f"{commodity.capitalize()} imports through all routes"
     else:
         raise ValueError("give a route or a commodity")
-    fig, ax = _new(result, title, f"Deliveries ({UNITS[commodity]})")
+    fig, ax = new_axes(result, title, f"Deliveries ({UNITS[commodity]})")
     years = a.year.values
-    routes = [route] if route is not None else _routes(result, commodity)
+    routes = [route] if route is not None else routes_of(result, commodity)
     p10, p50, p90, split = _band(result, routes)
     ax.fill_between(years, p10, p90, color="0.8", label="P10-P90", linewidth=0)
     ax.plot(years, p50, color="black", linewidth=1.6, label="P50")
@@ -237,16 +265,16 @@ def fan(result: Result, route: str | None = None, commodity: str | None = None) 
 def share_of_demand(result: Result, commodity: str) -> Figure:
     """Share of China's import demand met by each route, percent."""
     a = result.annual
-    fig, ax = _new(
+    fig, ax = new_axes(
         result, f"Share of China's {commodity} import demand by route", "Share of import demand (%)"
     )
-    routes = _routes(result, commodity)
+    routes = routes_of(result, commodity)
     for i, route in enumerate(routes):
-        share = _median(result, "share_of_demand", route=route) * 100
+        share = median(result, "share_of_demand", route=route) * 100
         ax.plot(
             a.year.values,
             share,
-            color=_grey(i, len(routes)),
+            color=grey(i, len(routes)),
             linewidth=1.4,
             linestyle=LINESTYLES[i % len(LINESTYLES)],
             label=display_name(route),
@@ -259,7 +287,7 @@ def share_of_demand(result: Result, commodity: str) -> Figure:
 def capacity_vs_delivered(result: Result, commodity: str) -> Figure:
     """Nominal capacity (dashed) and deliveries (solid) of each route: utilisation at a glance."""
     a = result.annual
-    routes = _routes(result, commodity)
+    routes = routes_of(result, commodity)
     cols = min(3, len(routes))
     rows = -(-len(routes) // cols)
     fig = Figure(figsize=(3.2 * cols, 2.4 * rows + 0.6), layout=_layout(0.05))
@@ -272,7 +300,7 @@ def capacity_vs_delivered(result: Result, commodity: str) -> Figure:
     for ax, route in zip(axes, routes, strict=False):
         ax.plot(
             a.year.values,
-            _median(result, "capacity", route=route),
+            median(result, "capacity", route=route),
             color="black",
             linestyle="--",
             linewidth=1.2,
@@ -281,7 +309,7 @@ def capacity_vs_delivered(result: Result, commodity: str) -> Figure:
         )
         ax.plot(
             a.year.values,
-            _median(result, "delivered", route=route),
+            median(result, "delivered", route=route),
             color="0.35",
             linewidth=1.6,
             label="Delivered",
@@ -295,7 +323,7 @@ def capacity_vs_delivered(result: Result, commodity: str) -> Figure:
     for ax in axes[len(routes) :]:
         ax.set_visible(False)
     axes[0].legend(fontsize=7, frameon=False)
-    _footnote(fig, result)
+    result_footnote(fig, result)
     return fig
 
 
@@ -318,17 +346,19 @@ def backtest(check: Backtest, result: Result, series: str, data: str) -> Figure:
     route, unit = str(rows["route"].iloc[0]), str(rows["unit"].iloc[0])
     a = result.annual
     years = a.year.values
+    what = "trade value" if unit == VALUE_UNIT else "deliveries"
     fig = Figure(figsize=(8, 4.8), layout=_layout(0.08))
     ax = fig.add_subplot()
-    ax.set_title(f"{series}: simulated and reported deliveries", loc="left")
+    ax.set_title(f"{series}: simulated and reported {what}", loc="left")
     ax.set_xlabel("Year")
-    ax.set_ylabel(f"Deliveries ({unit}/yr)")
+    ax.set_ylabel(f"{what.capitalize()} ({unit}/yr)")
     ax.grid(True, color="0.85", linewidth=0.6)
+    values = series_values(result, route, unit)
     if check.members > 1:
-        p10, p50, p90, _ = _band(result, route.split("+"))
+        p10, p50, p90, _ = member_band(values)
         ax.fill_between(years, p10, p90, color="0.85", linewidth=0, label="Simulated P10-P90")
     else:
-        p50 = member_median(a.delivered.sel(route=route.split("+")).sum("route")).values
+        p50 = member_median(values).values
     label = "Simulated" + (" P50" if check.members > 1 else "")
     ax.plot(years, p50, color="0.3", linewidth=1.6, label=label)
     for status, style in STATUS_MARKERS.items():
@@ -430,22 +460,3 @@ def save(fig: Figure, stem: str | os.PathLike[str]) -> list[Path]:
             )
         paths.append(path)
     return paths
-
-
-class Plots:
-    """``Result.plot``: the figures of one result."""
-
-    def __init__(self, result: Result) -> None:
-        self._result = result
-
-    def deliveries(self, commodity: str) -> Figure:
-        return deliveries(self._result, commodity)
-
-    def fan(self, route: str | None = None, commodity: str | None = None) -> Figure:
-        return fan(self._result, route, commodity)
-
-    def share_of_demand(self, commodity: str) -> Figure:
-        return share_of_demand(self._result, commodity)
-
-    def capacity_vs_delivered(self, commodity: str) -> Figure:
-        return capacity_vs_delivered(self._result, commodity)

@@ -38,19 +38,19 @@ def benchmark_paths(prices: PricePlan, members: IntArray, seed: int) -> FloatArr
         t0 = int(prices.drawn_from[b])
         if t0 >= months:
             continue
-        step = prices.volatility[b] / np.sqrt(12.0)
         name = f"price:{prices.benchmarks[b]}"
+        shocks = np.empty((len(members), months - t0))
         for substream in np.unique(members // SUBSTREAM):
             rows = np.flatnonzero(members // SUBSTREAM == substream)
-            shocks = element_rng(seed, int(substream), name).standard_normal(
-                (SUBSTREAM, months - t0)
-            )[members[rows] % SUBSTREAM]
-            x = np.zeros(len(rows))
-            deviation = np.empty_like(shocks)
-            for t in range(months - t0):
-                x = prices.persistence[b] * x + step * shocks[:, t]
-                deviation[:, t] = x
-            out[rows, b, t0:] *= np.exp(deviation)
+            rng = element_rng(seed, int(substream), name)
+            drawn = rng.standard_normal((SUBSTREAM, months - t0))
+            shocks[rows] = drawn[members[rows] % SUBSTREAM]
+        shocks *= prices.volatility[b] / np.sqrt(12.0)
+        x = np.zeros(len(members))
+        for t in range(months - t0):  # the AR(1), all members at once
+            x = prices.persistence[b] * x + shocks[:, t]
+            shocks[:, t] = x
+        out[:, b, t0:] *= np.exp(shocks)
     for b in np.flatnonzero(prices.relative_to >= 0):  # differentials move with their base
         out[:, b] = out[:, prices.relative_to[b]] + prices.spread[b]
     return out

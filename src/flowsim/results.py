@@ -23,7 +23,9 @@ import xarray as xr
 from flowsim.conditions import Condition, draw_coordinates, given_text, members_given
 from flowsim.errors import FlowsimError
 from flowsim.io import atomic_path
+from flowsim.plan_prices import USD_PER_UNIT
 from flowsim.scenario.network import exporter_of
+from flowsim.scenario.route import Route
 from flowsim.scenario.tree import Scenario
 from flowsim.stats import (
     SLICE_BUDGET,
@@ -36,7 +38,7 @@ from flowsim.stats import (
 from flowsim.variables import BY_NAME, DERIVED, names, unit_coordinate
 
 if TYPE_CHECKING:
-    from flowsim.plots import Plots
+    from flowsim.result_plots import Plots
 
 __all__ = ["SHORTFALL_TOLERANCE", "Result", "member_statistics", "open_result"]
 
@@ -119,7 +121,7 @@ class Result:
     def plot(self) -> Plots:
         """The figures: ``result.plot.deliveries("gas")``, ``.fan(route=...)``,
         ``.share_of_demand("oil")``, ``.capacity_vs_delivered("gas")``."""
-        from flowsim.plots import Plots
+        from flowsim.result_plots import Plots
 
         return Plots(self)
 
@@ -197,6 +199,30 @@ class Result:
             else {**a[variable].attrs, "description": f"{variable} by exporting country"}
         )
         return joined.transpose("member", "year", "exporter", "commodity").assign_attrs(attrs)
+
+    def transit_fees_by_country(self, commodity: str | None = None) -> xr.DataArray:
+        """Transit fees by charging country, dims (member, year, transit_country), in
+        million USD a year: each route's annual ``flow`` (bcm or Mt) times its fee per
+        unit of volume (``route_transit_fee``), summed over routes (with ``commodity``,
+        over that commodity's routes only). No country where no route pays fees."""
+        a = self.annual
+        if "route_transit_fee" not in a.coords:
+            fee = xr.DataArray(np.zeros((a.sizes["route"], 0)), dims=("route", "transit_country"))
+        else:
+            fee = a.route_transit_fee.reset_coords(drop=True)
+        flow = a.flow.reset_coords(drop=True)
+        if commodity is not None:
+            keep = a.route_commodity.values == commodity
+            flow, fee = flow.isel(route=keep), fee.isel(route=keep)
+        fees: xr.DataArray = (flow * fee).sum("route") / 1e6
+        return (
+            fees.transpose("member", "year", "transit_country")
+            .rename("transit_fees")
+            .drop_attrs()
+            .assign_attrs(
+                description="transit fees by charging country", units="1e6", currency="USD"
+            )
+        )
 
     def with_derived(self) -> xr.Dataset:
         """The annual values and the derived variables in one Dataset."""
@@ -396,6 +422,29 @@ def build_annual(
                 [r.contract.min_take_fraction if r.contract else 0.0 for r in route_objs],
             ),
             **draw_coordinates(scenario),
+            **_transit_fee_coordinates(route_objs),
         },
         attrs=attrs,
     )
+
+
+def _transit_fee_coordinates(route_objs: list[Route]) -> dict[str, Any]:
+    """``transit_country`` (the countries charging fees, sorted) and ``route_transit_fee``
+    (route, transit_country), each route's fee per unit of volume, USD per bcm (gas) or
+    Mt (crude); none where no route pays fees."""
+    countries = sorted({f.country for route in route_objs for f in route.transit_fees})
+    if not countries:
+        return {}
+    fee = np.zeros((len(route_objs), len(countries)))
+    for r, route in enumerate(route_objs):
+        for f in route.transit_fees:
+            fee[r, countries.index(f.country)] += f.value * USD_PER_UNIT[f.unit]
+    attrs = {
+        "description": "transit fee per unit of the route's volume by charging country",
+        "units_by_commodity": "gas: USD per bcm; oil: USD per Mt",
+        "currency": "USD",
+    }
+    return {
+        "transit_country": countries,
+        "route_transit_fee": (("route", "transit_country"), fee, attrs),
+    }

@@ -5,13 +5,17 @@ statistic); ``iamc_frame`` is the IAMC wide format (Model, Scenario, Region,
 Variable, Unit, then one column per year) that IAMC tools and pyam read.
 Volumes are in the commodity's own unit (``units="native"``: bcm/yr, Mt/yr)
 or in energy (``"PJ"``, ``"EJ"``, ``"Mtoe"``: PJ/yr, ...), converted with the
-sourced factors of :mod:`flowsim.units`.
+sourced factors of :mod:`flowsim.units`. Where routes have prices (or pay transit
+fees), both tables add what the flows are worth: prices in USD/kcm (gas) or USD/bbl
+(crude) and money in million US dollars of the day a year, which ``units`` leaves as is.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import xarray as xr
 
@@ -26,6 +30,38 @@ __all__ = ["iamc_frame", "summary_frame", "volume_unit"]
 
 ROUTE_VARIABLES = ("delivered", "capacity", "utilisation", "share_of_demand", "contract_shortfall")
 COMMODITY_VARIABLES = ("demand", "balancing", "unmet")
+VALUE_ROUTE_VARIABLES = ("price", "trade_value", "take_or_pay_payment", "transit_fees")
+"""Route variables of what the flows are worth in summary.csv (priced routes, and
+routes paying transit fees, only)."""
+VALUE_EXPORTER_VARIABLES = {
+    "trade_value": "Trade",
+    "importer_cost": "Importer Cost",
+    "exporter_revenue": "Exporter Revenue",
+    "take_or_pay_payment": "Take-or-Pay",
+}
+"""Route variables summed by exporter, with their IAMC names (``Value|<name>|...``);
+summary.csv has the first three."""
+MONEY_UNIT = "million USD/yr"
+"""Unit of money in the tables: million US dollars (of the day) a year."""
+COLUMNS = ["kind", "name", "commodity", "variable", "unit", "year", "statistic", "value"]
+UnitOf = Callable[[str], tuple[str, float]]
+"""A commodity's unit in a table and the factor to it."""
+
+
+def _valued_routes(a: xr.Dataset) -> np.ndarray[Any, np.dtype[np.bool_]]:
+    """Whether each route has a price (in any member and year) or pays transit fees,
+    shape (routes,)."""
+    valued = np.zeros(a.sizes["route"], dtype=bool)
+    if "price" in a.data_vars:
+        valued |= a.price.notnull().any(("member", "year")).values
+    if "route_transit_fee" in a.coords:
+        valued |= (a.route_transit_fee > 0).any("transit_country").values
+    return valued
+
+
+def _priced(a: xr.Dataset) -> bool:
+    """Whether any route of the run has a price."""
+    return "price" in a.data_vars and bool(a.price.notnull().any())
 
 
 def volume_unit(commodity: str, units: str = "native") -> tuple[str, float]:
@@ -42,9 +78,13 @@ def volume_unit(commodity: str, units: str = "native") -> tuple[str, float]:
 def summary_frame(result: Result, *, units: str = "native") -> pd.DataFrame:
     """Ensemble statistics (or the single member's values) as a long table.
 
-    Columns: scenario, kind (route, commodity or exporter), name, commodity, variable,
-    unit, year, statistic (value, or mean/p10/p50/p90), value. Volumes are in
-    ``units`` (see the module docstring); ratios and probabilities in ``1``.
+    Columns: scenario, kind (route, commodity, exporter or country), name, commodity,
+    variable, unit, year, statistic (value, or mean/p10/p50/p90), value. Volumes are in
+    ``units`` (see the module docstring); ratios and probabilities in ``1``. With prices:
+    each priced route's ``price`` (USD/kcm, USD/bbl), ``trade_value``,
+    ``take_or_pay_payment`` and ``transit_fees`` (million USD/yr), each exporter's
+    ``trade_value``, ``importer_cost`` and ``exporter_revenue``, and each transit
+    country's ``transit_fees`` (kind country) on each commodity.
     """
     a = result.annual
     members = a.sizes["member"]
@@ -54,9 +94,12 @@ def summary_frame(result: Result, *, units: str = "native") -> pd.DataFrame:
         if summary is None
         else summary.drop_vars(["shortfall_probability", "expected_unmet"])
     )
+    valued = _valued_routes(a)
+    value_variables = VALUE_ROUTE_VARIABLES if valued.any() else ()
     rows = []
     for kind, names, variables in (
         ("route", a.route.values, ROUTE_VARIABLES),
+        ("route", a.route.values[valued], value_variables),
         ("commodity", a.commodity.values, COMMODITY_VARIABLES),
     ):
         for variable in variables:
@@ -70,19 +113,28 @@ def summary_frame(result: Result, *, units: str = "native") -> pd.DataFrame:
                 table["commodity"] = table["name"].map(commodity)
             else:
                 table["commodity"] = table["name"]
-            if BY_NAME[variable].unit == "ratio":
+            rule = BY_NAME[variable].unit
+            if rule == "ratio":
                 table["unit"] = "1"
+            elif rule == "money":  # NaN: no price (or no contract)
+                table = table.dropna(subset=["value"]).assign(unit=MONEY_UNIT)
+            elif rule == "price":
+                table = table.dropna(subset=["value"])
+                table = table.assign(
+                    unit=[str(a.route_price_unit.sel(route=r).values) for r in table["name"]]
+                )
             else:
                 chosen = [volume_unit(c, units) for c in table["commodity"]]
                 table["unit"] = [unit for unit, _ in chosen]
                 table["value"] *= [factor for _, factor in chosen]
-            rows.append(
-                table[
-                    ["kind", "name", "commodity", "variable", "unit", "year", "statistic", "value"]
-                ]
-            )
+            rows.append(table[COLUMNS])
     if "route_exporter" in a.coords:
         rows.append(_exporter_summary(result.by_exporter(), units))
+        if _priced(a):
+            for variable in list(VALUE_EXPORTER_VARIABLES)[:3]:
+                money = result.by_exporter(variable=variable)
+                rows.append(_exporter_summary(money, units, variable))
+    rows += _country_summary(result)
     out = pd.concat(rows, ignore_index=True)
     if summary is not None:
         short = summary.shortfall_probability.to_dataframe().reset_index()
@@ -99,40 +151,97 @@ def summary_frame(result: Result, *, units: str = "native") -> pd.DataFrame:
     return out
 
 
-def _exporter_summary(exporters: xr.DataArray, units: str) -> pd.DataFrame:
-    """Summary rows of the volume delivered per exporter: ``kind = "exporter"``, the name
-    being the country, variable ``delivered``."""
-    if exporters.sizes["member"] == 1:
-        stats = exporters.isel(member=0).expand_dims(statistic=["value"])
-    else:
-        stats = member_statistics(exporters)
+def _statistics(values: xr.DataArray) -> xr.DataArray:
+    """The single member's values (statistic ``value``) or the ensemble's statistics
+    (mean, p10, p50, p90) of ``values``, dims (member, ...) to (statistic, ...)."""
+    if values.sizes["member"] == 1:
+        return values.isel(member=0).expand_dims(statistic=["value"])
+    stats: xr.DataArray = member_statistics(values)
+    return stats
+
+
+def _exporter_summary(
+    exporters: xr.DataArray, units: str, variable: str = "delivered"
+) -> pd.DataFrame:
+    """Summary rows of ``variable`` per exporter: ``kind = "exporter"``, the name being
+    the country; volumes in ``units``, money in million USD/yr."""
+    stats = _statistics(exporters)
     table = stats.rename("value").to_dataframe().reset_index().dropna(subset=["value"])
-    chosen = [volume_unit(str(c), units) for c in table["commodity"]]
+    if variable == "delivered":
+        chosen = [volume_unit(str(c), units) for c in table["commodity"]]
+    else:
+        chosen = [(MONEY_UNIT, 1.0)] * len(table)
     return table.assign(
         kind="exporter",
         name=table["exporter"],
-        variable="delivered",
+        variable=variable,
         unit=[unit for unit, _ in chosen],
         value=table["value"] * [factor for _, factor in chosen],
-    )[["kind", "name", "commodity", "variable", "unit", "year", "statistic", "value"]]
+    )[COLUMNS]
+
+
+def _country_summary(result: Result) -> list[pd.DataFrame]:
+    """Summary rows of the transit fees each country charges on each commodity's routes
+    (kind country, variable ``transit_fees``, million USD/yr); none without fees."""
+    a = result.annual
+    if "route_transit_fee" not in a.coords:
+        return []
+    rows = []
+    for commodity in a.commodity.values:
+        c = str(commodity)
+        fee = a.route_transit_fee.isel(route=a.route_commodity.values == c)
+        charging = (fee > 0).any("route").values
+        if not charging.any():
+            continue
+        fees = result.transit_fees_by_country(c).isel(transit_country=charging)
+        table = _statistics(fees).rename("value").to_dataframe().reset_index()
+        table = table.assign(
+            kind="country",
+            name=table["transit_country"],
+            commodity=c,
+            variable="transit_fees",
+            unit=MONEY_UNIT,
+        )
+        rows.append(table[COLUMNS])
+    return rows
 
 
 def _exporter_rows(
-    exporters: xr.DataArray, q: float | None, suffix: str, units: str
+    exporters: xr.DataArray, q: float | None, suffix: str, unit_of: UnitOf, prefix: str = "Trade"
 ) -> list[tuple[str, str, Any]]:
-    """``Trade|<Commodity>|<Exporter>|China`` rows: the ``q`` quantile over members of
-    each exporter's total (or the single member's)."""
+    """``<prefix>|<Commodity>|<Exporter>|China`` rows: the ``q`` quantile over members of
+    each exporter's total (or the single member's), in ``unit_of(commodity)``."""
     values = exporters.isel(member=0) if q is None else member_quantile(exporters, q)
     rows = []
     for commodity in values.commodity.values:
-        unit, factor = volume_unit(str(commodity), units)
+        unit, factor = unit_of(str(commodity))
         for exporter in values.exporter.values:
             series = values.sel(commodity=commodity, exporter=exporter)
             if bool(series.isnull().all()):
                 continue
-            name = f"Trade|{str(commodity).capitalize()}|{exporter}|China{suffix}"
+            name = f"{prefix}|{str(commodity).capitalize()}|{exporter}|China{suffix}"
             rows.append((name, unit, series.values * factor))
     return rows
+
+
+def _fee_rows(fees: xr.DataArray, q: float | None, suffix: str) -> list[tuple[str, str, Any]]:
+    """``Value|Transit Fees|<Country>`` rows: the ``q`` quantile over members of the fees
+    each country charges (or the single member's), from fees of dims (member, year,
+    transit_country), million USD/yr."""
+    values = fees.isel(member=0) if q is None else member_quantile(fees, q)
+    return [
+        (
+            f"Value|Transit Fees|{country}{suffix}",
+            MONEY_UNIT,
+            values.sel(transit_country=country).values,
+        )
+        for country in values.transit_country.values
+    ]
+
+
+def _money(commodity: str) -> tuple[str, float]:
+    """Money is in million USD a year whatever the commodity."""
+    return MONEY_UNIT, 1.0
 
 
 def iamc_frame(result: Result, *, model: str | None = None, units: str = "native") -> pd.DataFrame:
@@ -140,7 +249,11 @@ def iamc_frame(result: Result, *, model: str | None = None, units: str = "native
     demand balance per commodity in IAMC wide format.
 
     Single members give their values; ensembles give the median (P50), with
-    ``|P10`` and ``|P90`` variables beside it. Volumes are in ``units``.
+    ``|P10`` and ``|P90`` variables beside it. Volumes are in ``units``. With prices,
+    also ``Price|<Commodity>|<Kind>|<Route>`` (USD/kcm, USD/bbl) of each priced route,
+    ``Value|Trade|<Commodity>|<Kind>|<Route>`` and, by exporter,
+    ``Value|<Trade, Importer Cost, Exporter Revenue, Take-or-Pay>|<Commodity>|<Exporter>|China``;
+    with transit fees ``Value|Transit Fees|<Country>``: money in million USD/yr.
     """
     a = result.annual
     model = model or f"flowsim {a.attrs.get('flowsim_version', '')}".strip()
@@ -158,10 +271,28 @@ def iamc_frame(result: Result, *, model: str | None = None, units: str = "native
         return summary[name].sel({"statistic": statistic[q], **where})
 
     exporters = result.by_exporter() if "route_exporter" in a.coords else None
+    money = (
+        {
+            f"Value|{label}": result.by_exporter(variable=variable)
+            for variable, label in VALUE_EXPORTER_VARIABLES.items()
+        }
+        if exporters is not None and _priced(a)
+        else {}
+    )
+    fees = result.transit_fees_by_country() if "route_transit_fee" in a.coords else None
+    valued = dict(zip(a.route.values, _valued_routes(a), strict=True))
+
+    def volume(commodity: str) -> tuple[str, float]:
+        return volume_unit(commodity, units)
+
     rows = []
     for suffix, q in quantiles.items():
         if exporters is not None:
-            rows += _exporter_rows(exporters, q, suffix, units)
+            rows += _exporter_rows(exporters, q, suffix, volume)
+        for prefix, values in money.items():
+            rows += _exporter_rows(values, q, suffix, _money, prefix)
+        if fees is not None:
+            rows += _fee_rows(fees, q, suffix)
         for arc in a.arc.values if "arc" in a.dims else []:
             flow = reduce("arc_flow", q, arc=str(arc))
             capacity = a.arc_capacity.sel(arc=arc).isel(member=0)
@@ -173,8 +304,13 @@ def iamc_frame(result: Result, *, model: str | None = None, units: str = "native
             kind = str(a.route_kind.sel(route=route).values).capitalize()
             unit, factor = volume_unit(commodity, units)
             series = reduce("delivered", q, route=str(route))
-            name = f"Trade|{commodity.capitalize()}|{kind}|{display_name(str(route))}{suffix}"
-            rows.append((name, unit, series.values * factor))
+            path = f"{commodity.capitalize()}|{kind}|{display_name(str(route))}{suffix}"
+            rows.append((f"Trade|{path}", unit, series.values * factor))
+            if valued[route]:  # NaN rows (no price) are dropped below
+                price_unit = str(a.route_price_unit.sel(route=route).values)
+                rows.append((f"Price|{path}", price_unit, reduce("price", q, route=route).values))
+                value = reduce("trade_value", q, route=str(route))
+                rows.append((f"Value|Trade|{path}", MONEY_UNIT, value.values))
         for commodity in a.commodity.values:
             c = str(commodity)
             unit, factor = volume_unit(c, units)

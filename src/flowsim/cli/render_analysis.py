@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from rich.table import Table
 
 from flowsim.cli.render import label_width, report_years
-from flowsim.compare import row_label
+from flowsim.compare import MONEY, row_label
 from flowsim.paired import TIE_TOLERANCE
 
 if TYPE_CHECKING:
@@ -34,34 +34,43 @@ __all__ = [
 
 
 def comparison_table(comparison: Comparison) -> Table:
-    """Baseline deliveries and the others' differences, selected years."""
+    """Baseline deliveries and the others' differences, selected years; where the results
+    have prices, also trade value by exporter (comparison.csv has importer cost and
+    exporter revenue too). Routes and exporters the same in every result are left out."""
     table_data = comparison.table
+    money = MONEY in set(table_data.index.get_level_values("unit"))
     years = report_years(sorted({int(y) for y in table_data.index.get_level_values("year")}))
     first = comparison.names[0]
     letters = {name: chr(ord("A") + i) for i, name in enumerate(comparison.names)}
     legend = "; ".join(f"{letter} = {name}" for name, letter in letters.items())
     table = Table(
-        title=f"Deliveries (bcm for gas, Mt for oil) of A, and each other's difference from A. "
-        f"{legend}",
+        title="Deliveries (bcm for gas, Mt for oil)"
+        + ("; trade value by exporter (million USD)" if money else "")
+        + f" of A, and each other's difference from A. {legend}",
         title_justify="left",
     )
     table.add_column("route / commodity")
     for year in years:
         table.add_column(str(year), justify="right")
     differences = [f"{other} - {first}" for other in comparison.names[1:]]
-    for variable in ("delivered", "delivered_total", "balancing", "unmet"):
+    for variable in ("delivered", "delivered_total", "balancing", "unmet", "trade_value"):
+        if variable not in table_data.index.get_level_values("variable"):
+            continue  # money of results without prices
         rows = table_data.xs(variable, level="variable")
+        form = ",.0f" if variable == "trade_value" else ".1f"  # money in whole millions
         for name in dict.fromkeys(rows.index.get_level_values("name")):
             values = rows.xs(name, level="name").droplevel("unit")
-            if variable == "delivered" and not (values[differences].abs() > 1e-9).any().any():
-                continue  # a route the same in every result
+            same = not (values[differences].abs() > 1e-9).any().any()
+            if variable in ("delivered", "trade_value") and same:
+                continue  # a route or an exporter the same in every result
             table.add_row(
                 f"[b]{row_label(variable, name)}[/b]",
-                *[f"{values.loc[y, first]:.1f}" for y in years],
+                *[f"{values.loc[y, first]:{form}}" for y in years],
             )
             for other in comparison.names[1:]:
                 column = values[f"{other} - {first}"]
-                table.add_row(f"  {letters[other]} - A", *[f"{column.loc[y]:+.1f}" for y in years])
+                cells = [f"{column.loc[y]:+{form}}" for y in years]
+                table.add_row(f"  {letters[other]} - A", *cells)
         table.add_section()
     return table
 
@@ -88,18 +97,20 @@ def paired_table(comparison: Comparison) -> Table:
         table.add_column(str(year), justify="right")
     others = [name for name in comparison.names[1:] if name in paired.index.levels[0]]
     shown: list[str] = []
-    for variable in ("delivered", "delivered_total", "balancing", "unmet"):
+    for variable in ("delivered", "delivered_total", "balancing", "unmet", "trade_value"):
+        if variable not in paired.index.get_level_values("variable"):
+            continue  # money of results without prices
         rows = paired.xs(variable, level="variable")
         for name in dict.fromkeys(rows.index.get_level_values("name")):
             values = rows.xs(name, level="name").droplevel("unit")
-            if variable == "delivered" and bool((values["p_equal"] == 1).all()):
+            if variable in ("delivered", "trade_value") and bool((values["p_equal"] == 1).all()):
                 continue  # the same in every member of every result
             table.add_row(f"[b]{row_label(variable, name)}[/b]")
             shown.append(row_label(variable, name))
             for other in others:
                 at, b = values.loc[other], letters[other]
                 for statistic in ("p10", "p50", "p90"):
-                    cells = [_signed(at.loc[y, statistic]) for y in years]
+                    cells = [_signed(at.loc[y, statistic], variable) for y in years]
                     table.add_row(f"  {b} - A {statistic.upper()}", *cells)
                 table.add_row(f"  P({b} < A)", *[_share(at.loc[y, "p_lower"]) for y in years])
                 if bool((at.loc[years, "p_equal"] > 0).any()):
@@ -109,8 +120,10 @@ def paired_table(comparison: Comparison) -> Table:
     return table
 
 
-def _signed(value: float) -> str:
-    return "-" if math.isnan(value) else f"{value:+.1f}"
+def _signed(value: float, variable: str) -> str:
+    """A signed difference: volumes to 0.1, money (trade value) in whole millions."""
+    form = "+,.0f" if variable == "trade_value" else "+.1f"
+    return "-" if math.isnan(value) else f"{value:{form}}"
 
 
 def _share(value: float) -> str:
