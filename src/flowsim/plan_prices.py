@@ -130,13 +130,26 @@ class PricePlan:
         """Each route's contract price in each month of the horizon, in the formula's unit
         (NaN: no price, or a window reaching before the path), from benchmark ``paths``
         of shape (..., benchmarks, HISTORY_MONTHS + months) (default: the paths as
-        given), shape (..., routes, months)."""
+        given), shape (..., routes, months) (a view of :meth:`monthly_price`)."""
+        return np.swapaxes(self.monthly_price(paths), -1, -2)
+
+    def monthly_price(self, paths: FloatArray | None = None) -> FloatArray:
+        """:meth:`contract_price` laid out by month, shape (..., months, routes): like
+        the engines' monthly deliveries."""
         paths = self.benchmark if paths is None else paths
         months = self.benchmark.shape[1] - HISTORY_MONTHS
-        out = np.full((*paths.shape[:-2], len(self.routes), months), np.nan)
+        out = np.full((*paths.shape[:-2], months, len(self.routes)), np.nan)
+        done: dict[tuple[int, OilIndexedFormula], FloatArray] = {}  # one formula, once
         for r, route in enumerate(self.routes):
-            if route is not None:
-                out[..., r, :] = route.price(paths, self.first_year)
+            if route is None:
+                continue
+            if route.formula is None:
+                out[..., r] = route.price(paths, self.first_year)
+                continue
+            key = (route.benchmark, route.formula)
+            if key not in done:
+                done[key] = route.price(paths, self.first_year)
+            out[..., r] = done[key]
         return out
 
     @property

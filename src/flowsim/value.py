@@ -36,20 +36,19 @@ def trade_value(
     flow: FloatArray = annual["flow"]
     m, years, routes = flow.shape
     prices = plan.prices
-    if prices.drawn:
-        price = prices.contract_price(benchmark_paths(prices, members, seed))
-    else:
-        price = np.broadcast_to(prices.price, (m, *prices.price.shape))
-    per_volume = price * prices.usd_per_volume[:, None]  # USD per bcm or Mt, (M, routes, months)
+    paths = benchmark_paths(prices, members, seed) if prices.drawn else None
+    # USD per bcm or Mt, shape (M or 1, months, routes) like the monthly deliveries
+    per_volume = prices.monthly_price(paths).reshape(-1, 12 * years, routes)
+    per_volume *= prices.usd_per_volume
     fees = flow * prices.fee.sum(axis=1) / 1e6
     value = np.full((m, years, routes), np.nan)
     monthly = annual.get(MONTHLY)
     if monthly is not None:
-        worth = monthly * per_volume.transpose(0, 2, 1) / 1e6  # (M, months, routes)
-        value = worth.reshape(m, years, 12, routes).sum(axis=2)
+        value = (monthly * per_volume).reshape(m, years, 12, routes).sum(axis=2) / 1e6
     paid = annual["paid_not_taken"] * _contract_year_mean(plan, per_volume) / 1e6
     standard = np.array([USD_PER_UNIT[PRICE_UNITS[c]] for c in _route_commodities(plan)])
-    mean_price = per_volume.reshape(m, routes, years, 12).mean(axis=3).transpose(0, 2, 1)
+    mean_price = per_volume.reshape(-1, years, 12, routes).mean(axis=2)
+    mean_price = np.broadcast_to(mean_price, value.shape).copy()  # (M, years, routes)
     cost = value + np.nan_to_num(paid)
     return {
         "trade_value": value,
@@ -67,14 +66,25 @@ def _route_commodities(plan: Plan) -> list[str]:
 
 def _contract_year_mean(plan: Plan, per_volume: FloatArray) -> FloatArray:
     """Each route's mean monthly price over each contract year (the months of the
-    horizon it covers; NaN without a price), from prices of shape (M, routes, months),
-    shape (M, years, routes)."""
-    cal, starts = plan.calendar, plan.contracts.year_start  # (routes, years), days
-    month = cal.month_starts.searchsorted(starts, side="right") - 1  # each start's month
-    ends = np.concatenate([month[:, 1:], np.full((len(starts), 1), 12 * cal.n_years)], axis=1)
-    out = np.full((per_volume.shape[0], *starts.shape), np.nan)
-    for r, y in np.ndindex(starts.shape):
-        if plan.prices.priced[r] and ends[r, y] > month[r, y]:
-            out[:, r, y] = per_volume[:, r, month[r, y] : ends[r, y]].mean(axis=-1)
-    result: FloatArray = out.transpose(0, 2, 1)
-    return result
+    horizon it covers; NaN without a contract, without a price or with a month
+    unpriced), from prices of shape (M, months, routes), shape (M, years, routes)."""
+    cal, contracts = plan.calendar, plan.contracts
+    m, _, n_routes = per_volume.shape
+    out = np.full((m, cal.n_years, n_routes), np.nan)
+    chosen = np.flatnonzero(plan.prices.priced & ~np.isnan(contracts.acq).all(axis=0))
+    if not len(chosen):
+        return out
+    starts = contracts.year_start[chosen]  # (chosen, years), days
+    first = cal.month_starts.searchsorted(starts, side="right") - 1  # each start's month
+    stop = np.concatenate([first[:, 1:], np.full((len(chosen), 1), 12 * cal.n_years)], axis=1)
+    prices = per_volume[:, :, chosen]
+    unknown = np.isnan(prices)
+    zero = np.zeros((m, 1, len(chosen)))
+    sums = np.concatenate([zero, np.cumsum(np.where(unknown, 0.0, prices), axis=1)], axis=1)
+    gaps = np.concatenate([zero, np.cumsum(unknown, axis=1)], axis=1)
+    route = np.arange(len(chosen))[:, None]  # against (chosen, years)
+    months = stop - first
+    mean = (sums[:, stop, route] - sums[:, first, route]) / np.where(months > 0, months, 1)
+    known = (months > 0) & (gaps[:, stop, route] == gaps[:, first, route])
+    out[:, :, chosen] = np.where(known, mean, np.nan).transpose(0, 2, 1)
+    return out
