@@ -22,9 +22,10 @@ from flowsim.results import Result, open_result
 from flowsim.scenario import Scenario, load_scenario
 from flowsim.stats import member_median
 from flowsim.variables import ANNUAL_UNITS as UNITS
+from flowsim.variables import MONEY_UNIT
 from flowsim.version import VERSION
 
-__all__ = ["MONEY", "VALUE_COMPARED", "Comparison", "compare", "diff", "priced", "row_label"]
+__all__ = ["VALUE_COMPARED", "Comparison", "compare", "diff", "priced", "row_label"]
 
 Item = Scenario | Result | str | os.PathLike[str]
 
@@ -32,7 +33,6 @@ VALUE_COMPARED = ("trade_value", "importer_cost", "exporter_revenue")
 """The route variables compared by exporter when every result has prices
 (:data:`flowsim.variables.VALUE`)."""
 
-MONEY = "million USD"
 """The unit of the money compared (US dollars of the day)."""
 
 
@@ -65,7 +65,7 @@ class Comparison:
     ensembles), then ``<name> - <first>`` for the others. Variables: ``delivered`` (name: the
     route), ``delivered_total``, ``demand``, ``balancing``, ``unmet`` (name: the commodity),
     and where every result has prices :data:`VALUE_COMPARED` by exporter (name:
-    ``<exporter> <commodity>``, unit :data:`MONEY`)."""
+    ``<exporter> <commodity>``, unit :data:`~flowsim.variables.MONEY_UNIT`)."""
     notes: tuple[str, ...] = ()
     """What the reader should know about the comparison (years left out, results not
     paired, ...)."""
@@ -240,7 +240,7 @@ def _value_quantities(result: Result) -> list[Quantity]:
             for exporter in (str(e) for e in by.exporter.values):
                 values = by.sel(exporter=exporter, commodity=commodity, drop=True)
                 if bool(values.notnull().any()):  # an exporter without a priced route: none
-                    out.append(Quantity(variable, f"{exporter} {commodity}", MONEY, values))
+                    out.append(Quantity(variable, f"{exporter} {commodity}", MONEY_UNIT, values))
     return out
 
 

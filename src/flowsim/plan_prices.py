@@ -26,7 +26,7 @@ from flowsim.scenario.tree import Scenario
 from flowsim.timeline import Calendar
 from flowsim.units import BARRELS_PER_TONNE_CRUDE, TBTU_PER_BCM
 
-__all__ = ["HISTORY_MONTHS", "USD_PER_UNIT", "PricePlan", "RoutePrice"]
+__all__ = ["HISTORY_MONTHS", "USD_PER_UNIT", "PricePlan", "RoutePrice", "fee_table"]
 
 HISTORY_MONTHS = 36
 """Months of each benchmark path before the horizon: the longest averaging window plus
@@ -184,11 +184,7 @@ class PricePlan:
         ).reshape(len(benchmarks), HISTORY_MONTHS + months)  # fmt: skip
         spread = np.where((relative_to >= 0)[:, None], spread, 0.0)
         objs = [scenario.routes[r] for r in routes]
-        countries = tuple(sorted({f.country for route in objs for f in route.transit_fees}))
-        fee = np.zeros((len(routes), len(countries)))
-        for r, route in enumerate(objs):
-            for f in route.transit_fees:
-                fee[r, countries.index(f.country)] += f.value * USD_PER_UNIT[f.unit]
+        countries, fee = fee_table(objs)
         spreads = [scenario.prices[b].uncertainty for b in benchmarks]
         return cls(
             benchmarks=benchmarks,
@@ -214,6 +210,18 @@ class PricePlan:
 
 def _index(benchmark: str | None, benchmarks: tuple[str, ...]) -> int:
     return -1 if benchmark is None else benchmarks.index(benchmark)
+
+
+def fee_table(routes: Sequence[Route]) -> tuple[tuple[str, ...], FloatArray]:
+    """The countries charging ``routes`` transit fees (sorted) and each route's fee per
+    unit of its volume by country, USD per bcm (gas) or Mt (crude), shape (routes,
+    countries)."""
+    countries = tuple(sorted({f.country for route in routes for f in route.transit_fees}))
+    fee = np.zeros((len(routes), len(countries)))
+    for r, route in enumerate(routes):
+        for f in route.transit_fees:
+            fee[r, countries.index(f.country)] += f.value * USD_PER_UNIT[f.unit]
+    return countries, fee
 
 
 def _first_month_from(day: dt.date, first: dt.date) -> int:

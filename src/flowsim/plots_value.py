@@ -28,13 +28,14 @@ from flowsim.plots import (
     routes_of,
     stack,
 )
+from flowsim.variables import MONEY_UNIT
 
 if TYPE_CHECKING:
     from flowsim.results import Result
 
 __all__ = ["MONEY_LABEL", "figures", "price_fan", "priced_routes", "value_by_route"]
 
-MONEY_LABEL = "Trade value (million USD of the day)"
+MONEY_LABEL = f"Trade value ({MONEY_UNIT} of the day)"
 """The y label of trade value figures."""
 
 

@@ -23,7 +23,7 @@ import xarray as xr
 from flowsim.conditions import Condition, draw_coordinates, given_text, members_given
 from flowsim.errors import FlowsimError
 from flowsim.io import atomic_path
-from flowsim.plan_prices import USD_PER_UNIT
+from flowsim.plan_prices import fee_table
 from flowsim.scenario.network import exporter_of
 from flowsim.scenario.route import Route
 from flowsim.scenario.tree import Scenario
@@ -432,19 +432,15 @@ def _transit_fee_coordinates(route_objs: list[Route]) -> dict[str, Any]:
     """``transit_country`` (the countries charging fees, sorted) and ``route_transit_fee``
     (route, transit_country), each route's fee per unit of volume, USD per bcm (gas) or
     Mt (crude); none where no route pays fees."""
-    countries = sorted({f.country for route in route_objs for f in route.transit_fees})
+    countries, fee = fee_table(route_objs)
     if not countries:
         return {}
-    fee = np.zeros((len(route_objs), len(countries)))
-    for r, route in enumerate(route_objs):
-        for f in route.transit_fees:
-            fee[r, countries.index(f.country)] += f.value * USD_PER_UNIT[f.unit]
     attrs = {
         "description": "transit fee per unit of the route's volume by charging country",
         "units_by_commodity": "gas: USD per bcm; oil: USD per Mt",
         "currency": "USD",
     }
     return {
-        "transit_country": countries,
+        "transit_country": list(countries),
         "route_transit_fee": (("route", "transit_country"), fee, attrs),
     }

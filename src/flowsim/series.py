@@ -11,10 +11,9 @@ import xarray as xr
 if TYPE_CHECKING:
     from flowsim.results import Result
 
-__all__ = ["VALUE_UNIT", "series_values"]
+from flowsim.variables import MONEY_UNIT as VALUE_UNIT
 
-VALUE_UNIT = "million USD"
-"""Unit of a reported trade value (a row held against ``trade_value``)."""
+__all__ = ["VALUE_UNIT", "series_values"]
 
 
 def series_values(result: Result, routes: str, unit: str) -> xr.DataArray:

@@ -24,7 +24,7 @@ from flowsim.labels import display_name
 from flowsim.results import Result, member_statistics
 from flowsim.stats import member_quantile
 from flowsim.units import ENERGY_UNITS, energy_factor
-from flowsim.variables import ANNUAL_UNITS, BY_NAME
+from flowsim.variables import ANNUAL_MONEY_UNIT, ANNUAL_UNITS, BY_NAME
 
 __all__ = ["iamc_frame", "summary_frame", "volume_unit"]
 
@@ -41,8 +41,6 @@ VALUE_EXPORTER_VARIABLES = {
 }
 """Route variables summed by exporter, with their IAMC names (``Value|<name>|...``);
 summary.csv has the first three."""
-MONEY_UNIT = "million USD/yr"
-"""Unit of money in the tables: million US dollars (of the day) a year."""
 COLUMNS = ["kind", "name", "commodity", "variable", "unit", "year", "statistic", "value"]
 UnitOf = Callable[[str], tuple[str, float]]
 """A commodity's unit in a table and the factor to it."""
@@ -117,7 +115,7 @@ def summary_frame(result: Result, *, units: str = "native") -> pd.DataFrame:
             if rule == "ratio":
                 table["unit"] = "1"
             elif rule == "money":  # NaN: no price (or no contract)
-                table = table.dropna(subset=["value"]).assign(unit=MONEY_UNIT)
+                table = table.dropna(subset=["value"]).assign(unit=ANNUAL_MONEY_UNIT)
             elif rule == "price":
                 table = table.dropna(subset=["value"])
                 table = table.assign(
@@ -170,7 +168,7 @@ def _exporter_summary(
     if variable == "delivered":
         chosen = [volume_unit(str(c), units) for c in table["commodity"]]
     else:
-        chosen = [(MONEY_UNIT, 1.0)] * len(table)
+        chosen = [(ANNUAL_MONEY_UNIT, 1.0)] * len(table)
     return table.assign(
         kind="exporter",
         name=table["exporter"],
@@ -200,7 +198,7 @@ def _country_summary(result: Result) -> list[pd.DataFrame]:
             name=table["transit_country"],
             commodity=c,
             variable="transit_fees",
-            unit=MONEY_UNIT,
+            unit=ANNUAL_MONEY_UNIT,
         )
         rows.append(table[COLUMNS])
     return rows
@@ -232,7 +230,7 @@ def _fee_rows(fees: xr.DataArray, q: float | None, suffix: str) -> list[tuple[st
     return [
         (
             f"Value|Transit Fees|{country}{suffix}",
-            MONEY_UNIT,
+            ANNUAL_MONEY_UNIT,
             values.sel(transit_country=country).values,
         )
         for country in values.transit_country.values
@@ -241,7 +239,7 @@ def _fee_rows(fees: xr.DataArray, q: float | None, suffix: str) -> list[tuple[st
 
 def _money(commodity: str) -> tuple[str, float]:
     """Money is in million USD a year whatever the commodity."""
-    return MONEY_UNIT, 1.0
+    return ANNUAL_MONEY_UNIT, 1.0
 
 
 def iamc_frame(result: Result, *, model: str | None = None, units: str = "native") -> pd.DataFrame:
@@ -310,7 +308,7 @@ def iamc_frame(result: Result, *, model: str | None = None, units: str = "native
                 price_unit = str(a.route_price_unit.sel(route=route).values)
                 rows.append((f"Price|{path}", price_unit, reduce("price", q, route=route).values))
                 value = reduce("trade_value", q, route=str(route))
-                rows.append((f"Value|Trade|{path}", MONEY_UNIT, value.values))
+                rows.append((f"Value|Trade|{path}", ANNUAL_MONEY_UNIT, value.values))
         for commodity in a.commodity.values:
             c = str(commodity)
             unit, factor = volume_unit(c, units)

@@ -27,6 +27,7 @@ __all__ = [
     "ANNUAL",
     "ANNUAL_ARC",
     "ANNUAL_COMMODITY",
+    "ANNUAL_MONEY_UNIT",
     "ANNUAL_ROUTE",
     "ANNUAL_UNITS",
     "ARC_FULL",
@@ -330,8 +331,12 @@ VALUE: tuple[Variable, ...] = (
 )
 """What the flows are worth, from the routes' prices (:mod:`flowsim.value`)."""
 
-MONEY_UNIT = "1e6 USD"
-"""Unit of a money variable: million US dollars (of the day: no deflator)."""
+MONEY_UNIT = "million USD"
+"""Unit of money in tables, reported figures and comparisons: million US dollars of the
+day (no deflator); results.nc spells it ``units = "1e6"``, ``currency = "USD"``."""
+
+ANNUAL_MONEY_UNIT = f"{MONEY_UNIT}/yr"
+"""Unit of a year's money in summary.csv and iamc.csv."""
 
 MONTHLY = "monthly_delivered"
 """What engines add for a run with prices: each route's deliveries in each month (a

@@ -13,8 +13,9 @@ from typing import TYPE_CHECKING
 from rich.table import Table
 
 from flowsim.cli.render import label_width, report_years
-from flowsim.compare import MONEY, row_label
+from flowsim.compare import row_label
 from flowsim.paired import TIE_TOLERANCE
+from flowsim.variables import MONEY_UNIT
 
 if TYPE_CHECKING:
     from flowsim.backtest import Backtest
@@ -38,7 +39,7 @@ def comparison_table(comparison: Comparison) -> Table:
     have prices, also trade value by exporter (comparison.csv has importer cost and
     exporter revenue too). Routes and exporters the same in every result are left out."""
     table_data = comparison.table
-    money = MONEY in set(table_data.index.get_level_values("unit"))
+    money = MONEY_UNIT in set(table_data.index.get_level_values("unit"))
     years = report_years(sorted({int(y) for y in table_data.index.get_level_values("year")}))
     first = comparison.names[0]
     letters = {name: chr(ord("A") + i) for i, name in enumerate(comparison.names)}
