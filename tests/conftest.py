@@ -23,7 +23,7 @@ import psutil
 import pytest
 
 import flowsim
-from flowsim import engines
+from flowsim import engines, plots
 from flowsim.engines import ENGINES, Engine
 from flowsim.ensemble import BlockResult, Task
 from flowsim.ensemble import simulate_block as _simulate_block
@@ -255,3 +255,16 @@ def dies_once(marker: str, victim: int, task: Task, first: int, stop: int) -> Bl
             os.close(fd)
             os.kill(os.getpid(), signal.SIGKILL)
     return _simulate_block(task, first, stop)
+
+
+@pytest.fixture
+def quick_figures(monkeypatch: pytest.MonkeyPatch) -> None:
+    """plots.save writes empty PNG and SVG files instead of rendering the figure."""
+
+    def save(fig: object, stem: str | os.PathLike[str]) -> list[Path]:
+        paths = [Path(f"{os.fspath(stem)}{suffix}") for suffix in (".png", ".svg")]
+        for path in paths:
+            path.write_bytes(b"")
+        return paths
+
+    monkeypatch.setattr(plots, "save", save)

@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 
 import flowsim
-from flowsim import outputs, plots
+from flowsim import outputs
 from flowsim.backtest import backtest, read_reported
 from flowsim.io import STAGING_PREFIX, staging_prefix
 from flowsim.outputs import MANIFEST, safe_name, write_backtest, write_outputs
@@ -23,19 +23,6 @@ from flowsim.scenario import scenario_from_dict
 from flowsim.shipped import data_file
 
 from .conftest import SCENARIOS, SHIPPED, tiny_doc
-
-
-@pytest.fixture
-def quick_figures(monkeypatch: pytest.MonkeyPatch) -> None:
-    """plots.save writes empty PNG and SVG files instead of rendering the figure."""
-
-    def save(fig: object, stem: str | os.PathLike[str]) -> list[Path]:
-        paths = [Path(f"{os.fspath(stem)}{suffix}") for suffix in (".png", ".svg")]
-        for path in paths:
-            path.write_bytes(b"")
-        return paths
-
-    monkeypatch.setattr(plots, "save", save)
 
 
 def listing(folder: Path) -> list[str]:

@@ -3,7 +3,6 @@ only for priced routes and written by ``flowsim run`` only for a run with prices
 
 from __future__ import annotations
 
-import os
 from functools import cache
 from pathlib import Path
 
@@ -61,35 +60,27 @@ def drawn() -> flowsim.Result:
     return run(priced_text("drawn", drawn=True), members=20)
 
 
-def stems(result: flowsim.Result, folder: Path, monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """The figure files ``flowsim run`` writes for ``result`` (saved as empty files)."""
-
-    def save(fig: object, stem: str | os.PathLike[str]) -> list[Path]:
-        paths = [Path(f"{os.fspath(stem)}{suffix}") for suffix in (".png", ".svg")]
-        for path in paths:
-            path.write_bytes(b"")
-        return paths
-
-    monkeypatch.setattr(plots, "save", save)
+def stems(result: flowsim.Result, folder: Path) -> list[str]:
+    """The figure files ``flowsim run`` writes for ``result`` (saved as empty files by the
+    ``quick_figures`` fixture)."""
     written = write_outputs(result, result.scenario, folder, formats=[])
     return sorted({p.stem for p in written if p.parts[0] == "figures"})
 
 
-def test_value_figures_are_written_only_for_priced_commodities(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+@pytest.mark.usefixtures("quick_figures")
+def test_value_figures_are_written_only_for_priced_commodities(tmp_path: Path) -> None:
     """A run with prices adds value_by_route and price_fan of each priced commodity; with
     the crude price taken out only gas's; without prices, none."""
     value = ["price_fan_gas", "price_fan_oil", "value_by_route_gas", "value_by_route_oil"]
-    with_prices = stems(priced(), tmp_path / "priced", monkeypatch)
+    with_prices = stems(priced(), tmp_path / "priced")
     assert set(value) <= set(with_prices)
     start, end = PRICED.index("[routes.crude.price]"), PRICED.index("[routes.fixed]")
     gas_only = run(priced_text("gas only", {PRICED[start:end]: ""}))
-    figures = stems(gas_only, tmp_path / "gas", monkeypatch)
+    figures = stems(gas_only, tmp_path / "gas")
     assert [s for s in figures if s in value] == ["price_fan_gas", "value_by_route_gas"]
     without = run(unpriced_text(priced_text("unpriced")))
     assert bool(without.annual.trade_value.isnull().all())
-    figures = stems(without, tmp_path / "unpriced", monkeypatch)
+    figures = stems(without, tmp_path / "unpriced")
     assert figures == sorted(set(with_prices) - set(value))
 
 

@@ -26,6 +26,7 @@ from .conftest import SCENARIOS, tiny_doc
 from .engine_cases import NETWORK_SCENARIO, scenario
 from .test_plan_prices import PRICED
 from .test_price_paths import UNCERTAIN
+from .test_value import HALF_TAKEN
 
 GAS, OIL, YEAR = "power_of_siberia", "espo", 2030
 """A gas and an oil route of the reference scenario, and a year both deliver in."""
@@ -240,14 +241,7 @@ def test_iamc_prices_and_values_of_a_priced_run_are_the_hand_values() -> None:
 def test_iamc_take_or_pay_is_the_untaken_floor_at_the_years_price() -> None:
     """The fixed-price route under an 80% floor on an ACQ of 5, its buyer taking half, pays
     for 1.5 bcm a year at 255 and 260.1 USD/kcm (flowsim.value)."""
-    text = PRICED.replace(
-        "[routes.fixed.price]",
-        '[routes.fixed.contract]\nacq = [{value = 5, cite = "assumption: t"}]\n'
-        'min_take_fraction = 0.8\ncite = "assumption: t"\n'
-        '[routes.fixed.offtake_factor]\ndist = "choice"\nvalues = [0.5]\ncite = "assumption: t"\n'
-        "[routes.fixed.price]",
-    )
-    table = iamc_frame(flowsim.run(scenario_from_text(text), engine="numpy"))
+    table = iamc_frame(flowsim.run(scenario_from_text(HALF_TAKEN), engine="numpy"))
     row = iamc_row(table, "Value|Take-or-Pay|Gas|unattributed|China")
     assert row.Unit == "million USD/yr"
     assert [row[2022], row[2023]] == pytest.approx([382.5, 390.15], rel=1e-12)

@@ -17,6 +17,15 @@ from flowsim.scenario import scenario_from_text
 from .test_plan_prices import PRICED
 
 SCENARIO = scenario_from_text(PRICED)
+HALF_TAKEN = PRICED.replace(
+    "[routes.fixed.price]",
+    '[routes.fixed.contract]\nacq = [{value = 5, cite = "assumption: t"}]\n'
+    'min_take_fraction = 0.8\ncite = "assumption: t"\n'
+    '[routes.fixed.offtake_factor]\ndist = "choice"\nvalues = [0.5]\ncite = "assumption: t"\n'
+    "[routes.fixed.price]",
+)
+"""PRICED with the fixed-price route under an ACQ of 5 and an 80% take-or-pay floor, its
+buyer nominating half."""
 
 
 def test_trade_value_is_each_months_deliveries_at_the_months_price(engine: Engine) -> None:
@@ -50,14 +59,7 @@ def test_a_take_or_pay_payment_is_the_untaken_floor_at_the_years_price(engine: E
     """The fixed-price route under an ACQ of 5 with an 80% floor, its buyer nominating half
     (offtake 0.5): it takes 2.5, pays for 1.5 a year, at 255 USD/kcm in 2022 and 260.1 in
     2023: 382.5 and 390.15 million USD."""
-    text = PRICED.replace(
-        "[routes.fixed.price]",
-        '[routes.fixed.contract]\nacq = [{value = 5, cite = "assumption: t"}]\n'
-        'min_take_fraction = 0.8\ncite = "assumption: t"\n'
-        '[routes.fixed.offtake_factor]\ndist = "choice"\nvalues = [0.5]\ncite = "assumption: t"\n'
-        "[routes.fixed.price]",
-    )
-    result = flowsim.run(scenario_from_text(text), engine=engine.name)  # type: ignore[arg-type]
+    result = flowsim.run(scenario_from_text(HALF_TAKEN), engine=engine.name)  # type: ignore[arg-type]
     fixed = result.annual.sel(member=0, route="fixed")
     np.testing.assert_allclose(fixed.paid_not_taken, [1.5, 1.5], rtol=1e-12)
     np.testing.assert_allclose(fixed.take_or_pay_payment, [382.5, 390.15], rtol=1e-12)
