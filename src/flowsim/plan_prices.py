@@ -11,6 +11,7 @@ days; it is NaN in a month any of whose days comes before the schedule's first e
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -115,6 +116,10 @@ class PricePlan:
     spread: FloatArray
     """Each differential benchmark's differential (0 for the others), shape (benchmarks,
     HISTORY_MONTHS + months): ``benchmark[b] = benchmark[relative_to[b]] + spread[b]``."""
+    alike: IntArray
+    """For each route, the first route priced exactly like it (same formula, benchmark,
+    terms and unit; itself if none before it), or -1 without a price, shape (routes,):
+    a price is evaluated once per distinct route."""
 
     @property
     def priced(self) -> BoolArray:
@@ -134,23 +139,24 @@ class PricePlan:
         return np.swapaxes(self.monthly_price(paths), -1, -2)
 
     def monthly_price(self, paths: FloatArray | None = None) -> FloatArray:
-        """:meth:`contract_price` laid out by month, shape (..., months, routes): like
-        the engines' monthly deliveries."""
+        """:meth:`contract_price` laid out by month, shape (..., months, routes)."""
         paths = self.benchmark if paths is None else paths
         months = self.benchmark.shape[1] - HISTORY_MONTHS
         out = np.full((*paths.shape[:-2], months, len(self.routes)), np.nan)
-        done: dict[tuple[int, OilIndexedFormula], FloatArray] = {}  # one formula, once
-        for r, route in enumerate(self.routes):
-            if route is None:
-                continue
-            if route.formula is None:
-                out[..., r] = route.price(paths, self.first_year)
-                continue
-            key = (route.benchmark, route.formula)
-            if key not in done:
-                done[key] = route.price(paths, self.first_year)
-            out[..., r] = done[key]
+        for r, price in self.distinct_prices(paths).items():
+            out[..., self.alike == r] = price[..., None]
         return out
+
+    def distinct_prices(self, paths: FloatArray | None = None) -> dict[int, FloatArray]:
+        """The price of each distinct priced route (the keys: :attr:`alike`'s values) in
+        each month of the horizon, in its formula's unit, from benchmark ``paths`` (see
+        :meth:`contract_price`), each of shape (..., months)."""
+        paths = self.benchmark if paths is None else paths
+        return {
+            int(r): route.price(paths, self.first_year)
+            for r in np.unique(self.alike[self.alike >= 0])
+            if (route := self.routes[r]) is not None
+        }
 
     @property
     def price(self) -> FloatArray:
@@ -205,7 +211,29 @@ class PricePlan:
             ),
             relative_to=relative_to,
             spread=spread,
+            alike=_alike(objs),
         )
+
+
+def _alike(routes: Sequence[Route]) -> IntArray:
+    """For each route, the first route whose price has the same terms, cites aside (-1:
+    no price)."""
+    first: dict[str, int] = {}
+    out = np.full(len(routes), -1, dtype=np.int64)
+    for r, route in enumerate(routes):
+        if route.price is not None:
+            terms = json.dumps(_without_cites(route.price.model_dump(mode="json")), sort_keys=True)
+            out[r] = first.setdefault(terms, r)
+    return out
+
+
+def _without_cites(value: object) -> object:
+    """``value`` (a price's terms as JSON data) with every ``cite`` left out."""
+    if isinstance(value, dict):
+        return {k: _without_cites(v) for k, v in value.items() if k != "cite"}
+    if isinstance(value, list):
+        return [_without_cites(v) for v in value]
+    return value
 
 
 def _index(benchmark: str | None, benchmarks: tuple[str, ...]) -> int:

@@ -35,56 +35,50 @@ def trade_value(
     (:mod:`flowsim.price_paths`)."""
     flow: FloatArray = annual["flow"]
     m, years, routes = flow.shape
-    prices = plan.prices
+    prices, contracts = plan.prices, plan.contracts
     paths = benchmark_paths(prices, members, seed) if prices.drawn else None
-    # USD per bcm or Mt, shape (M or 1, months, routes) like the monthly deliveries
-    per_volume = prices.monthly_price(paths).reshape(-1, 12 * years, routes)
-    per_volume *= prices.usd_per_volume
+    distinct = prices.distinct_prices(paths)  # each (M or 1, months), formula units
+    monthly = annual.get(MONTHLY)  # (M, months, routes)
+    value, year_price, mean_price = (np.full((m, years, routes), np.nan) for _ in range(3))
+    commodities = [plan.commodities[i] for i in plan.route_commodity]
+    for r in np.flatnonzero(prices.alike >= 0):
+        # USD per bcm or Mt, (M or 1, years, 12)
+        per_volume = distinct[prices.alike[r]].reshape(-1, years, 12) * prices.usd_per_volume[r]
+        if monthly is not None:
+            delivered = monthly[:, :, r].reshape(m, years, 12)
+            value[:, :, r] = (delivered * per_volume).sum(axis=2) / 1e6
+        standard = USD_PER_UNIT[PRICE_UNITS[commodities[r]]]
+        mean_price[:, :, r] = per_volume.mean(axis=2) / standard
+        if not np.isnan(contracts.acq[:, r]).all():
+            by_month = per_volume.reshape(-1, 12 * years)
+            year_price[:, :, r] = _contract_year_mean(plan, int(r), by_month)
     fees = flow * prices.fee.sum(axis=1) / 1e6
-    value = np.full((m, years, routes), np.nan)
-    monthly = annual.get(MONTHLY)
-    if monthly is not None:
-        value = (monthly * per_volume).reshape(m, years, 12, routes).sum(axis=2) / 1e6
-    paid = annual["paid_not_taken"] * _contract_year_mean(plan, per_volume) / 1e6
-    standard = np.array([USD_PER_UNIT[PRICE_UNITS[c]] for c in _route_commodities(plan)])
-    mean_price = per_volume.reshape(-1, years, 12, routes).mean(axis=2)
-    mean_price = np.broadcast_to(mean_price, value.shape).copy()  # (M, years, routes)
+    paid = annual["paid_not_taken"] * year_price / 1e6
     cost = value + np.nan_to_num(paid)
     return {
         "trade_value": value,
         "transit_fees": fees,
         "take_or_pay_payment": paid,
-        "price": mean_price / standard,
+        "price": mean_price,
         "importer_cost": cost,
         "exporter_revenue": cost - fees,
     }
 
 
-def _route_commodities(plan: Plan) -> list[str]:
-    return [plan.commodities[i] for i in plan.route_commodity]
-
-
-def _contract_year_mean(plan: Plan, per_volume: FloatArray) -> FloatArray:
-    """Each route's mean monthly price over each contract year (the months of the
-    horizon it covers; NaN without a contract, without a price or with a month
-    unpriced), from prices of shape (M, months, routes), shape (M, years, routes)."""
-    cal, contracts = plan.calendar, plan.contracts
-    m, _, n_routes = per_volume.shape
-    out = np.full((m, cal.n_years, n_routes), np.nan)
-    chosen = np.flatnonzero(plan.prices.priced & ~np.isnan(contracts.acq).all(axis=0))
-    if not len(chosen):
-        return out
-    starts = contracts.year_start[chosen]  # (chosen, years), days
+def _contract_year_mean(plan: Plan, route: int, per_volume: FloatArray) -> FloatArray:
+    """``route``'s mean monthly price over each of its contract years (the months of the
+    horizon each covers; NaN where a month has no price), from its prices of shape
+    (M or 1, months), shape (M or 1, years)."""
+    cal = plan.calendar
+    starts = plan.contracts.year_start[route]  # (years,), days
     first = cal.month_starts.searchsorted(starts, side="right") - 1  # each start's month
-    stop = np.concatenate([first[:, 1:], np.full((len(chosen), 1), 12 * cal.n_years)], axis=1)
-    prices = per_volume[:, :, chosen]
-    unknown = np.isnan(prices)
-    zero = np.zeros((m, 1, len(chosen)))
-    sums = np.concatenate([zero, np.cumsum(np.where(unknown, 0.0, prices), axis=1)], axis=1)
+    stop = np.append(first[1:], 12 * cal.n_years)
+    unknown = np.isnan(per_volume)
+    zero = np.zeros((len(per_volume), 1))
+    sums = np.concatenate([zero, np.cumsum(np.where(unknown, 0.0, per_volume), axis=1)], axis=1)
     gaps = np.concatenate([zero, np.cumsum(unknown, axis=1)], axis=1)
-    route = np.arange(len(chosen))[:, None]  # against (chosen, years)
     months = stop - first
-    mean = (sums[:, stop, route] - sums[:, first, route]) / np.where(months > 0, months, 1)
-    known = (months > 0) & (gaps[:, stop, route] == gaps[:, first, route])
-    out[:, :, chosen] = np.where(known, mean, np.nan).transpose(0, 2, 1)
-    return out
+    mean = (sums[:, stop] - sums[:, first]) / np.where(months > 0, months, 1)
+    known = (months > 0) & (gaps[:, stop] == gaps[:, first])
+    result: FloatArray = np.where(known, mean, np.nan)
+    return result
