@@ -46,7 +46,8 @@ def trade_value(
         per_volume = distinct[prices.alike[r]].reshape(-1, years, 12) * prices.usd_per_volume[r]
         if monthly is not None:
             delivered = monthly[:, :, r].reshape(m, years, 12)
-            value[:, :, r] = (delivered * per_volume).sum(axis=2) / 1e6
+            at = np.broadcast_to(per_volume, delivered.shape)
+            value[:, :, r] = np.einsum("myk,myk->my", delivered, at) / 1e6  # no temporary
         standard = USD_PER_UNIT[PRICE_UNITS[commodities[r]]]
         mean_price[:, :, r] = per_volume.mean(axis=2) / standard
         if not np.isnan(contracts.acq[:, r]).all():

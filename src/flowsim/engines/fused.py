@@ -440,9 +440,10 @@ def simulate_chunk(
     out |= {name: commodity_out[i] for i, name in enumerate(names(ANNUAL_COMMODITY))}
     out |= {name: arc_out[i] for i, name in enumerate(names(ANNUAL_ARC))}
     if month_out.shape[0]:  # each month's deliveries: the year's so far less the month's before
-        so_far = month_out.reshape(m, cal.n_years, 12, -1)
-        month = np.diff(so_far, axis=2, prepend=0.0) / cal.days_in_year[None, :, None, None]
-        out[MONTHLY] = month.reshape(month_out.shape)
+        month = month_out.reshape(m, cal.n_years, 12, -1)
+        month[:, :, 1:] -= month[:, :, :-1].copy()  # in place, months of a year
+        month /= cal.days_in_year[None, :, None, None]
+        out[MONTHLY] = month_out
     return out
 
 
