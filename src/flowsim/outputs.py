@@ -38,11 +38,13 @@ if TYPE_CHECKING:
 __all__ = [
     "FORMATS",
     "MANIFEST",
+    "REPORT",
     "output_folders",
     "safe_name",
     "write_backtest",
     "write_comparison",
     "write_outputs",
+    "write_report",
     "write_scaling",
 ]
 
@@ -50,6 +52,9 @@ FORMATS = ("nc", "csv", "iamc")
 """Data formats: netCDF of all annual values, summary CSV, IAMC CSV."""
 
 MANIFEST = "flowsim-manifest.txt"
+
+REPORT = "report.html"
+"""The HTML report's name in an output folder (:mod:`flowsim.report`)."""
 
 _NAME_LENGTH = 100
 
@@ -102,10 +107,13 @@ def _produce(
     figures: bool,
     streamed: Path | None,
     units: str,
+    report: str | None,
 ) -> None:
     from flowsim.tables import iamc_frame, summary_frame
 
     formats = set(formats)
+    if report is not None:
+        write_text_atomic(folder / REPORT, report)
     if "nc" in formats and streamed is not None:
         os.replace(streamed, folder / "results.nc")
     elif "nc" in formats:
@@ -187,6 +195,7 @@ def write_outputs(
     figures: bool = True,
     streamed: Path | None = None,
     units: str = "native",
+    report: str | None = None,
 ) -> list[Path]:
     """Write a run's files into ``folder``; returns them, relative to it, sorted.
 
@@ -194,6 +203,8 @@ def write_outputs(
     (``flowsim.run(file=...)``); it becomes ``results.nc`` instead of a new copy.
     ``units``: volumes of summary.csv and iamc.csv in the commodity's own unit
     (``native``) or in energy (:data:`flowsim.units.ENERGY_UNITS`).
+    ``report``: the run's HTML report (:func:`flowsim.report.run_report`), written as
+    ``report.html`` with the other files.
     """
     target = Path(folder)
     if target.exists() and not target.is_dir():
@@ -205,7 +216,7 @@ def write_outputs(
     except OSError as exc:
         raise FlowsimError(f"cannot create output folder {target}: {exc.strerror or exc}") from None
     try:
-        _produce(result, scenario, staging, formats, figures, streamed, units)
+        _produce(result, scenario, staging, formats, figures, streamed, units, report)
         new = sorted(p.relative_to(staging) for p in staging.rglob("*") if p.is_file())
         old = _manifest(target)
         for relative in new:  # check before moving anything, so a failure changes nothing
@@ -238,6 +249,21 @@ def _manifest(folder: Path) -> list[Path]:
     return [
         Path(line) for line in lines if line and not Path(line).is_absolute() and ".." not in line
     ]
+
+
+def write_report(folder: str | os.PathLike[str], html: str) -> Path:
+    """Write ``html`` to ``folder/report.html`` atomically; returns its path. In a run's
+    folder the manifest lists it too, so a later run without a report removes it."""
+    target = _folder(Path(folder), "the report")
+    try:
+        path = write_text_atomic(target / REPORT, html)
+        listed = _manifest(target)
+        if (target / MANIFEST).is_file() and Path(REPORT) not in listed:
+            lines = "".join(f"{p.as_posix()}\n" for p in sorted([*listed, Path(REPORT)]))
+            write_text_atomic(target / MANIFEST, lines)
+    except OSError as exc:
+        raise FlowsimError(f"cannot write the report to {target}: {exc.strerror or exc}") from None
+    return path
 
 
 def _folder(folder: Path, what: str) -> Path:

@@ -9,6 +9,7 @@ figure. Styles follow :mod:`flowsim.plots`: greys and hatches, medians over memb
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
@@ -100,7 +101,7 @@ def price_fan(result: Result, commodity: str) -> Figure:
     split_shown = False
     for i, (route, group) in enumerate(zip(routes, groups, strict=True)):
         shade = str(0.55 * i / max(len(routes) - 1, 1))
-        name = ", ".join(display_name(r) for r in group)
+        name = textwrap.fill(", ".join(display_name(r) for r in group), 48)  # legend width
         if members > 1:
             band = member_band(a.price.sel(route=route))
             ax.fill_between(

@@ -20,6 +20,7 @@ from flowsim.cli.errors import (
     EXIT_USAGE,
     FlowsimGroup,
 )
+from flowsim.cli.report import report_command
 from flowsim.cli.scenario import (
     diff_command,
     scenarios_command,
@@ -59,6 +60,7 @@ for command in (
     bench_command,
     crosscheck_command,
     backtest_command,
+    report_command,
     sensitivity_command,
     schema_command,
     scenarios_command,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -21,6 +22,10 @@ if TYPE_CHECKING:
 
 __all__ = ["backtest_command", "compare_command", "crosscheck_command"]
 
+_REPORT = click.option(
+    "--report", is_flag=True, help="Also write report.html: a self-contained HTML report."
+)
+
 
 @click.command("compare")
 @click.argument("items", nargs=-1, required=True, metavar="A B [C ...]")
@@ -29,7 +34,10 @@ __all__ = ["backtest_command", "compare_command", "crosscheck_command"]
 @out_option(
     "Folder for comparison.csv, paired.csv and the figures.", Path("flowsim-out") / "compare"
 )
-def compare_command(items: Sequence[str], members: int | None, seed: int | None, out: Path) -> None:
+@_REPORT
+def compare_command(
+    items: Sequence[str], members: int | None, seed: int | None, out: Path, report: bool
+) -> None:
     """Set scenarios (file.toml, file.toml#NAME) or results (results.nc) side by side.
 
     Prints, for selected years, the first one's deliveries of every route that
@@ -40,10 +48,13 @@ def compare_command(items: Sequence[str], members: int | None, seed: int | None,
     numbers) are also compared member by member: P10, P50, P90 of B - A and the
     share of members with B below A, printed and written to paired.csv, with a
     figure of the differences of each commodity's total and balancing.
+
+    With --report also report.html, a self-contained HTML report of the comparison.
     """
     from flowsim.cli.render_analysis import comparison_table, paired_table
     from flowsim.compare import compare
     from flowsim.outputs import output_folders, write_comparison
+    from flowsim.report import comparison_report
 
     if len(items) < 2:
         raise click.UsageError("compare needs at least two scenarios or results")
@@ -57,8 +68,24 @@ def compare_command(items: Sequence[str], members: int | None, seed: int | None,
             click.echo(f"flowsim: note: {note}", err=True)
         write_comparison(comparison, out)
         _write_paired(comparison, out)
+        _write_report(out, comparison_report(comparison) if report else None)
     paired = ", paired.csv and paired figures" if comparison.paired is not None else ""
-    click.echo(f"wrote {out}/: comparison.csv, overlay and difference figures{paired}")
+    html = ", report.html" if report else ""
+    click.echo(f"wrote {out}/: comparison.csv, overlay and difference figures{paired}{html}")
+
+
+def _write_report(folder: Path, html: str | None) -> None:
+    """report.html into ``folder``; without one (no --report), a report an earlier command
+    wrote there is removed: no stale report passes for a new one."""
+    from flowsim.outputs import REPORT, write_report
+
+    if html is not None:
+        write_report(folder, html)
+        return
+    try:
+        (folder / REPORT).unlink(missing_ok=True)
+    except OSError as exc:
+        raise FlowsimError(f"cannot remove {folder / REPORT}: {exc.strerror or exc}") from None
 
 
 PAIRED_SHOWN = ("delivered_total", "balancing")
@@ -108,6 +135,7 @@ def _write_paired(comparison: Comparison, folder: Path) -> None:
 @seed_option()
 @out_option("Folder for backtest.csv, backtest_stats.csv, figures [flowsim-out/<name>-backtest].")
 @figures_option()
+@_REPORT
 def backtest_command(
     scenario_path: str | None,
     data_path: Path | None,
@@ -115,6 +143,7 @@ def backtest_command(
     seed: int | None,
     out: Path | None,
     figures: bool,
+    report: bool,
 ) -> None:
     """Hold SCENARIO's simulated annual flows against reported ones, series by series.
 
@@ -123,8 +152,8 @@ def backtest_command(
     status beside the simulated one and the error, then MAPE and bias over the
     sourced years per series and, for ensembles, the share of sourced figures
     inside the P10-P90 band. Writes backtest.csv, backtest_stats.csv and a
-    figure per series. A malformed --data file gets one line per problem and
-    exit code 2.
+    figure per series (with --report also report.html, a self-contained HTML
+    report). A malformed --data file gets one line per problem and exit code 2.
     """
     from flowsim import backtest as bt
     from flowsim.outputs import output_folders, safe_name
@@ -142,7 +171,7 @@ def backtest_command(
         raise click.exceptions.Exit(EXIT_USAGE) from None
     folder = out or Path("flowsim-out") / f"{safe_name(scenario.name)}-backtest"
     with output_folders([folder], on_stale=report_stale):
-        _backtest(scenario, reported, members, seed, folder, Path(data).name, figures)
+        _backtest(scenario, reported, members, seed, folder, Path(data).name, figures, report)
 
 
 def _backtest(
@@ -153,14 +182,19 @@ def _backtest(
     folder: Path,
     data: str,
     figures: bool,
+    report: bool,
 ) -> None:
-    """Run the back-test, print it and write it into ``folder``."""
+    """Run the back-test, print it and write it into ``folder`` (``report``: with
+    report.html)."""
     from flowsim import backtest as bt
     from flowsim.cli.render_analysis import backtest_stats, backtest_table
     from flowsim.outputs import write_backtest
+    from flowsim.report import backtest_report
     from flowsim.simulate import run
 
+    started = time.perf_counter()
     result = run(scenario, members=members, seed=seed)
+    seconds = time.perf_counter() - started
     check = bt.backtest(result, reported)
     console = Console(width=max(Console().width, 110))
     console.print(backtest_table(check))
@@ -186,10 +220,15 @@ def _backtest(
         )
         console.print(f"Calibration (central band: share inside): {curve}", highlight=False)
     write_backtest(check, result, folder, data=data, figures=figures)
+    _write_report(
+        folder, backtest_report(check, result, data=data, run_seconds=seconds) if report else None
+    )
     drawn = f", {len(check.stats)} figures (PNG and SVG)" if figures else ""
     calibrated = ", calibration.csv" if check.calibration is not None else ""
+    html = ", report.html" if report else ""
     console.print(
-        f"wrote {folder}/: backtest.csv, backtest_stats.csv{calibrated}{drawn}", highlight=False
+        f"wrote {folder}/: backtest.csv, backtest_stats.csv{calibrated}{drawn}{html}",
+        highlight=False,
     )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import sys
+import time
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
@@ -75,6 +76,12 @@ __all__ = ["run_command"]
     "false (altai_not_built=false), or a choice figure and a value; repeat for several. "
     "The files keep every member.",
 )
+@click.option(
+    "--report",
+    is_flag=True,
+    help="Also write report.html: a self-contained HTML report of the run (figures, "
+    "tables, cited assumptions, provenance).",
+)
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 def run_command(
     scenario_paths: tuple[str, ...],
@@ -95,6 +102,7 @@ def run_command(
     stream: bool,
     max_hours: float,
     given: dict[str, bool | float],
+    report: bool,
     quiet: bool,
 ) -> None:
     """Simulate each SCENARIO and write its results, tables and figures.
@@ -102,7 +110,7 @@ def run_command(
     Prints delivered volumes per route for selected years (for ensembles the
     median) and demand, balancing and unmet per commodity. Writes results.nc,
     summary.csv, iamc.csv, the resolved scenario and figures (PNG and SVG) into
-    the output folder, all or nothing.
+    the output folder, all or nothing; with --report also report.html.
 
     Several scenarios run through the same workers. FILE#* stands for the
     file's scenario and every named scenario in its [scenarios] table (a sweep).
@@ -118,6 +126,7 @@ def run_command(
         value_table,
     )
     from flowsim.outputs import output_folders, safe_name, write_outputs
+    from flowsim.report import run_report
     from flowsim.scenario import load_scenario
     from flowsim.simulate import execute
     from flowsim.spec import Placement
@@ -152,12 +161,15 @@ def run_command(
             files=tuple(streamed),
             max_hours=max_hours,
         )
+        started = time.perf_counter()
         with _progress(spec.members, enabled=not quiet) as advance:
             results = execute(spec, where, progress=advance)
+        seconds = time.perf_counter() - started if len(scenarios) == 1 else None
         console = Console()
         for i, (scenario, result, folder) in enumerate(
             zip(scenarios, results, folders, strict=True)
         ):
+            html = run_report(result, scenario, run_seconds=seconds) if report else None
             written = write_outputs(
                 result,
                 scenario,
@@ -166,6 +178,7 @@ def run_command(
                 figures=figures,
                 streamed=where.file_of(i),
                 units=units,
+                report=html,
             )
             if len(scenarios) > 1:
                 console.rule(scenario.name)
