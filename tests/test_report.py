@@ -3,7 +3,7 @@ read with the standard library's HTML parser; tests/test_report_browser.py opens
 a browser.
 
 Runs are small (the reference scenario's one member, the tiny scenario, a few Monte Carlo
-members); the size test runs 200 Monte Carlo members, whose report's size does not grow
+members); the size test runs 50 Monte Carlo members, whose report's size does not grow
 with the members (the figures and tables hold statistics over them).
 """
 
@@ -284,19 +284,20 @@ def test_an_unpriced_run_has_no_value_section(tiny_result: flowsim.Result) -> No
 def test_an_ensemble_report_has_fans_and_stays_small(
     shipped_run: Callable[[str, int], flowsim.Result],
 ) -> None:
-    """200 Monte Carlo members: each commodity's fan chart, no per-route fans, medians in the
+    """50 Monte Carlo members: each commodity's fan chart, no per-route fans, medians in the
     tables, the seed and members in the provenance, and far below 5 MB (the figures and
-    tables hold statistics over members: 1,000 members make a report of the same size)."""
-    result = shipped_run("monte_carlo", 200)
+    tables hold statistics over members: 1,000 members make a report of the same size,
+    1.2 MB)."""
+    result = shipped_run("monte_carlo", 50)
     html = run_report(result, result.scenario)
     page = check_page(html)
     size = len(html.encode())
     assert size < MAX_BYTES / 2, size
     fans = [
-        f for f in page.figures if f.caption.endswith("P10-P90 over 200 members and the median.")
+        f for f in page.figures if f.caption.endswith("P10-P90 over 50 members and the median.")
     ]
     assert len(fans) == 2
-    assert page.facts["Members"] == "200"
+    assert page.facts["Members"] == "50"
     assert page.facts["Seed"] == "1"
     assert "P(shortfall)" in html
 

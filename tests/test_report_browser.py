@@ -17,8 +17,6 @@ import io
 import json
 import os
 import shutil
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -45,26 +43,26 @@ from selenium.webdriver.common.by import By  # noqa: E402
 pytestmark = pytest.mark.filterwarnings("ignore::ResourceWarning")  # the driver's sockets
 
 
-def flowsim(*args: str) -> None:
-    """Run the command line as a user does, in the repository."""
-    subprocess.run([sys.executable, "-m", "flowsim.cli", *args], check=True, cwd=ROOT,
-                   capture_output=True, text=True)  # fmt: skip
-
-
 @pytest.fixture(scope="module")
 def reports(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    """report.html of a Monte Carlo run (200 members: a report's size does not grow with
+    """report.html of a Monte Carlo run (50 members: a report's size does not grow with
     the members, whose medians and bands it draws), a comparison and a back-test, each
-    written by the command line."""
+    written as the command line writes it (tests/test_report.py runs the commands)."""
+    import flowsim
+    from flowsim.backtest import backtest, read_reported
+    from flowsim.compare import compare
+    from flowsim.outputs import write_report
+    from flowsim.report import backtest_report, comparison_report, run_report
+
     out = tmp_path_factory.mktemp("reports")
-    run = ("run", "scenarios/monte_carlo.toml", "--members", "200", "--report")
-    flowsim(*run, "--out", str(out / "run"))
-    flowsim(
-        "compare", "scenarios/pos2_50bcm.toml#never", "scenarios/pos2_50bcm.toml",
-        "--members", "40", "--report", "--out", str(out / "compare"),
-    )  # fmt: skip
-    flowsim("backtest", "--report", "--out", str(out / "backtest"))
-    return {kind: out / kind / "report.html" for kind in ("run", "compare", "backtest")}
+    scenario = flowsim.load_scenario(ROOT / "scenarios" / "monte_carlo.toml")
+    run = run_report(flowsim.run(scenario, members=50), scenario)
+    pair = [str(ROOT / "scenarios" / f"pos2_50bcm.toml{v}") for v in ("#never", "")]
+    paired = comparison_report(compare(*pair, members=20))
+    history = flowsim.run(ROOT / "scenarios" / "historical.toml")
+    check = backtest(history, read_reported(ROOT / "data" / "reported_flows.csv"))
+    pages = {"run": run, "compare": paired, "backtest": backtest_report(check, history)}
+    return {kind: write_report(out / kind, html) for kind, html in pages.items()}
 
 
 @pytest.fixture(scope="module")
