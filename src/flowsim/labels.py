@@ -1,8 +1,9 @@
-"""Readable names for ids in tables, legends and IAMC variables."""
+"""Readable names for ids in tables, legends and IAMC variables, and the years a table
+shows."""
 
 from __future__ import annotations
 
-__all__ = ["display_name"]
+__all__ = ["display_name", "report_years"]
 
 _ACRONYMS = {
     "lng": "LNG",
@@ -28,3 +29,11 @@ def display_name(identifier: str) -> str:
         else:
             out.append(word.capitalize())
     return " ".join(out)
+
+
+def report_years(years: list[int]) -> list[int]:
+    """First and last year, and the years ending in 0 or 5 between them (at most 9)."""
+    chosen = [y for y in years if y % 5 == 0 and years[0] < y < years[-1]]
+    while len(chosen) > 7:
+        chosen = chosen[::2]
+    return [years[0], *chosen, years[-1]] if len(years) > 1 else years

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from flowsim.compare import row_label
 from flowsim.errors import format_path
-from flowsim.labels import display_name
+from flowsim.labels import display_name, report_years
 from flowsim.scenario import CITE_KINDS
 from flowsim.stats import member_median
 from flowsim.variables import ANNUAL_UNITS, MONEY_UNIT, VOLUME_UNITS
@@ -38,7 +38,6 @@ __all__ = [
     "backtest_tables",
     "comparison_sections",
     "headline",
-    "report_years",
     "scenario_cites",
 ]
 
@@ -128,14 +127,6 @@ def text(value: Any) -> Cell:
 
 def year_cell(year: Any) -> Cell:
     return Cell(str(int(year)), float(int(year)))
-
-
-def report_years(years: list[int]) -> list[int]:
-    """First and last year, and the years ending in 0 or 5 between them (at most 9)."""
-    chosen = [y for y in years if y % 5 == 0 and years[0] < y < years[-1]]
-    while len(chosen) > 7:
-        chosen = chosen[::2]
-    return [years[0], *chosen, years[-1]] if len(years) > 1 else years
 
 
 def _ensemble(result: Result) -> str:

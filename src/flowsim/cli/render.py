@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from rich.table import Table
 
 from flowsim.compare import row_label
+from flowsim.labels import report_years
 from flowsim.results import member_statistics
 from flowsim.stats import MODE_MIN_MEMBERS, by_slices, member_median, multimodal
 from flowsim.variables import VOLUME_UNITS
@@ -25,20 +26,11 @@ __all__ = [
     "contracts_table",
     "exporters_table",
     "label_width",
-    "report_years",
     "routes_table",
     "security_table",
     "summary_table",
     "value_table",
 ]
-
-
-def report_years(years: list[int]) -> list[int]:
-    """First and last year, and the years ending in 0 or 5 between them (at most 9)."""
-    chosen = [y for y in years if y % 5 == 0 and years[0] < y < years[-1]]
-    while len(chosen) > 7:
-        chosen = chosen[::2]
-    return [years[0], *chosen, years[-1]] if len(years) > 1 else years
 
 
 def summary_table(result: Result) -> Table:

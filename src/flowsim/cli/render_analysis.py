@@ -12,8 +12,9 @@ from typing import TYPE_CHECKING
 
 from rich.table import Table
 
-from flowsim.cli.render import label_width, report_years
+from flowsim.cli.render import label_width
 from flowsim.compare import row_label
+from flowsim.labels import report_years
 from flowsim.paired import TIE_TOLERANCE
 from flowsim.variables import MONEY_UNIT
 
