@@ -25,7 +25,7 @@ from flowsim.variables import ANNUAL_UNITS as UNITS
 from flowsim.variables import MONEY_UNIT
 from flowsim.version import VERSION
 
-__all__ = ["VALUE_COMPARED", "Comparison", "compare", "diff", "priced", "row_label"]
+__all__ = ["VALUE_COMPARED", "Comparison", "compare", "diff", "row_label"]
 
 Item = Scenario | Result | str | os.PathLike[str]
 
@@ -204,13 +204,6 @@ class Comparison:
         return fig
 
 
-def priced(result: Result) -> bool:
-    """Whether ``result`` has prices: a trade value on some route (judged on its first
-    member; whether a route has a price is the scenario's, the same in every member)."""
-    a = result.annual
-    return "trade_value" in a and bool(a.trade_value.isel(member=0).notnull().any())
-
-
 def _quantities(result: Result, value: bool = False) -> list[Quantity]:
     """The compared outputs of ``result``, per member: deliveries of each route, and of each
     commodity its deliveries in total, demand, balancing and unmet; with ``value``, also
@@ -281,7 +274,7 @@ def compare(*items: Item, members: int | None = None, seed: int | None = None) -
             f"compared over the years all results cover, {min(common)}-{max(common)}; "
             + ", ".join(f"{n} covers {min(s)}-{max(s)}" for n, s in zip(names, spans, strict=True))
         )
-    value = all(priced(r) for r in results)  # money side by side only where all have it
+    value = all(r.priced for r in results)  # money side by side only where all have it
     quantities = [_quantities(r, value) for r in results]
     frames = [_frame(q) for q in quantities]
     frames = [f[f.index.get_level_values("year").isin(sorted(common))] for f in frames]

@@ -30,7 +30,7 @@ import jinja2
 import matplotlib
 
 from flowsim import plots, plots_value
-from flowsim.compare import diff, priced
+from flowsim.compare import diff
 from flowsim.errors import FlowsimError
 from flowsim.labels import display_name
 from flowsim.outputs import REPORT, write_report
@@ -264,7 +264,7 @@ def run_report(result: Result, scenario: Scenario, *, run_seconds: float | None 
     a = result.annual
     members = a.sizes["member"]
     draw = _Drawer()
-    is_priced = priced(result)
+    is_priced = result.priced
     sections = [
         headline(result, is_priced),
         _run_figures(result, draw),

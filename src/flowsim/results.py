@@ -160,6 +160,12 @@ class Result:
             {name: v.assign_attrs(BY_NAME[name].attrs()) for name, v in values.items()}
         )
 
+    @property
+    def priced(self) -> bool:
+        """Whether some route has a contract price (a ``price`` in some member and year)."""
+        a = self.annual
+        return "price" in a.data_vars and bool(a.price.notnull().any())
+
     def by_exporter(
         self,
         share_of: Literal["demand", "consumption"] | None = None,

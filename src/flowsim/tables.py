@@ -57,11 +57,6 @@ def _valued_routes(a: xr.Dataset) -> np.ndarray[Any, np.dtype[np.bool_]]:
     return valued
 
 
-def _priced(a: xr.Dataset) -> bool:
-    """Whether any route of the run has a price."""
-    return "price" in a.data_vars and bool(a.price.notnull().any())
-
-
 def volume_unit(commodity: str, units: str = "native") -> tuple[str, float]:
     """The unit of a year's volume of ``commodity`` in ``units``, and the factor to it."""
     if units == "native":
@@ -128,7 +123,7 @@ def summary_frame(result: Result, *, units: str = "native") -> pd.DataFrame:
             rows.append(table[COLUMNS])
     if "route_exporter" in a.coords:
         rows.append(_exporter_summary(result.by_exporter(), units))
-        if _priced(a):
+        if result.priced:
             for variable in list(VALUE_EXPORTER_VARIABLES)[:3]:
                 money = result.by_exporter(variable=variable)
                 rows.append(_exporter_summary(money, units, variable))
@@ -274,7 +269,7 @@ def iamc_frame(result: Result, *, model: str | None = None, units: str = "native
             f"Value|{label}": result.by_exporter(variable=variable)
             for variable, label in VALUE_EXPORTER_VARIABLES.items()
         }
-        if exporters is not None and _priced(a)
+        if exporters is not None and result.priced
         else {}
     )
     fees = result.transit_fees_by_country() if "route_transit_fee" in a.coords else None
